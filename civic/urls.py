@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+# The admin runs with SimpleAdminConfig (no autodiscovery, which would import
+# leaflet's GDAL-bound admin), so each app's admin module is imported here.
+import civic.admin  # noqa: F401
+import discussions.admin  # noqa: F401
+import reports.admin  # noqa: F401
+from civic import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("me/", views.my_page, name="me"),
+    path("accounts/", include("allauth.urls")),
+    path("reports/", include("reports.urls")),
+    path("community/", include("discussions.urls")),
+    path("open311/", include("reports.open311.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.views.static import serve
+
+    urlpatterns += [
+        path(
+            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
+
+admin.site.site_header = admin.site.site_title = f"{settings.SITE_NAME} administration"

@@ -1,0 +1,1 @@
+# Admin for threads and comments: see the discussions issue.

@@ -1,0 +1,1 @@
+# Admin for services, authorities and reports: see the foundation issue.

@@ -1,0 +1,510 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Service(models.Model):
+    """An Open311 service: a category of problem a resident can report."""
+
+    class Type(models.TextChoices):
+        REALTIME = "realtime", _("Realtime")
+        BATCH = "batch", _("Batch")
+        BLACKBOX = "blackbox", _("Blackbox")
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    group = models.CharField(_("group"), max_length=120, blank=True)
+    keywords = models.CharField(_("keywords"), max_length=255, blank=True)
+    type = models.CharField(_("type"), max_length=16, choices=Type, default=Type.REALTIME)
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["group", "order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceAttribute(models.Model):
+    """An extra question a service asks (Open311 service definition attribute)."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("Short text")
+        NUMBER = "number", _("Number")
+        DATETIME = "datetime", _("Date and time")
+        TEXT = "text", _("Long text")
+        SINGLEVALUELIST = "singlevaluelist", _("One choice from a list")
+        MULTIVALUELIST = "multivaluelist", _("Several choices from a list")
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="attributes"
+    )
+    code = models.SlugField(_("code"), max_length=64)
+    datatype = models.CharField(_("datatype"), max_length=20, choices=Datatype)
+    required = models.BooleanField(_("required"), default=False)
+    # False: informational only, no answer expected (Open311 `variable`).
+    variable = models.BooleanField(_("asks for a value"), default=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    description = models.CharField(_("question"), max_length=255)
+    datatype_description = models.CharField(_("answer hint"), max_length=255, blank=True)
+    values = models.JSONField(
+        _("values"),
+        default=list,
+        blank=True,
+        help_text=_('For list datatypes: [{"key": "...", "name": "..."}, ...]'),
+    )
+
+    class Meta:
+        verbose_name = _("service attribute")
+        verbose_name_plural = _("service attributes")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "code"], name="unique_attribute_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.code}:{self.code}"
+
+    @property
+    def is_list(self) -> bool:
+        return self.datatype in (self.Datatype.SINGLEVALUELIST, self.Datatype.MULTIVALUELIST)
+
+    def value_name(self, key: str) -> str:
+        for value in self.values or []:
+            if str(value.get("key")) == str(key):
+                return value.get("name", key)
+        return key
+
+
+class Authority(models.Model):
+    """Who fixes things: a council, a department, a utility."""
+
+    class SendMethod(models.TextChoices):
+        EMAIL = "email", _("Email")
+        OPEN311 = "open311", _("Open311 upstream")
+        NONE = "none", _("None (handled here)")
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), unique=True)
+    email = models.EmailField(_("public contact email"), blank=True)
+    phone = models.CharField(_("public phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    boundary = models.JSONField(
+        _("boundary"),
+        null=True,
+        blank=True,
+        help_text=_("A GeoJSON Polygon or MultiPolygon geometry (lon, lat)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    send_method = models.CharField(
+        _("send method"), max_length=16, choices=SendMethod, default=SendMethod.EMAIL
+    )
+    endpoint = models.URLField(_("Open311 endpoint"), blank=True)
+    api_key = models.CharField(_("Open311 API key"), max_length=255, blank=True)
+    jurisdiction = models.CharField(_("Open311 jurisdiction"), max_length=120, blank=True)
+    # Members of this group are the authority's staff: they answer officially
+    # and moderate its reports.
+    staff_group = models.OneToOneField(
+        Group,
+        verbose_name=_("staff group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authority",
+    )
+
+    class Meta:
+        verbose_name = _("authority")
+        verbose_name_plural = _("authorities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.staff_group_id is None:
+            self.staff_group, _created = Group.objects.get_or_create(
+                name=f"Staff: {self.name}"[:150]
+            )
+        super().save(*args, **kwargs)
+
+    def has_staff(self, user) -> bool:
+        if not user.is_authenticated or self.staff_group_id is None:
+            return False
+        return user.groups.filter(pk=self.staff_group_id).exists()
+
+
+class Contact(models.Model):
+    """The routing table: where an authority wants one service's reports."""
+
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    email = models.EmailField(_("email"), blank=True)
+    upstream_service_code = models.CharField(_("upstream service code"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "service"], name="one_contact_per_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} / {self.service}"
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def get_for_key(self, raw: str) -> ApiKey | None:
+        if not raw:
+            return None
+        return self.active().filter(key_hash=ApiKey.hash(raw)).first()
+
+
+class ApiKey(models.Model):
+    """An Open311 client. Only a hash of the key is stored."""
+
+    name = models.CharField(_("name"), max_length=120)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    prefix = models.CharField(_("key prefix"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    can_post = models.BooleanField(_("may submit requests"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def create_key(cls, name: str, **fields) -> tuple[ApiKey, str]:
+        """Make a key; the raw key is returned once and never stored."""
+        raw = secrets.token_urlsafe(24)
+        key = cls.objects.create(name=name, prefix=raw[:8], key_hash=cls.hash(raw), **fields)
+        return key, raw
+
+
+class ReportQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(is_hidden=False)
+
+    def open(self):
+        return self.filter(state__in=Report.OPEN_STATES)
+
+    def closed(self):
+        return self.filter(state__in=Report.CLOSED_STATES)
+
+    def in_bbox(self, west: float, south: float, east: float, north: float):
+        return self.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
+
+
+class Report(models.Model):
+    """One service request: a problem in public space, public from the start."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        IN_PROGRESS = "in_progress", _("In progress")
+        FIXED = "fixed", _("Fixed")
+        CLOSED = "closed", _("Closed")
+        DUPLICATE = "duplicate", _("Duplicate")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Website")
+        API = "api", _("Open311 API")
+        IMPORT = "import", _("Import")
+
+    OPEN_STATES = (State.SUBMITTED, State.ACKNOWLEDGED, State.IN_PROGRESS)
+    CLOSED_STATES = (State.FIXED, State.CLOSED, State.DUPLICATE)
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("category"), on_delete=models.PROTECT, related_name="reports"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    attributes = models.JSONField(_("answers"), default=dict, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    # Private: never shown publicly, never in API output; only sent to the authority.
+    contact_name = models.CharField(_("reporter's name"), max_length=120, blank=True)
+    contact_email = models.EmailField(_("reporter's email"), blank=True)
+    contact_phone = models.CharField(_("reporter's phone"), max_length=40, blank=True)
+    device_id = models.CharField(_("device id"), max_length=120, blank=True)
+    account_id = models.CharField(_("account id"), max_length=120, blank=True)
+    show_name = models.BooleanField(_("show name publicly"), default=False)
+    state = models.CharField(_("state"), max_length=16, choices=State, default=State.SUBMITTED)
+    authority = models.ForeignKey(
+        Authority,
+        verbose_name=_("responsible authority"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    requested_at = models.DateTimeField(_("reported"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    expected_at = models.DateTimeField(_("expected"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    source = models.CharField(_("source"), max_length=16, choices=Source, default=Source.WEB)
+    api_key = models.ForeignKey(
+        ApiKey,
+        verbose_name=_("API key"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    media_url = models.URLField(_("external media URL"), max_length=500, blank=True)
+    token = models.CharField(max_length=32, unique=True, default=secrets.token_hex)
+    thread = models.OneToOneField(
+        "discussions.Thread",
+        verbose_name=_("discussion"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="report",
+    )
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["lat", "lon"]),
+            models.Index(fields=["-requested_at", "-id"]),
+            models.Index(fields=["-updated_at"]),
+            models.Index(fields=["state", "-requested_at"]),
+            models.Index(fields=["service", "-requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def open311_status(self) -> str:
+        return "open" if self.is_open else "closed"
+
+    @property
+    def public_name(self) -> str:
+        if self.show_name:
+            if self.contact_name:
+                return self.contact_name
+            if self.reporter_id and self.reporter.first_name:
+                return self.reporter.get_full_name()
+        return str(_("Anonymous"))
+
+    @transaction.atomic
+    def set_state(
+        self, state: str, *, by=None, note: str = "", is_official: bool | None = None
+    ) -> ReportUpdate:
+        """Move to `state` (or just add a note) and record it on the public timeline."""
+        now = timezone.now()
+        changed = state != self.state
+        if is_official is None:
+            is_official = bool(by and self.authority and self.authority.has_staff(by))
+        fields = ["updated_at"]
+        if changed:
+            self.state = state
+            fields.append("state")
+            if state == self.State.ACKNOWLEDGED and self.acknowledged_at is None:
+                self.acknowledged_at = now
+                fields.append("acknowledged_at")
+            if state in self.CLOSED_STATES:
+                self.closed_at = now
+            else:
+                self.closed_at = None
+            fields.append("closed_at")
+        self.updated_at = now
+        self.save(update_fields=fields)
+        return ReportUpdate.objects.create(
+            report=self,
+            author=by,
+            state=state if changed else "",
+            note=note,
+            is_official=is_official,
+            created_at=now,
+        )
+
+    def acknowledge(self, *, by=None, note: str = "") -> ReportUpdate:
+        return self.set_state(self.State.ACKNOWLEDGED, by=by, note=note)
+
+    def start(self, *, by=None, note: str = "") -> ReportUpdate:
+        return self.set_state(self.State.IN_PROGRESS, by=by, note=note)
+
+    def fix(self, *, by=None, note: str = "") -> ReportUpdate:
+        return self.set_state(self.State.FIXED, by=by, note=note)
+
+    def close(self, *, by=None, note: str = "") -> ReportUpdate:
+        return self.set_state(self.State.CLOSED, by=by, note=note)
+
+    def reopen(self, *, by=None, note: str = "") -> ReportUpdate:
+        return self.set_state(self.State.SUBMITTED, by=by, note=note)
+
+    def mark_duplicate(self, original: Report, *, by=None, note: str = "") -> ReportUpdate:
+        self.duplicate_of = original
+        self.save(update_fields=["duplicate_of"])
+        return self.set_state(self.State.DUPLICATE, by=by, note=note)
+
+
+def photo_path(instance: Photo, filename: str) -> str:
+    return f"photos/{timezone.now():%Y/%m}/{secrets.token_hex(12)}.jpg"
+
+
+def thumbnail_path(instance: Photo, filename: str) -> str:
+    return f"photos/{timezone.now():%Y/%m}/{secrets.token_hex(12)}-thumb.jpg"
+
+
+class Photo(models.Model):
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(
+        _("image"), upload_to=photo_path, width_field="width", height_field="height"
+    )
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=thumbnail_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class ReportUpdate(models.Model):
+    """One entry of a report's public timeline: a state change, a note, or both."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="updates"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.CharField(_("new state"), max_length=16, choices=Report.State, blank=True)
+    note = models.TextField(_("public note"), blank=True)
+    is_official = models.BooleanField(_("official"), default=False)
+    external_id = models.CharField(_("upstream id"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("report update")
+        verbose_name_plural = _("report updates")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["report", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.state or 'note'}"
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def due(self, now=None):
+        now = now or timezone.now()
+        return self.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
+
+
+class Delivery(models.Model):
+    """A report on its way to one authority."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    method = models.CharField(_("method"), max_length=16, choices=Authority.SendMethod)
+    state = models.CharField(_("state"), max_length=16, choices=State, default=State.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    external_id = models.CharField(_("upstream id"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "authority"], name="one_delivery_per_authority"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} → {self.authority}"

@@ -1,0 +1,51 @@
+"""Which authorities must receive a report: point-in-polygon over their boundaries."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.conf import settings
+from shapely.geometry import Point, shape
+from shapely.prepared import prep
+
+from reports.models import Authority, Service
+
+
+@lru_cache(maxsize=256)
+def _prepared(boundary_json: str):
+    import json
+
+    return prep(shape(json.loads(boundary_json)))
+
+
+def covers(authority: Authority, lat: float, lon: float) -> bool:
+    if not authority.boundary:
+        return False
+    import json
+
+    return _prepared(json.dumps(authority.boundary, sort_keys=True)).covers(Point(lon, lat))
+
+
+def route(service: Service, lat: float, lon: float) -> list[Authority]:
+    """The active authorities whose area holds the point and who take this service.
+
+    When none does, the configured default authority catches the report, so
+    nothing is left without someone responsible.
+    """
+    candidates = list(
+        Authority.objects.filter(is_active=True, contacts__service=service).distinct()
+    )
+    chosen = [a for a in candidates if covers(a, lat, lon)]
+    if chosen:
+        return chosen
+    if settings.DEFAULT_AUTHORITY_SLUG:
+        default = Authority.objects.filter(slug=settings.DEFAULT_AUTHORITY_SLUG, is_active=True)
+        return list(default[:1])
+    # Without a configured default, an authority that takes the service and has
+    # no boundary at all covers everywhere.
+    return [a for a in candidates if not a.boundary][:1]
+
+
+def in_service_area(lat: float, lon: float) -> bool:
+    west, south, east, north = settings.SERVICE_AREA
+    return south <= lat <= north and west <= lon <= east

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import os
+
+# pytest-django's live_server and Playwright's sync API share the thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def service(db):
+    return factories.make_service(code="pothole", name="Pothole")
+
+
+@pytest.fixture
+def authority(db, service):
+    return factories.make_authority(services=[service], name="Borough Council", slug="borough")
+
+
+@pytest.fixture
+def other_authority(db, service):
+    return factories.make_authority(
+        services=[service], name="Water Company", slug="water", boundary=None
+    )
+
+
+@pytest.fixture
+def resident(db):
+    """A signed-up resident with a verified email."""
+    return factories.make_user(email="resident@example.org", first_name="Rosa", last_name="Parks")
+
+
+@pytest.fixture
+def staff(db, authority):
+    """A staff member of the authority responsible for the default area."""
+    return factories.make_staff(authority, email="officer@borough.example.org", first_name="Olga")
+
+
+@pytest.fixture
+def other_staff(db, other_authority):
+    """A staff member of another authority: must not act on the first one's reports."""
+    return factories.make_staff(other_authority, email="officer@water.example.org")
+
+
+@pytest.fixture
+def anonymous(client):
+    """An anonymous visitor."""
+    return client
+
+
+@pytest.fixture
+def resident_client(client, resident):
+    client.force_login(resident)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def report(db, service, authority, resident):
+    return factories.make_report(service=service, reporter=resident, title="Deep pothole")

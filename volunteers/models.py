@@ -1,0 +1,1 @@
+# Volunteer opportunities and sign-ups arrive with their own issue.
