@@ -8,7 +8,8 @@ from django.urls import include, path
 # leaflet's GDAL-bound admin), so each app's admin module is imported here.
 import civic.admin  # noqa: F401
 import discussions.admin  # noqa: F401
-import reports.admin  # noqa: F401
+import reports.admin
+import reports.open311.admin  # noqa: F401
 from civic import views
 
 urlpatterns = [

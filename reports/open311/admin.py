@@ -1,0 +1,1 @@
+# Admin for API keys: see the Open311 issue.
