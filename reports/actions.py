@@ -53,19 +53,11 @@ def submit_report(
         contact_name = contact_name or reporter.get_full_name()
     authorities = routing.route(service, lat, lon)
     primary = authorities[0] if authorities else None
-
-    thread = Thread.objects.create(
-        kind=Thread.Kind.REPORT,
-        title=title,
-        author=reporter,
-        lat=lat,
-        lon=lon,
-        address=address,
-        official_group_id=primary.staff_group_id if primary else None,
-        created_at=now,
-        last_activity_at=now,
+    thread = _new_thread(
+        title=title, reporter=reporter, lat=lat, lon=lon, address=address, authority=primary, at=now
     )
-    report = Report.objects.create(
+    thread.save()
+    report = Report(
         service=service,
         title=title,
         description=description,
@@ -88,8 +80,9 @@ def submit_report(
         updated_at=now,
         thread=thread,
     )
+    report.save()
     for order, processed in enumerate(photos):
-        photo = Photo(report=report, order=order)
+        photo = Photo(report=report, order=order, width=processed.width, height=processed.height)
         photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
         photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
         photo.save()
@@ -112,3 +105,119 @@ def submit_report(
             {"report": report, "authorities": authorities},
         )
     return report
+
+
+def _new_thread(*, title, reporter, lat, lon, address, authority, at) -> Thread:
+    return Thread(
+        kind=Thread.Kind.REPORT,
+        title=title,
+        author=reporter,
+        lat=lat,
+        lon=lon,
+        address=address,
+        official_group_id=authority.staff_group_id if authority else None,
+        created_at=at,
+        last_activity_at=at,
+    )
+
+
+def _new_deliveries(report: Report, authorities, at, sent: bool = False) -> list[Delivery]:
+    return [
+        Delivery(
+            report=report,
+            authority=authority,
+            method=authority.send_method,
+            next_attempt_at=at,
+            state=Delivery.State.SENT if sent else Delivery.State.PENDING,
+            sent_at=at if sent else None,
+        )
+        for authority in authorities
+        if authority.send_method != authority.SendMethod.NONE
+    ]
+
+
+def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMPORT) -> int:
+    """Import many historical reports at once (demo data, migrations from another system).
+
+    Each row holds `service`, `lat`, `lon`, `title`, `requested_at` and optionally
+    `description`, `address`, `attributes`, `reporter`, `state`, `updated_at`.
+    The rows get what `submit_report` gives a report (thread, routing, timeline,
+    the reporter's follow) with bulk inserts; their deliveries count as already
+    sent and no email is queued, since they are history, not news.
+    """
+    candidates: dict[int, list] = {}
+    threads, reports = [], []
+    for row in rows:
+        service = row["service"]
+        if service.pk not in candidates:
+            candidates[service.pk] = routing.candidates(service)
+        authorities = routing.route(service, row["lat"], row["lon"], candidates[service.pk])
+        primary = authorities[0] if authorities else None
+        at = row["requested_at"]
+        threads.append(
+            _new_thread(
+                title=row["title"],
+                reporter=row.get("reporter"),
+                lat=row["lat"],
+                lon=row["lon"],
+                address=row.get("address", ""),
+                authority=primary,
+                at=at,
+            )
+        )
+        state = row.get("state", Report.State.SUBMITTED)
+        updated = row.get("updated_at", at)
+        reports.append(
+            (
+                Report(
+                    service=service,
+                    title=row["title"],
+                    description=row.get("description", ""),
+                    lat=row["lat"],
+                    lon=row["lon"],
+                    address=row.get("address", ""),
+                    attributes=row.get("attributes", {}),
+                    reporter=row.get("reporter"),
+                    contact_email=row["reporter"].email if row.get("reporter") else "",
+                    show_name=row.get("show_name", False),
+                    state=state,
+                    authority=primary,
+                    source=source,
+                    requested_at=at,
+                    updated_at=updated,
+                    acknowledged_at=updated if state != Report.State.SUBMITTED else None,
+                    closed_at=updated if state in Report.CLOSED_STATES else None,
+                ),
+                authorities,
+            )
+        )
+    Thread.objects.bulk_create(threads)
+    for thread, (report, _authorities) in zip(threads, reports, strict=True):
+        report.thread = thread
+    Report.objects.bulk_create([report for report, _a in reports])
+    updates, deliveries, follows = [], [], []
+    for report, authorities in reports:
+        updates.append(
+            ReportUpdate(
+                report=report,
+                author=report.reporter,
+                state=Report.State.SUBMITTED,
+                created_at=report.requested_at,
+            )
+        )
+        if report.state != Report.State.SUBMITTED:
+            updates.append(
+                ReportUpdate(
+                    report=report,
+                    state=report.state,
+                    is_official=True,
+                    created_at=report.updated_at,
+                )
+            )
+        deliveries.extend(_new_deliveries(report, authorities, report.requested_at, sent=True))
+        if report.reporter_id:
+            follows.append(Follow(thread_id=report.thread_id, user_id=report.reporter_id))
+    ReportUpdate.objects.bulk_create(updates)
+    Delivery.objects.bulk_create(deliveries)
+    Follow.objects.bulk_create(follows, ignore_conflicts=True)
+    return len(reports)

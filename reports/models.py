@@ -4,7 +4,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -88,6 +88,26 @@ class ServiceAttribute(models.Model):
         return key
 
 
+# What an authority's staff may do in the admin (always limited to their own
+# authority's reports by the admin's querysets).
+STAFF_PERMISSIONS = [
+    "view_report",
+    "change_report",
+    "view_reportupdate",
+    "add_reportupdate",
+    "view_photo",
+    "view_delivery",
+    "change_delivery",
+    "view_service",
+    "view_thread",
+    "change_thread",
+    "view_comment",
+    "change_comment",
+    "view_flag",
+    "change_flag",
+]
+
+
 class Authority(models.Model):
     """Who fixes things: a council, a department, a utility."""
 
@@ -135,9 +155,13 @@ class Authority(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if self.staff_group_id is None:
-            self.staff_group, _created = Group.objects.get_or_create(
+            self.staff_group, created = Group.objects.get_or_create(
                 name=f"Staff: {self.name}"[:150]
             )
+            if created:
+                self.staff_group.permissions.set(
+                    Permission.objects.filter(codename__in=STAFF_PERMISSIONS)
+                )
         super().save(*args, **kwargs)
 
     def has_staff(self, user) -> bool:
@@ -415,9 +439,7 @@ class Photo(models.Model):
     report = models.ForeignKey(
         Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.ImageField(
-        _("image"), upload_to=photo_path, width_field="width", height_field="height"
-    )
+    image = models.ImageField(_("image"), upload_to=photo_path)
     thumbnail = models.ImageField(_("thumbnail"), upload_to=thumbnail_path)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)

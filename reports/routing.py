@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 from django.conf import settings
@@ -13,29 +14,30 @@ from reports.models import Authority, Service
 
 @lru_cache(maxsize=256)
 def _prepared(boundary_json: str):
-    import json
-
     return prep(shape(json.loads(boundary_json)))
 
 
 def covers(authority: Authority, lat: float, lon: float) -> bool:
     if not authority.boundary:
         return False
-    import json
-
     return _prepared(json.dumps(authority.boundary, sort_keys=True)).covers(Point(lon, lat))
 
 
-def route(service: Service, lat: float, lon: float) -> list[Authority]:
+def candidates(service: Service) -> list[Authority]:
+    """Active authorities with a contact for this service."""
+    return list(Authority.objects.filter(is_active=True, contacts__service=service).distinct())
+
+
+def route(
+    service: Service, lat: float, lon: float, candidates_: list[Authority] | None = None
+) -> list[Authority]:
     """The active authorities whose area holds the point and who take this service.
 
     When none does, the configured default authority catches the report, so
     nothing is left without someone responsible.
     """
-    candidates = list(
-        Authority.objects.filter(is_active=True, contacts__service=service).distinct()
-    )
-    chosen = [a for a in candidates if covers(a, lat, lon)]
+    candidates_ = candidates(service) if candidates_ is None else candidates_
+    chosen = [a for a in candidates_ if covers(a, lat, lon)]
     if chosen:
         return chosen
     if settings.DEFAULT_AUTHORITY_SLUG:
@@ -43,7 +45,7 @@ def route(service: Service, lat: float, lon: float) -> list[Authority]:
         return list(default[:1])
     # Without a configured default, an authority that takes the service and has
     # no boundary at all covers everywhere.
-    return [a for a in candidates if not a.boundary][:1]
+    return [a for a in candidates_ if not a.boundary][:1]
 
 
 def in_service_area(lat: float, lon: float) -> bool:

@@ -1,0 +1,536 @@
+"""A demo city: services, authorities, staff, residents and reports.
+
+Idempotent: running it again adds nothing that is already there. With
+`--reports N` it tops the database up to N reports using bulk inserts.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
+from tqdm import tqdm
+
+from reports.actions import bulk_import_reports, submit_report
+from reports.models import Authority, Contact, Delivery, Report, Service, ServiceAttribute
+from reports.photos import process_photo
+
+DEMO_PASSWORD = "civic-demo-2026"
+ADMIN_EMAIL = "admin@civic.localhost"
+STAFF_EMAIL = "staff@civic.localhost"
+RESIDENT_EMAIL = "resident@civic.localhost"
+
+L = ServiceAttribute.Datatype
+
+
+def _values(*pairs: str) -> list[dict]:
+    return [{"key": key, "name": name} for key, name in zip(pairs[::2], pairs[1::2], strict=True)]
+
+
+# code, name, group, description, keywords, attributes (code, datatype, required, question, values)
+SERVICES = [
+    (
+        "pothole",
+        "Pothole",
+        "Roads",
+        "A hole or crack in the road surface.",
+        "road, hole, crack",
+        [
+            (
+                "depth",
+                L.SINGLEVALUELIST,
+                True,
+                "How deep is it?",
+                _values(
+                    "shallow",
+                    "Shallower than 5 cm",
+                    "deep",
+                    "5 to 10 cm",
+                    "very-deep",
+                    "Deeper than 10 cm",
+                ),
+            ),
+            ("width_cm", L.NUMBER, False, "About how wide is it, in centimetres?", []),
+            ("lane", L.STRING, False, "Which lane or side of the road?", []),
+        ],
+    ),
+    (
+        "streetlight",
+        "Street light not working",
+        "Lighting",
+        "A street light that is out, flickering or on by day.",
+        "lamp, light, dark",
+        [
+            ("pole_number", L.STRING, True, "The number on the lamp post", []),
+            (
+                "fault",
+                L.SINGLEVALUELIST,
+                True,
+                "What is wrong?",
+                _values(
+                    "out",
+                    "It is off at night",
+                    "flickering",
+                    "It flickers",
+                    "day",
+                    "It is on during the day",
+                ),
+            ),
+            ("noticed_at", L.DATETIME, False, "When did you first notice it?", []),
+        ],
+    ),
+    (
+        "graffiti",
+        "Graffiti",
+        "Cleanliness",
+        "Graffiti on public property.",
+        "paint, tag, vandalism",
+        [
+            (
+                "offensive",
+                L.SINGLEVALUELIST,
+                True,
+                "Is it offensive?",
+                _values("yes", "Yes", "no", "No"),
+            ),
+            (
+                "surfaces",
+                L.MULTIVALUELIST,
+                False,
+                "Where is it painted?",
+                _values("wall", "Wall", "bridge", "Bridge", "sign", "Sign", "bench", "Bench"),
+            ),
+        ],
+    ),
+    (
+        "fly-tipping",
+        "Fly-tipping",
+        "Cleanliness",
+        "Rubbish dumped illegally.",
+        "rubbish, dumping, waste",
+        [
+            (
+                "notice",
+                L.STRING,
+                False,
+                "Please do not touch dumped items: some can be dangerous.",
+                [],
+            ),
+            (
+                "items",
+                L.MULTIVALUELIST,
+                True,
+                "What has been dumped?",
+                _values(
+                    "bags",
+                    "Bin bags",
+                    "furniture",
+                    "Furniture",
+                    "appliances",
+                    "Fridge or appliance",
+                    "building",
+                    "Building rubble",
+                    "hazardous",
+                    "Chemicals or asbestos",
+                ),
+            ),
+            ("first_seen", L.DATETIME, False, "When did you first see it?", []),
+            ("details", L.TEXT, False, "Anything else that helps us find or clear it", []),
+        ],
+    ),
+    (
+        "fallen-tree",
+        "Fallen or dangerous tree",
+        "Parks and trees",
+        "A tree or branch that is down or about to fall.",
+        "tree, branch, storm",
+        [
+            (
+                "blocking",
+                L.SINGLEVALUELIST,
+                True,
+                "Is it blocking the way?",
+                _values(
+                    "road",
+                    "Blocking the road",
+                    "path",
+                    "Blocking a footpath",
+                    "no",
+                    "Not blocking anything",
+                ),
+            ),
+        ],
+    ),
+    (
+        "park-bench",
+        "Broken bench or play equipment",
+        "Parks and trees",
+        "Damaged park furniture or play equipment.",
+        "bench, playground, swing",
+        [],
+    ),
+    (
+        "water-leak",
+        "Water leak",
+        "Water",
+        "Water leaking from a pipe, hydrant or the road.",
+        "leak, pipe, flood",
+        [
+            (
+                "safety",
+                L.STRING,
+                False,
+                "If water is flooding a home or a road, call the emergency line too.",
+                [],
+            ),
+            (
+                "severity",
+                L.SINGLEVALUELIST,
+                True,
+                "How much water?",
+                _values("trickle", "A trickle", "steady", "A steady flow", "gushing", "Gushing"),
+            ),
+        ],
+    ),
+    (
+        "blocked-drain",
+        "Blocked drain",
+        "Water",
+        "A drain or gully that is blocked.",
+        "drain, gully, puddle",
+        [],
+    ),
+]
+
+TITLES = {
+    "pothole": [
+        "Pothole outside number {n}",
+        "Deep pothole by the bus stop",
+        "Crumbling road surface at the junction",
+    ],
+    "streetlight": [
+        "Street light out on the corner",
+        "Lamp post {n} flickering all night",
+        "Light on all day",
+    ],
+    "graffiti": [
+        "Graffiti on the underpass wall",
+        "Tags sprayed on the bus shelter",
+        "Graffiti on the bridge",
+    ],
+    "fly-tipping": [
+        "Mattress dumped in the alley",
+        "Bin bags piled by the recycling bank",
+        "Old fridge left on the pavement",
+    ],
+    "fallen-tree": ["Branch hanging over the footpath", "Tree down after the storm"],
+    "park-bench": ["Broken slats on the park bench", "Swing chain snapped in the playground"],
+    "water-leak": ["Water bubbling up through the road", "Leaking hydrant"],
+    "blocked-drain": ["Drain blocked, big puddle every time it rains", "Gully full of leaves"],
+}
+DESCRIPTIONS = [
+    "It has been like this for over a week and is getting worse.",
+    "Cyclists are swerving into traffic to avoid it.",
+    "Several neighbours have mentioned it. Could someone take a look?",
+    "It is dangerous at night, there is no light here.",
+    "Noticed it on the way to school this morning.",
+    "",
+]
+STREETS = [
+    "High Street",
+    "Station Road",
+    "Church Lane",
+    "Mill Road",
+    "Park Avenue",
+    "Queen Street",
+    "Victoria Road",
+    "Riverside Walk",
+    "Market Square",
+    "Elm Grove",
+]
+OFFICIAL_NOTES = {
+    Report.State.ACKNOWLEDGED: "Thank you, we have logged this and an inspector will visit.",
+    Report.State.IN_PROGRESS: "A crew is booked to fix this within five working days.",
+    Report.State.FIXED: "Repaired today. Thank you for reporting it.",
+    Report.State.CLOSED: "Inspected: this is private land, we have written to the owner.",
+    Report.State.DUPLICATE: "This is already reported nearby; please follow that report.",
+}
+STATE_WEIGHTS = [
+    (Report.State.SUBMITTED, 30),
+    (Report.State.ACKNOWLEDGED, 20),
+    (Report.State.IN_PROGRESS, 15),
+    (Report.State.FIXED, 25),
+    (Report.State.CLOSED, 7),
+    (Report.State.DUPLICATE, 3),
+]
+
+
+def demo_photo(rng: random.Random, service_code: str) -> io.BytesIO:
+    """A small drawn picture standing in for a resident's photo."""
+    image = Image.new("RGB", (960, 720), (120, 124, 128))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 960, 300), fill=(160, 200, 235))  # sky
+    draw.rectangle((0, 300, 960, 720), fill=(90, 92, 96))  # road
+    for x in range(0, 960, 160):
+        draw.rectangle((x + 40, 500, x + 120, 515), fill=(235, 235, 220))
+    if service_code == "pothole":
+        cx, cy = rng.randint(300, 660), rng.randint(560, 640)
+        draw.ellipse((cx - 120, cy - 45, cx + 120, cy + 45), fill=(40, 38, 36))
+    elif service_code == "streetlight":
+        draw.rectangle((460, 80, 475, 480), fill=(60, 60, 60))
+        draw.ellipse((440, 60, 500, 100), fill=(70, 70, 70))
+    elif service_code == "graffiti":
+        draw.rectangle((100, 120, 860, 480), fill=(170, 150, 130))
+        for _ in range(6):
+            x, y = rng.randint(150, 700), rng.randint(160, 420)
+            draw.arc((x, y, x + 160, y + 80), 0, 300, fill=(rng.randint(0, 255), 40, 200), width=12)
+    else:
+        for _ in range(5):
+            x, y = rng.randint(200, 700), rng.randint(360, 560)
+            draw.rectangle((x, y, x + 90, y + 70), fill=(30, 30, 30))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    buffer.seek(0)
+    buffer.name = f"{service_code}.jpg"
+    buffer.size = buffer.getbuffer().nbytes
+    return buffer
+
+
+def random_answers(rng: random.Random, attributes: list[ServiceAttribute], when) -> dict:
+    answers = {}
+    for attribute in attributes:
+        if not attribute.variable or (not attribute.required and rng.random() < 0.5):
+            continue
+        keys = [v["key"] for v in attribute.values]
+        if attribute.datatype == L.SINGLEVALUELIST:
+            answers[attribute.code] = rng.choice(keys)
+        elif attribute.datatype == L.MULTIVALUELIST:
+            answers[attribute.code] = rng.sample(keys, rng.randint(1, min(2, len(keys))))
+        elif attribute.datatype == L.NUMBER:
+            answers[attribute.code] = str(rng.randint(10, 120))
+        elif attribute.datatype == L.DATETIME:
+            answers[attribute.code] = (when - timedelta(days=rng.randint(1, 10))).isoformat(
+                timespec="seconds"
+            )
+        elif attribute.datatype == L.STRING:
+            answers[attribute.code] = f"{rng.choice('ABCDEFGH')}{rng.randint(10, 999)}"
+        else:
+            answers[attribute.code] = rng.choice(DESCRIPTIONS[:-1])
+    return answers
+
+
+class Command(BaseCommand):
+    help = "Create a demo city with services, authorities, staff, residents and reports."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--reports", type=int, default=200, help="Top the database up to this many reports."
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed.")
+
+    def handle(self, *args, reports: int = 200, seed: int = 2026, **options) -> None:
+        rng = random.Random(seed)
+        with transaction.atomic():
+            services = self.ensure_services()
+            authorities = self.ensure_authorities(services)
+            users = self.ensure_users(authorities)
+        existing = Report.objects.count()
+        if existing < reports:
+            self.make_reports(rng, services, users, reports - existing)
+        self.stdout.write(self.style.SUCCESS(f"Demo city ready: {Report.objects.count()} reports."))
+        self.stdout.write(self.logins())
+
+    @staticmethod
+    def logins() -> str:
+        return (
+            f"  Resident: {RESIDENT_EMAIL} / {DEMO_PASSWORD}\n"
+            f"  Staff (North Riverside Council): {STAFF_EMAIL} / {DEMO_PASSWORD}\n"
+            f"  Administrator: {ADMIN_EMAIL} / {DEMO_PASSWORD}"
+        )
+
+    def ensure_services(self) -> dict[str, Service]:
+        services = {}
+        for order, (code, name, group, description, keywords, attributes) in enumerate(SERVICES):
+            service, created = Service.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "group": group,
+                    "description": description,
+                    "keywords": keywords,
+                    "order": order,
+                },
+            )
+            if created:
+                ServiceAttribute.objects.bulk_create(
+                    ServiceAttribute(
+                        service=service,
+                        code=a_code,
+                        datatype=datatype,
+                        required=required,
+                        description=question,
+                        values=values,
+                        order=i,
+                        variable=a_code not in ("notice", "safety"),
+                    )
+                    for i, (a_code, datatype, required, question, values) in enumerate(attributes)
+                )
+            services[code] = service
+        return services
+
+    def ensure_authorities(self, services: dict[str, Service]) -> dict[str, Authority]:
+        west, south, east, north = settings.SERVICE_AREA
+        middle = (south + north) / 2
+
+        def box(s: float, n: float) -> dict:
+            return {
+                "type": "Polygon",
+                "coordinates": [[[west, s], [east, s], [east, n], [west, n], [west, s]]],
+            }
+
+        council_services = [s for code, s in services.items() if code not in ("water-leak",)]
+        plan = [
+            ("north-riverside", "North Riverside Council", box(middle, north), council_services),
+            ("south-riverside", "South Riverside Council", box(south, middle), council_services),
+            (
+                "riverside-water",
+                "Riverside Water",
+                box(south, north),
+                [services["water-leak"], services["blocked-drain"]],
+            ),
+        ]
+        authorities = {}
+        for slug, name, boundary, served in plan:
+            authority, _created = Authority.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "boundary": boundary,
+                    "email": f"reports@{slug}.example.org",
+                    "website": f"https://{slug}.example.org/",
+                },
+            )
+            for service in served:
+                Contact.objects.get_or_create(
+                    authority=authority,
+                    service=service,
+                    defaults={"email": f"{service.code}@{slug}.example.org"},
+                )
+            authorities[slug] = authority
+        return authorities
+
+    def ensure_users(self, authorities: dict[str, Authority]) -> list:
+        from allauth.account.models import EmailAddress
+
+        User = get_user_model()
+
+        def user(email: str, first: str, last: str, **flags):
+            obj, created = User.objects.get_or_create(
+                username=email.split("@")[0],
+                defaults={"email": email, "first_name": first, "last_name": last, **flags},
+            )
+            if created:
+                obj.set_password(DEMO_PASSWORD)
+                obj.save(update_fields=["password"])
+                EmailAddress.objects.get_or_create(
+                    user=obj, email=email, defaults={"verified": True, "primary": True}
+                )
+            return obj
+
+        user(ADMIN_EMAIL, "Ada", "Admin", is_staff=True, is_superuser=True)
+        staff = user(STAFF_EMAIL, "Sam", "Okafor", is_staff=True)
+        staff.groups.add(authorities["north-riverside"].staff_group)
+        residents = [user(RESIDENT_EMAIL, "Rosa", "Lind")]
+        for first, last in [
+            ("Jon", "Baker"),
+            ("Mia", "Chen"),
+            ("Ali", "Hassan"),
+            ("Eva", "Novak"),
+            ("Tom", "Reyes"),
+            ("Ines", "Costa"),
+            ("Kai", "Müller"),
+            ("Zoe", "Adams"),
+        ]:
+            residents.append(user(f"{first.lower()}@civic.localhost", first, last))
+        return residents
+
+    def make_reports(
+        self, rng: random.Random, services: dict[str, Service], users: list, count: int
+    ) -> None:
+        west, south, east, north = settings.SERVICE_AREA
+        attributes = {code: list(s.attributes.all()) for code, s in services.items()}
+        codes = list(services)
+        states = [s for s, _w in STATE_WEIGHTS]
+        weights = [w for _s, w in STATE_WEIGHTS]
+        now = timezone.now()
+        staff = get_user_model().objects.get(email=STAFF_EMAIL)
+
+        def row(i: int) -> dict:
+            code = rng.choice(codes)
+            when = now - timedelta(minutes=rng.randint(30, 60 * 24 * 120))
+            state = rng.choices(states, weights)[0]
+            return {
+                "service": services[code],
+                "lat": round(rng.uniform(south + 0.002, north - 0.002), 6),
+                "lon": round(rng.uniform(west + 0.002, east - 0.002), 6),
+                "title": rng.choice(TITLES[code]).format(n=rng.randint(1, 200)),
+                "description": rng.choice(DESCRIPTIONS),
+                "address": f"{rng.randint(1, 200)} {rng.choice(STREETS)}",
+                "attributes": random_answers(rng, attributes[code], when),
+                "reporter": rng.choice(users),
+                "show_name": rng.random() < 0.5,
+                "state": state,
+                "requested_at": when,
+                "updated_at": when
+                if state == Report.State.SUBMITTED
+                else min(now, when + timedelta(hours=rng.randint(2, 240))),
+            }
+
+        # A few reports go through the full submit path with photos and notes,
+        # so the demo shows everything a real report has.
+        with_photos = min(24, count)
+        for i in range(with_photos):
+            spec = row(i)
+            photo = process_photo(demo_photo(rng, spec["service"].code))
+            with transaction.atomic():
+                report = submit_report(
+                    service=spec["service"],
+                    lat=spec["lat"],
+                    lon=spec["lon"],
+                    title=spec["title"],
+                    description=spec["description"],
+                    address=spec["address"],
+                    attributes=spec["attributes"],
+                    reporter=spec["reporter"],
+                    show_name=spec["show_name"],
+                    photos=[photo],
+                    requested_at=spec["requested_at"],
+                    source=Report.Source.IMPORT,
+                    notify=False,
+                )
+                Delivery.objects.filter(report=report).update(
+                    state=Delivery.State.SENT, sent_at=spec["requested_at"]
+                )
+                if spec["state"] != Report.State.SUBMITTED:
+                    report.set_state(
+                        spec["state"],
+                        by=staff,
+                        note=OFFICIAL_NOTES[spec["state"]],
+                        is_official=True,
+                    )
+        remaining = count - with_photos
+        batch = 2000
+        with tqdm(total=remaining, desc="Reports", unit="report", disable=remaining < batch) as bar:
+            while remaining > 0:
+                size = min(batch, remaining)
+                with transaction.atomic():
+                    bulk_import_reports([row(i) for i in range(size)])
+                remaining -= size
+                bar.update(size)

@@ -1,0 +1,65 @@
+"""The background worker: sends due emails and delivers reports, in a loop.
+
+Each round claims due rows with conditional updates, so several workers can run
+side by side. SIGTERM/SIGINT finish the current round and exit.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from civic.outbox import send_due_emails
+from reports.delivery import deliver_due
+
+
+def run_round() -> dict[str, int]:
+    """One pass over every kind of due work; returns how much each job did."""
+    return {
+        # Deliveries first: an email delivery queues mail that goes out below.
+        "deliveries": deliver_due(),
+        "emails": send_due_emails(),
+    }
+
+
+class Command(BaseCommand):
+    help = "Send due emails and deliver reports to authorities, retrying failures with backoff."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--once", action="store_true", help="Run one round and exit.")
+        parser.add_argument(
+            "--interval", type=float, default=2.0, help="Seconds to sleep when idle."
+        )
+
+    def handle(self, *args, once: bool = False, interval: float = 2.0, **options) -> None:
+        self.stopping = False
+
+        def stop(signum, frame) -> None:
+            self.stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        if not once:
+            self.stdout.write("Worker started; Ctrl-C to stop.")
+        while True:
+            close_old_connections()
+            try:
+                done = run_round()
+            except Exception as exc:  # noqa: BLE001 - a bad round must not kill the worker
+                self.stderr.write(f"Round failed: {type(exc).__name__}: {exc}")
+                done = {}
+            if any(done.values()):
+                self.stdout.write(", ".join(f"{k}: {v}" for k, v in done.items() if v))
+            if once or self.stopping:
+                break
+            if not any(done.values()):
+                slept = 0.0
+                while slept < interval and not self.stopping:
+                    time.sleep(0.2)
+                    slept += 0.2
+            if self.stopping:
+                break
+        close_old_connections()

@@ -1,0 +1,188 @@
+"""Getting reports to the authorities responsible, with retries.
+
+Email deliveries are handed to the outbox (which retries on its own); Open311
+deliveries are POSTed to the authority's GeoReport v2 endpoint. Either way a
+failure is recorded on the row and retried later with backoff: a report is
+never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from civic.models import backoff
+from civic.outbox import queue_email
+from reports.models import Authority, Contact, Delivery, Report
+
+logger = logging.getLogger(__name__)
+
+STALE_CLAIM = timedelta(minutes=10)
+UPSTREAM_TIMEOUT = 20
+
+
+class DeliveryError(Exception):
+    pass
+
+
+def _due_filter(now) -> Q:
+    return Q(state=Delivery.State.PENDING, next_attempt_at__lte=now) | Q(
+        state=Delivery.State.SENDING, claimed_at__lt=now - STALE_CLAIM
+    )
+
+
+def claim(delivery_id: int, now) -> bool:
+    """Conditional update: exactly one worker wins a due row."""
+    return bool(
+        Delivery.objects.filter(_due_filter(now), pk=delivery_id).update(
+            state=Delivery.State.SENDING, claimed_at=now
+        )
+    )
+
+
+def _contact(delivery: Delivery) -> Contact | None:
+    return Contact.objects.filter(
+        authority=delivery.authority_id, service=delivery.report.service_id
+    ).first()
+
+
+def send_by_email(delivery: Delivery) -> str:
+    report = delivery.report
+    contact = _contact(delivery)
+    to = (contact.email if contact else "") or delivery.authority.email
+    if not to:
+        raise DeliveryError(f"{delivery.authority} has no email address for {report.service}.")
+    queue_email(
+        to,
+        "report-to-authority",
+        {"report": report, "authority": delivery.authority, "photos": list(report.photos.all())},
+        headers={"Reply-To": report.contact_email} if report.contact_email else None,
+    )
+    return ""
+
+
+def open311_payload(
+    report: Report, authority: Authority, contact: Contact | None
+) -> list[tuple[str, str]]:
+    first, _sep, last = report.contact_name.partition(" ")
+    data = {
+        "service_code": (contact.upstream_service_code if contact else "") or report.service.code,
+        "lat": f"{report.lat:.6f}",
+        "long": f"{report.lon:.6f}",
+        "description": f"{report.title}\n\n{report.description}".strip(),
+        "address_string": report.address,
+        "email": report.contact_email,
+        "first_name": first,
+        "last_name": last,
+        "phone": report.contact_phone,
+        "media_url": _media_url(report),
+    }
+    if authority.api_key:
+        data["api_key"] = authority.api_key
+    if authority.jurisdiction:
+        data["jurisdiction_id"] = authority.jurisdiction
+    pairs = [(k, v) for k, v in data.items() if v]
+    for code, value in (report.attributes or {}).items():
+        if isinstance(value, list):
+            pairs.extend((f"attribute[{code}][]", str(v)) for v in value)
+        elif value not in (None, ""):
+            pairs.append((f"attribute[{code}]", str(value)))
+    return pairs
+
+
+def _media_url(report: Report) -> str:
+    photo = report.photos.first()
+    if photo:
+        return settings.SITE_URL + photo.image.url
+    return report.media_url
+
+
+def send_by_open311(delivery: Delivery) -> str:
+    authority = delivery.authority
+    if not authority.endpoint:
+        raise DeliveryError(f"{authority} has no Open311 endpoint.")
+    url = authority.endpoint.rstrip("/") + "/requests.json"
+    body = urllib.parse.urlencode(
+        open311_payload(delivery.report, authority, _contact(delivery))
+    ).encode()
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=UPSTREAM_TIMEOUT) as response:
+            payload = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        detail = exc.read()[:500].decode("utf-8", "replace")
+        raise DeliveryError(f"HTTP {exc.code} from {url}: {detail}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        raise DeliveryError(f"{url}: {exc}") from exc
+    try:
+        first = payload[0]
+        return str(first.get("service_request_id") or first.get("token") or "")
+    except (IndexError, KeyError, TypeError, AttributeError) as exc:
+        raise DeliveryError(f"Unexpected answer from {url}: {payload!r:.300}") from exc
+
+
+SENDERS = {
+    Authority.SendMethod.EMAIL: send_by_email,
+    Authority.SendMethod.OPEN311: send_by_open311,
+}
+
+
+def deliver(delivery: Delivery) -> bool:
+    now = timezone.now()
+    sender = SENDERS.get(delivery.method)
+    try:
+        if sender is None:
+            raise DeliveryError(f"No way to send by {delivery.method!r}.")
+        with transaction.atomic():
+            external_id = sender(delivery)
+            Delivery.objects.filter(pk=delivery.pk).update(
+                state=Delivery.State.SENT,
+                attempts=delivery.attempts + 1,
+                sent_at=now,
+                external_id=external_id,
+                last_error="",
+                claimed_at=None,
+            )
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+        attempts = delivery.attempts + 1
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=Delivery.State.PENDING,
+            attempts=attempts,
+            next_attempt_at=now + backoff(attempts),
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            claimed_at=None,
+        )
+        logger.warning("delivery %s failed (attempt %s): %s", delivery.pk, attempts, exc)
+        return False
+    return True
+
+
+def deliver_due(limit: int = 50) -> int:
+    """Send every due delivery (up to `limit`); returns how many succeeded."""
+    now = timezone.now()
+    ids = list(
+        Delivery.objects.filter(_due_filter(now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in ids:
+        if not claim(pk, now):
+            continue
+        delivery = Delivery.objects.select_related("report__service", "authority").get(pk=pk)
+        done += deliver(delivery)
+    return done
