@@ -8,6 +8,7 @@ position is read first, so the form can offer "use the photo's location".
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -85,23 +86,26 @@ def process_photo(upload) -> ProcessedPhoto:
         % {"name": getattr(upload, "name", _("The file"))},
         code="invalid_image",
     )
-    try:
-        upload.seek(0)
-        probe = Image.open(upload)
-        if probe.format not in ALLOWED_FORMATS:
-            raise not_image
-        probe.verify()  # catches truncated and corrupt files
-        upload.seek(0)
-        image = Image.open(upload)
-        gps = read_gps(image)
-        image.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))  # fast JPEG downscale on decode
-        image.load()
-    except Image.DecompressionBombError as exc:
-        raise ValidationError(
-            _("This image has too many pixels to process safely."), code="too_many_pixels"
-        ) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise not_image from exc
+    with warnings.catch_warnings():
+        # Pillow only warns between MAX_IMAGE_PIXELS and twice that: refuse those too.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            upload.seek(0)
+            probe = Image.open(upload)
+            if probe.format not in ALLOWED_FORMATS:
+                raise not_image
+            probe.verify()  # catches truncated and corrupt files
+            upload.seek(0)
+            image = Image.open(upload)
+            gps = read_gps(image)
+            image.draft("RGB", (MAX_SIDE * 2, MAX_SIDE * 2))  # fast JPEG downscale on decode
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ValidationError(
+                _("This image has too many pixels to process safely."), code="too_many_pixels"
+            ) from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise not_image from exc
     image = ImageOps.exif_transpose(image)
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, (255, 255, 255))

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -430,6 +431,8 @@ class Command(BaseCommand):
         from allauth.account.models import EmailAddress
 
         User = get_user_model()
+        # Hashing is deliberately slow: hash the shared demo password once.
+        password = make_password(DEMO_PASSWORD)
 
         def user(email: str, first: str, last: str, **flags):
             obj, created = User.objects.get_or_create(
@@ -437,7 +440,7 @@ class Command(BaseCommand):
                 defaults={"email": email, "first_name": first, "last_name": last, **flags},
             )
             if created:
-                obj.set_password(DEMO_PASSWORD)
+                obj.password = password
                 obj.save(update_fields=["password"])
                 EmailAddress.objects.get_or_create(
                     user=obj, email=email, defaults={"verified": True, "primary": True}

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from civic.management.commands.seed_demo import DEMO_PASSWORD, RESIDENT_EMAIL, STAFF_EMAIL
+from reports.models import Authority, Delivery, Photo, Report, Service, ServiceAttribute
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_city_has_everything_a_visitor_and_a_client_need():
+    output = seed("--reports", "60")
+
+    assert Report.objects.count() == 60
+    datatypes = set(ServiceAttribute.objects.values_list("datatype", flat=True))
+    assert datatypes == set(ServiceAttribute.Datatype.values)
+    assert ServiceAttribute.objects.filter(
+        datatype=ServiceAttribute.Datatype.SINGLEVALUELIST, required=True
+    ).exists()
+    assert ServiceAttribute.objects.filter(variable=False).exists()
+    assert Authority.objects.exclude(boundary=None).count() == 3
+    assert set(Report.objects.values_list("state", flat=True)) >= {"submitted", "fixed"}
+    assert Photo.objects.exists()
+    # Every report has its thread and an authority, like a report submitted on the site.
+    assert not Report.objects.filter(thread=None).exists()
+    assert not Report.objects.filter(authority=None).exists()
+    # History is not news: the worker has nothing to send for demo data.
+    assert not Delivery.objects.exclude(state=Delivery.State.SENT).exists()
+    assert RESIDENT_EMAIL in output and STAFF_EMAIL in output and DEMO_PASSWORD in output
+
+
+def test_demo_logins_work(client):
+    seed("--reports", "1")
+    assert client.login(username="staff", password=DEMO_PASSWORD) or client.login(
+        email=STAFF_EMAIL, password=DEMO_PASSWORD
+    )
+    staff = get_user_model().objects.get(email=STAFF_EMAIL)
+    assert staff.is_staff
+    assert Authority.objects.get(slug="north-riverside").has_staff(staff)
+
+
+def test_seeding_twice_adds_nothing():
+    seed("--reports", "30")
+    counts = (
+        Service.objects.count(),
+        Authority.objects.count(),
+        Report.objects.count(),
+        get_user_model().objects.count(),
+        ServiceAttribute.objects.count(),
+    )
+    seed("--reports", "30")
+    assert counts == (
+        Service.objects.count(),
+        Authority.objects.count(),
+        Report.objects.count(),
+        get_user_model().objects.count(),
+        ServiceAttribute.objects.count(),
+    )
+
+
+def test_big_data_is_topped_up_in_bulk():
+    seed("--reports", "30")
+    seed("--reports", "2530")
+    assert Report.objects.count() == 2530
+    assert Report.objects.filter(source=Report.Source.IMPORT).count() == 2530
