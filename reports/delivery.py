@@ -8,6 +8,7 @@ never dropped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import urllib.error
@@ -186,3 +187,72 @@ def deliver_due(limit: int = 50) -> int:
         delivery = Delivery.objects.select_related("report__service", "authority").get(pk=pk)
         done += deliver(delivery)
     return done
+
+
+def _get_json(url: str) -> object:
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=UPSTREAM_TIMEOUT) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+def fetch_upstream_updates(batch: int = 50) -> int:
+    """Bring status changes made in the authorities' own Open311 systems into our timelines.
+
+    Asks each Open311 authority for the requests we sent it that are still open
+    here; a closed status there closes the report here, and new status notes
+    become official timeline entries. Returns the number of entries added.
+    """
+    added = 0
+    authorities = Authority.objects.filter(
+        is_active=True, send_method=Authority.SendMethod.OPEN311
+    ).exclude(endpoint="")
+    for authority in authorities:
+        sent = dict(
+            Delivery.objects.filter(
+                authority=authority,
+                state=Delivery.State.SENT,
+                report__state__in=Report.OPEN_STATES,
+            )
+            .exclude(external_id="")
+            .values_list("external_id", "report_id")
+        )
+        ids = list(sent)
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            query = {"service_request_id": ",".join(chunk)}
+            if authority.jurisdiction:
+                query["jurisdiction_id"] = authority.jurisdiction
+            url = f"{authority.endpoint.rstrip('/')}/requests.json?{urllib.parse.urlencode(query)}"
+            try:
+                payload = _get_json(url)
+            except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+                logger.warning("fetching updates from %s failed: %s", authority, exc)
+                break
+            if not isinstance(payload, list):
+                continue
+            for item in payload:
+                if isinstance(item, dict) and str(item.get("service_request_id")) in sent:
+                    added += _apply_upstream(sent[str(item["service_request_id"])], item)
+    return added
+
+
+def _apply_upstream(report_id: int, item: dict) -> int:
+    status = item.get("status")
+    notes = (item.get("status_notes") or "").strip()
+    digest = hashlib.sha1(notes.encode()).hexdigest()[:12]
+    marker = f"upstream:{status}:{item.get('updated_datetime') or ''}:{digest}"[:120]
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("authority").get(pk=report_id)
+        if report.updates.filter(external_id=marker).exists():
+            return 0
+        if status == "closed" and report.is_open:
+            update = report.set_state(Report.State.FIXED, note=notes, is_official=True)
+        elif (
+            notes and notes != report.updates.exclude(note="").values_list("note", flat=True).last()
+        ):
+            update = report.set_state(report.state, note=notes, is_official=True)
+        else:
+            return 0
+        update.external_id = marker
+        update.save(update_fields=["external_id"])
+    return 1

@@ -9,20 +9,26 @@ from __future__ import annotations
 import signal
 import time
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from civic.outbox import send_due_emails
-from reports.delivery import deliver_due
+from reports.delivery import deliver_due, fetch_upstream_updates
+
+# How often the authorities' Open311 systems are asked for status changes.
+UPSTREAM_POLL_SECONDS = 300
 
 
 def run_round() -> dict[str, int]:
     """One pass over every kind of due work; returns how much each job did."""
-    return {
-        # Deliveries first: an email delivery queues mail that goes out below.
-        "deliveries": deliver_due(),
-        "emails": send_due_emails(),
-    }
+    done = {"deliveries": deliver_due()}
+    # cache.add is atomic in the shared cache: one worker polls per period.
+    if cache.add("worker:upstream-poll", 1, timeout=UPSTREAM_POLL_SECONDS):
+        done["upstream updates"] = fetch_upstream_updates()
+    # Emails last: deliveries and updates above may have queued some.
+    done["emails"] = send_due_emails()
+    return done
 
 
 class Command(BaseCommand):
