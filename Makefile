@@ -27,5 +27,8 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
+# Figures on big data (a separate database in data/bench), served as in production.
 bench: $(VENV)/.installed
-	$(BIN)/python manage.py bench
+	DATA_DIR=$(CURDIR)/data/bench DEBUG=false SECRET_KEY=bench-only-not-a-secret-0123456789abcdef \
+	  ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false LOG_LEVEL=WARNING \
+	  $(BIN)/python manage.py bench
