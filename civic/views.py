@@ -1,14 +1,59 @@
+"""The home page and the user's own page: the two pages that bring the apps together."""
+
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from discussions.models import Follow, Thread
+from reports.models import Report
+
+HOME_RECENT_REPORTS = 8
+HOME_TOPICS = 5
+MY_REPORTS_PER_PAGE = 25
+MY_FOLLOWS = 50
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    month_ago = timezone.now() - timedelta(days=30)
+    stats = Report.objects.visible().aggregate(
+        open=Count("id", filter=Q(state__in=Report.OPEN_STATES)),
+        fixed_this_month=Count("id", filter=Q(state=Report.State.FIXED, closed_at__gte=month_ago)),
+        this_month=Count("id", filter=Q(requested_at__gte=month_ago)),
+    )
+    recent = list(
+        Report.objects.visible()
+        .select_related("service", "thread")
+        .order_by("-requested_at", "-id")[:HOME_RECENT_REPORTS]
+    )
+    topics = list(Thread.objects.visible().topics().order_by("-last_activity_at")[:HOME_TOPICS])
+    return render(request, "home.html", {"stats": stats, "recent": recent, "topics": topics})
 
 
 @login_required
+@require_GET
 def my_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "me.html")
+    reports = request.user.reports.select_related("service", "thread").order_by(
+        "-requested_at", "-id"
+    )
+    page = Paginator(reports, MY_REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    follows = list(
+        Follow.objects.filter(user=request.user, thread__is_hidden=False)
+        .exclude(thread__report__is_hidden=True)
+        .select_related("thread__report")
+        .order_by("-thread__last_activity_at")[:MY_FOLLOWS]
+    )
+    followed = []
+    for follow in follows:
+        thread = follow.thread
+        report = getattr(thread, "report", None) if thread.kind == Thread.Kind.REPORT else None
+        followed.append({"thread": thread, "report": report})
+    return render(request, "me.html", {"page": page, "followed": followed})

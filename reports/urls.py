@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.urls import path
 
 from reports import views
@@ -6,6 +8,10 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.report_list, name="list"),
+    path("map.geojson", views.report_geojson, name="geojson"),
+    path("nearby/", views.nearby, name="nearby"),
     path("new/", views.report_new, name="new"),
+    path("new/fields/", views.service_fields, name="service-fields"),
+    path("new/photo-location/", views.photo_location, name="photo-location"),
     path("<int:pk>/", views.report_detail, name="detail"),
 ]

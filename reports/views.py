@@ -1,19 +1,288 @@
+"""The resident-facing report pages: new report (with its htmx helpers), report page,
+list, and the map's GeoJSON."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+import contextlib
+import math
+from datetime import datetime
+from urllib.parse import urlencode
 
-from reports.models import Report
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from discussions.queries import discussion_context
+from reports import routing
+from reports.actions import submit_report
+from reports.forms import (
+    MapFilterForm,
+    PhotoLocationForm,
+    PointForm,
+    ReportFilterForm,
+    ReportForm,
+)
+from reports.models import Photo, Report, ReportUpdate, Service, ServiceAttribute
+
+REPORTS_PER_PAGE = 25
+# The map never receives more than this many markers; the response says when it was capped.
+GEOJSON_MAX_FEATURES = 1000
+# "Is it one of these?": open reports this close to the pin are offered as duplicates.
+NEARBY_METRES = 100
+NEARBY_MAX = 10
+METRES_PER_DEGREE_LAT = 111_320
+
+# Fields of the new-report form that a GET may prefill (the no-JavaScript "show this
+# category's questions" button, or a "report a problem here" link with a position).
+PREFILL_FIELDS = ("service", "lat", "lon", "address", "title", "description", "name", "phone")
 
 
-def report_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/list.html", {"reports": Report.objects.visible()[:50]})
+def _can_moderate(user, report: Report) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(report.authority and report.authority.has_staff(user))
 
 
-def report_new(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/new.html")
+def _get_report_for_viewer(request: HttpRequest, pk: int) -> Report:
+    """The report with everything its page shows; hidden ones only for its moderators."""
+    report = get_object_or_404(
+        Report.objects.select_related(
+            "service", "authority", "reporter", "thread", "duplicate_of"
+        ).prefetch_related(
+            "photos",
+            Prefetch("updates", queryset=ReportUpdate.objects.select_related("author")),
+            "service__attributes",
+        ),
+        pk=pk,
+    )
+    if report.is_hidden and not _can_moderate(request.user, report):
+        raise Http404
+    return report
 
 
+def _answers(report: Report) -> list[dict]:
+    """The report's attribute answers with their question text and value names, in order."""
+    answers = []
+    for attribute in report.service.attributes.all():
+        if attribute.code not in report.attributes:
+            continue
+        value = report.attributes[attribute.code]
+        if attribute.datatype == ServiceAttribute.Datatype.MULTIVALUELIST:
+            values = value if isinstance(value, list) else [value]
+            value = ", ".join(attribute.value_name(v) for v in values)
+        elif attribute.datatype == ServiceAttribute.Datatype.SINGLEVALUELIST:
+            value = attribute.value_name(value)
+        elif attribute.datatype == ServiceAttribute.Datatype.DATETIME:
+            with contextlib.suppress(ValueError):
+                value = datetime.fromisoformat(str(value))
+        answers.append(
+            {
+                "question": attribute.description,
+                "value": value,
+                "is_datetime": isinstance(value, datetime),
+            }
+        )
+    return answers
+
+
+@require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(Report.objects.visible(), pk=pk)
-    return render(request, "reports/detail.html", {"report": report})
+    report = _get_report_for_viewer(request, pk)
+    context = {
+        "report": report,
+        "photos": list(report.photos.all()),
+        "updates": list(report.updates.all()),
+        "answers": _answers(report),
+        # Only staff can moderate: residents' page views cost no extra query.
+        "can_moderate": request.user.is_staff and _can_moderate(request.user, report),
+    }
+    if report.thread is not None:
+        context.update(discussion_context(request, report.thread))
+    return render(request, "reports/detail.html", context)
+
+
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    services = list(Service.objects.all())
+    form = ReportFilterForm(request.GET, services=services)
+    reports = Report.objects.visible()
+    if form.is_valid():
+        reports = form.filter(reports)
+    show_map = request.GET.get("view") == "map"
+    context = {"form": form, "show_map": show_map, "filter_query": form.querystring()}
+    if not show_map:
+        reports = reports.select_related("service", "thread").prefetch_related(
+            Prefetch("photos", queryset=Photo.objects.order_by("order", "id"))
+        )
+        context["page"] = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reports/list.html", context)
+
+
+@require_GET
+def report_geojson(request: HttpRequest) -> JsonResponse:
+    """Markers for the map: visible reports inside bbox=west,south,east,north, newest first."""
+    form = MapFilterForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse(
+            {"error": _("Invalid map query."), "errors": form.errors.get_json_data()}, status=400
+        )
+    rows = list(
+        form.filter(Report.objects.visible().in_bbox(*form.cleaned_data["bbox"]))
+        .order_by("-requested_at", "-id")
+        .values_list("id", "title", "lat", "lon", "state", "service__name", "requested_at")[
+            : GEOJSON_MAX_FEATURES + 1
+        ]
+    )
+    capped = len(rows) > GEOJSON_MAX_FEATURES
+    # reverse() once, not a thousand times: the id is the URL's only variable part.
+    url_pattern = reverse("reports:detail", args=[987654321]).replace("987654321", "{}")
+    labels = dict(Report.State.choices)
+    features = [
+        {
+            "type": "Feature",
+            "id": pk,
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {
+                "title": title,
+                "service": service,
+                "state": state,
+                "state_label": str(labels.get(state, state)),
+                "is_open": state in Report.OPEN_STATES,
+                "url": url_pattern.format(pk),
+                "requested_at": requested_at.isoformat(),
+            },
+        }
+        for pk, title, lat, lon, state, service, requested_at in rows[:GEOJSON_MAX_FEATURES]
+    ]
+    return JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "capped": capped,
+            "limit": GEOJSON_MAX_FEATURES,
+        }
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    photos_dropped = False
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            report = submit_report(reporter=request.user, **form.submit_kwargs())
+            messages.success(
+                request,
+                _(
+                    "Thank you! Your report is public and on its way to those responsible. "
+                    "Follow its progress on this page."
+                ),
+            )
+            return redirect(report)
+        # Browsers cannot put a chosen file back into a file input.
+        photos_dropped = bool(request.FILES.getlist("photos"))
+    else:
+        initial = {name: request.GET[name] for name in PREFILL_FIELDS if request.GET.get(name)}
+        initial.setdefault("name", request.user.get_full_name())
+        form = ReportForm(initial=initial)
+    west, south, east, north = settings.SERVICE_AREA
+    return render(
+        request,
+        "reports/new.html",
+        {
+            "form": form,
+            "photos_dropped": photos_dropped,
+            "service_area": f"{west},{south},{east},{north}",
+            "js_messages": {
+                "placed": _("Pin placed at latitude {lat}, longitude {lon}."),
+                "outside": _(
+                    "The pin is outside the area we cover. Move it to a place inside the area."
+                ),
+                "locating": _("Finding your location…"),
+                "geo_failed": _(
+                    "We could not get your location. Click the map, or move it and press "
+                    "“Place pin at map centre”."
+                ),
+                "marker": _("The problem is here. Drag to adjust."),
+                "too_many_photos": _("You can attach at most {limit} photos."),
+                "photo_limit": settings.PHOTOS_PER_REPORT,
+            },
+        },
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def service_fields(request: HttpRequest) -> HttpResponse:
+    """The chosen category's extra questions, swapped into the new-report form by htmx."""
+    code = request.GET.get("service", "")
+    if not request.htmx:
+        return redirect(f"{reverse('reports:new')}?{urlencode({'service': code})}")
+    form = ReportForm(initial={"service": code})
+    return render(request, "reports/partials/service_fields.html", {"form": form})
+
+
+@login_required
+@require_POST
+def photo_location(request: HttpRequest) -> HttpResponse:
+    """Read the GPS position of the chosen photos before their metadata is stripped."""
+    if not request.htmx:
+        return redirect("reports:new")
+    form = PhotoLocationForm(request.POST, request.FILES)
+    location = form.location() if form.is_valid() else None
+    return render(
+        request,
+        "reports/partials/photo_location.html",
+        {
+            "form": form,
+            "location": location,
+            "in_area": bool(location and routing.in_service_area(*location)),
+        },
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def nearby(request: HttpRequest) -> HttpResponse:
+    """Open reports within NEARBY_METRES of a point: possible duplicates of a new report."""
+    form = PointForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(_("lat and lon are required numbers."), status=400)
+    lat, lon = form.cleaned_data["lat"], form.cleaned_data["lon"]
+    dlat = NEARBY_METRES / METRES_PER_DEGREE_LAT
+    dlon = NEARBY_METRES / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
+    candidates = (
+        Report.objects.visible()
+        .open()
+        .in_bbox(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+        .select_related("service")
+        .order_by("-requested_at", "-id")[: NEARBY_MAX * 2]
+    )
+    found = []
+    for report in candidates:
+        # Equirectangular distance: exact enough at 100 m.
+        dx = (report.lon - lon) * METRES_PER_DEGREE_LAT * math.cos(math.radians(lat))
+        dy = (report.lat - lat) * METRES_PER_DEGREE_LAT
+        distance = math.hypot(dx, dy)
+        if distance <= NEARBY_METRES:
+            found.append((round(distance), report))
+    found.sort(key=lambda pair: pair[0])
+    context = {
+        "nearby": [{"distance": d, "report": r} for d, r in found[:NEARBY_MAX]],
+        "radius": NEARBY_METRES,
+        "lat": lat,
+        "lon": lon,
+    }
+    template = "reports/partials/nearby.html" if request.htmx else "reports/nearby.html"
+    return render(request, template, context)

@@ -92,3 +92,105 @@ def jpeg_bytes(size=(64, 48), color=(200, 40, 40), exif=None) -> bytes:
 
 def jpeg_upload(name: str = "photo.jpg", **kw) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, jpeg_bytes(**kw), content_type="image/jpeg")
+
+
+def gps_exif(lat: float, lon: float):
+    """An EXIF block with a GPS position, for photos that "know where they were taken"."""
+
+    def dms(value: float) -> tuple[float, float, float]:
+        value = abs(value)
+        degrees = int(value)
+        minutes = int((value - degrees) * 60)
+        return float(degrees), float(minutes), round((value - degrees - minutes / 60) * 3600, 4)
+
+    exif = Image.Exif()
+    exif[0x8825] = {
+        1: "N" if lat >= 0 else "S",
+        2: dms(lat),
+        3: "E" if lon >= 0 else "W",
+        4: dms(lon),
+    }
+    return exif
+
+
+def make_service_with_every_attribute(code: str = "streetlight", **kw) -> Service:
+    """A service asking one question of each datatype, plus an information-only note.
+
+    Required: `where-on-street` (string) and `colour` (singlevaluelist).
+    """
+    service = make_service(code=code, name=kw.pop("name", "Street light"), **kw)
+    D = ServiceAttribute.Datatype
+    make_attribute(
+        service,
+        "note",
+        datatype=D.STRING,
+        variable=False,
+        order=0,
+        description="Lights on main roads are fixed within 5 days.",
+    )
+    make_attribute(
+        service,
+        "where-on-street",
+        datatype=D.STRING,
+        required=True,
+        order=1,
+        description="Which lamp post is it?",
+    )
+    make_attribute(
+        service,
+        "post-count",
+        datatype=D.NUMBER,
+        order=2,
+        description="How many lamp posts are out?",
+    )
+    make_attribute(service, "since", datatype=D.DATETIME, order=3, description="Since when?")
+    make_attribute(service, "details", datatype=D.TEXT, order=4, description="Anything else?")
+    make_attribute(
+        service,
+        "colour",
+        datatype=D.SINGLEVALUELIST,
+        required=True,
+        order=5,
+        description="What does the light do?",
+        values=[{"key": "off", "name": "It is off"}, {"key": "flicker", "name": "It flickers"}],
+    )
+    make_attribute(
+        service,
+        "dangers",
+        datatype=D.MULTIVALUELIST,
+        order=6,
+        description="Any danger?",
+        values=[
+            {"key": "dark-crossing", "name": "Dark crossing"},
+            {"key": "wires", "name": "Loose wires"},
+        ],
+    )
+    return service
+
+
+# --- discussions -----------------------------------------------------------------------
+
+
+def make_topic(author=None, **kw):
+    """A community topic (a standalone thread), through the real action."""
+    from discussions.actions import create_topic
+    from discussions.models import Thread
+
+    n = next(_seq)
+    return create_topic(
+        author=author or make_user(),
+        kind=kw.pop("kind", Thread.Kind.IDEA),
+        title=kw.pop("title", f"Topic {n}"),
+        body=kw.pop("body", "Let us talk about this."),
+        **kw,
+    )
+
+
+def make_comment(thread, author=None, body: str | None = None, reply_to=None, **kw):
+    """A comment (or a reply) through the real posting action."""
+    from discussions.actions import post_comment
+
+    n = next(_seq)
+    return post_comment(
+        thread, author or make_user(), body or f"Comment {n}", reply_to=reply_to, **kw
+    )

@@ -1,0 +1,98 @@
+/* New-report page: the pin picker (click, drag, "use my location", "place pin at map centre",
+   the photo's location), and nearby possible duplicates as the pin moves. */
+(function () {
+  "use strict";
+  var form = document.getElementById("report-form");
+  if (!form) return;
+  var messages = JSON.parse(document.getElementById("new-report-messages").textContent);
+  var latInput = form.elements.lat;
+  var lonInput = form.elements.lon;
+  var status = document.getElementById("pin-status");
+  var nearby = document.getElementById("nearby");
+  var area = form.dataset.serviceArea.split(",").map(Number); // west, south, east, north
+  var locateButton = document.getElementById("use-my-location");
+  var centreButton = document.getElementById("pin-at-centre");
+  var map = null;
+  var marker = null;
+
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
+  }
+
+  function inArea(lat, lon) {
+    return lon >= area[0] && lat >= area[1] && lon <= area[2] && lat <= area[3];
+  }
+
+  function showNearby(lat, lon) {
+    if (!window.htmx || !nearby) return;
+    htmx.ajax("GET", form.dataset.nearbyUrl, {
+      target: "#nearby", swap: "innerHTML", values: { lat: lat, lon: lon }
+    });
+  }
+
+  function setPin(latlng, zoom) {
+    var lat = Math.round(latlng.lat * 1e6) / 1e6;
+    var lon = Math.round(latlng.lng * 1e6) / 1e6;
+    if (!marker) {
+      marker = L.marker([lat, lon], {
+        draggable: true, keyboard: true, autoPan: true,
+        title: messages.marker, alt: messages.marker,
+        icon: L.divIcon({ className: "pin pin--here", html: "<span></span>",
+                          iconSize: [26, 34], iconAnchor: [13, 34] })
+      }).addTo(map);
+      marker.on("dragend", function () { setPin(marker.getLatLng()); });
+    } else {
+      marker.setLatLng([lat, lon]);
+    }
+    if (zoom) map.setView([lat, lon], Math.max(map.getZoom(), zoom));
+    latInput.value = lat;
+    lonInput.value = lon;
+    var ok = inArea(lat, lon);
+    form.querySelector(".map-picker").classList.toggle("map-picker--outside", !ok);
+    status.textContent = ok ? format(messages.placed, { lat: lat.toFixed(5), lon: lon.toFixed(5) })
+                            : messages.outside;
+    status.classList.toggle("pin-status--warning", !ok);
+    if (ok) showNearby(lat, lon);
+    else if (nearby) nearby.innerHTML = "";
+  }
+
+  window.addEventListener("map:init", function (event) {
+    if (event.detail.id !== "new-report-map") return;
+    map = event.detail.map;
+    map.fitBounds([[area[1], area[0]], [area[3], area[2]]]);
+    map.on("click", function (e) { setPin(e.latlng); });
+    if (latInput.value && lonInput.value) {
+      // Back after a validation error: the pin stays where it was.
+      setPin(L.latLng(parseFloat(latInput.value), parseFloat(lonInput.value)), 16);
+    }
+    centreButton.hidden = false;
+    if ("geolocation" in navigator) locateButton.hidden = false;
+  });
+
+  centreButton.addEventListener("click", function () {
+    if (map) setPin(map.getCenter());
+  });
+
+  locateButton.addEventListener("click", function () {
+    status.textContent = messages.locating;
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        setPin(L.latLng(position.coords.latitude, position.coords.longitude), 17);
+      },
+      function () { status.textContent = messages.geo_failed; },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  });
+
+  // "Use the photo's location", in the fragment the photo-location endpoint returns.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-photo-lat]");
+    if (!button || !map) return;
+    setPin(L.latLng(parseFloat(button.dataset.photoLat), parseFloat(button.dataset.photoLon)), 17);
+    button.closest(".notice").remove();
+    status.focus();
+  });
+
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();

@@ -1,0 +1,316 @@
+"""The new-report page and its htmx helpers: category questions, photo location, nearby."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from civic.models import OutboundEmail
+from reports.models import Report
+from tests.factories import (
+    CENTRE,
+    gps_exif,
+    jpeg_bytes,
+    jpeg_upload,
+    make_report,
+    make_service_with_every_attribute,
+)
+
+NEW = reverse("reports:new")
+
+
+def _post(client, files=(), **overrides):
+    data = {
+        "service": "pothole",
+        "lat": str(CENTRE[0]),
+        "lon": str(CENTRE[1]),
+        "address": "12 High Street",
+        "title": "Deep pothole",
+        "description": "By the bus stop.",
+        "name": "Rosa Parks",
+        "show_name": "on",
+        **overrides,
+    }
+    data = {k: v for k, v in data.items() if v is not None}
+    if files:
+        data["photos"] = list(files)
+    return client.post(NEW, data)
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_and_back(anonymous):
+    response = anonymous.get(NEW)
+
+    assert response.status_code == 302
+    assert response.url == f"{reverse('account_login')}?next={NEW}"
+
+
+def test_resident_sees_the_form_with_map_and_grouped_categories(resident_client, service):
+    response = resident_client.get(NEW)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="new-report-map"' in html
+    assert "Use my location" in html
+    assert "Place pin at map centre" in html
+    assert 'hx-get="/reports/new/fields/"' in html
+    assert '<option value="pothole">Pothole</option>' in html
+    # The name field starts with the resident's own name.
+    assert 'value="Rosa Parks"' in html
+
+
+def test_resident_submits_a_report_and_lands_on_its_page(resident_client, resident, authority):
+    response = _post(resident_client, files=[jpeg_upload()])
+
+    report = Report.objects.get()
+    assert response.status_code == 302
+    assert response.url == report.get_absolute_url()
+    assert report.reporter == resident
+    assert report.authority == authority
+    assert report.address == "12 High Street"
+    assert report.show_name is True
+    assert report.public_name == "Rosa Parks"
+    assert report.photos.count() == 1
+    assert OutboundEmail.objects.filter(to=resident.email).exists()
+
+    page = resident_client.get(response.url)
+    assert "Your report is public" in page.content.decode()
+
+
+def test_point_outside_the_service_area_is_refused_and_input_kept(resident_client, service):
+    response = _post(resident_client, lat="48.8566", lon="2.3522")
+
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+    html = response.content.decode()
+    assert "outside the area we cover" in html
+    assert 'value="Deep pothole"' in html
+    assert "By the bus stop." in html
+
+
+def test_address_without_pin_is_refused_with_a_clear_message(resident_client, service):
+    response = _post(resident_client, lat=None, lon=None, address="Outside the library")
+
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+    html = response.content.decode()
+    assert "Please also place the pin on the map" in html
+    assert 'value="Outside the library"' in html
+    # The error is tied to the map's fieldset for screen readers.
+    assert 'aria-describedby="pin-status id_lat_error"' in html
+
+
+def test_missing_required_answer_is_refused_with_field_error_and_input_kept(
+    resident_client, authority
+):
+    make_service_with_every_attribute()
+
+    response = _post(
+        resident_client,
+        service="streetlight",
+        **{"attribute-colour": "flicker", "attribute-details": "Sparks"},
+    )
+
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+    html = response.content.decode()
+    assert 'id="id_attribute-where-on-street_error"' in html
+    assert 'aria-describedby="id_attribute-where-on-street_error"' in html
+    assert 'aria-invalid="true"' in html
+    assert re.search(r'value="flicker"[^>]*checked', html)
+    assert "Sparks</textarea>" in html
+    assert 'value="Deep pothole"' in html
+    assert '<option value="streetlight" selected>' in html
+
+
+def test_category_answers_are_saved_with_the_report(resident_client, authority):
+    make_service_with_every_attribute()
+
+    _post(
+        resident_client,
+        service="streetlight",
+        **{"attribute-where-on-street": "Post 7", "attribute-colour": "off"},
+    )
+
+    assert Report.objects.get().attributes == {"where-on-street": "Post 7", "colour": "off"}
+
+
+def test_too_many_photos_are_refused_and_the_form_asks_to_attach_them_again(
+    resident_client, service
+):
+    response = _post(resident_client, files=[jpeg_upload(f"p{i}.jpg") for i in range(4)])
+
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+    html = response.content.decode()
+    assert "You can attach at most 3 photos; you chose 4." in html
+    assert "Please attach your photos again" in html
+
+
+def test_file_that_is_not_an_image_is_refused(resident_client, service):
+    text = SimpleUploadedFile("notes.jpg", b"plain text", content_type="image/jpeg")
+
+    response = _post(resident_client, files=[text])
+
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+    assert "notes.jpg is not a photo we can read" in response.content.decode()
+
+
+def test_category_questions_fragment_renders_every_datatype(anonymous, db):
+    make_service_with_every_attribute()
+
+    response = anonymous.get(
+        reverse("reports:service-fields"), {"service": "streetlight"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "Lights on main roads are fixed within 5 days." in html  # information only
+    assert 'name="attribute-note"' not in html
+    assert 'type="text" name="attribute-where-on-street"' in html
+    assert 'type="number" name="attribute-post-count"' in html
+    assert 'type="datetime-local" name="attribute-since"' in html
+    assert '<textarea name="attribute-details"' in html
+    assert 'type="radio" name="attribute-colour" value="flicker"' in html
+    assert 'type="checkbox" name="attribute-dangers" value="wires"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_category_questions_fragment_for_unknown_category_is_empty(anonymous, db):
+    response = anonymous.get(
+        reverse("reports:service-fields"), {"service": "nope"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 200
+    assert response.content.decode().strip() == ""
+
+
+def test_category_questions_without_javascript_lead_to_the_full_form(anonymous, db):
+    response = anonymous.get(reverse("reports:service-fields"), {"service": "streetlight"})
+
+    assert response.status_code == 302
+    assert response.url == f"{NEW}?service=streetlight"
+
+
+def test_category_questions_fragment_runs_two_queries(anonymous, django_assert_num_queries, db):
+    make_service_with_every_attribute()
+    make_service_with_every_attribute(code="other")
+
+    with django_assert_num_queries(2):
+        # 1. active services (the form's category list)
+        # 2. their attributes (prefetch)
+        anonymous.get(
+            reverse("reports:service-fields"), {"service": "streetlight"}, HTTP_HX_REQUEST="true"
+        )
+
+
+def test_photo_location_is_offered_from_the_photo_gps(resident_client, db):
+    photo = SimpleUploadedFile(
+        "gps.jpg", jpeg_bytes(exif=gps_exif(51.5155, -0.1355)), content_type="image/jpeg"
+    )
+
+    response = resident_client.post(
+        reverse("reports:photo-location"), {"photos": [photo]}, HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Use the photo's location" in html
+    assert 'data-photo-lat="51.5155"' in html
+    assert 'data-photo-lon="-0.1355"' in html
+
+
+def test_photo_location_outside_the_area_is_not_offered(resident_client, db):
+    photo = SimpleUploadedFile(
+        "paris.jpg", jpeg_bytes(exif=gps_exif(48.8566, 2.3522)), content_type="image/jpeg"
+    )
+
+    response = resident_client.post(
+        reverse("reports:photo-location"), {"photos": [photo]}, HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    assert "outside the area we cover" in html
+    assert "data-photo-lat" not in html
+
+
+def test_photo_without_gps_says_so(resident_client, db):
+    response = resident_client.post(
+        reverse("reports:photo-location"), {"photos": [jpeg_upload()]}, HTTP_HX_REQUEST="true"
+    )
+
+    assert "carries no location" in response.content.decode()
+
+
+def test_photo_location_refuses_a_non_image(resident_client, db):
+    text = SimpleUploadedFile("x.jpg", b"nope", content_type="image/jpeg")
+
+    response = resident_client.post(
+        reverse("reports:photo-location"), {"photos": [text]}, HTTP_HX_REQUEST="true"
+    )
+
+    assert "x.jpg is not a photo we can read" in response.content.decode()
+
+
+def test_photo_location_is_for_signed_in_residents_only(anonymous, db):
+    response = anonymous.post(
+        reverse("reports:photo-location"), {"photos": [jpeg_upload()]}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+# Nearby possible duplicates
+
+
+def test_nearby_lists_open_reports_within_100_metres(anonymous, service, authority):
+    close = make_report(service=service, title="Close", lat=51.5105, lon=-0.1400)
+    make_report(service=service, title="Far", lat=51.5200, lon=-0.1400)  # ~1 km away
+    make_report(service=service, title="Fixed", lat=51.5101, lon=-0.1400, state="fixed")
+    hidden = make_report(service=service, title="Hidden", lat=51.5101, lon=-0.1401)
+    Report.objects.filter(pk=hidden.pk).update(is_hidden=True)
+
+    response = anonymous.get(
+        reverse("reports:nearby"), {"lat": "51.5100", "lon": "-0.1400"}, HTTP_HX_REQUEST="true"
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert close.get_absolute_url() in html
+    assert "56 m away" in html
+    assert "Far" not in html
+    assert "Fixed" not in html
+    assert "Hidden" not in html
+    assert "me too" in html
+
+
+def test_nearby_without_htmx_is_a_full_page(anonymous, db):
+    response = anonymous.get(reverse("reports:nearby"), {"lat": "51.51", "lon": "-0.14"})
+
+    assert response.status_code == 200
+    assert "<html" in response.content.decode()
+
+
+def test_nearby_refuses_a_point_that_is_not_a_number(anonymous, db):
+    response = anonymous.get(reverse("reports:nearby"), {"lat": "north", "lon": "-0.14"})
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_nearby_runs_one_query(rows, anonymous, service, django_assert_num_queries):
+    for n in range(rows):
+        make_report(service=service, lat=51.5100 + n * 0.00001, lon=-0.1400)
+
+    with django_assert_num_queries(1):
+        # 1. open visible reports in the bbox around the point, with their service
+        response = anonymous.get(
+            reverse("reports:nearby"), {"lat": "51.51", "lon": "-0.14"}, HTTP_HX_REQUEST="true"
+        )
+
+    assert response.content.decode().count("<li>") == min(rows, 10)
