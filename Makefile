@@ -7,16 +7,21 @@ BIN := $(VENV)/bin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+
+# Stamps: dependencies are installed again only when pyproject.toml changes.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 	touch $@
 
-run: $(VENV)/.installed
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
 	$(BIN)/python manage.py up
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed-test
 	scripts/test-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -24,11 +29,11 @@ test: $(VENV)/.installed
 	$(BIN)/pytest
 	DATABASE_URL=postgres://civic:civic@127.0.0.1:5432/civic $(BIN)/pytest -m "not e2e" -q
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 # Figures on big data (a separate database in data/bench), served as in production.
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-test
 	DATA_DIR=$(CURDIR)/data/bench DEBUG=false SECRET_KEY=bench-only-not-a-secret-0123456789abcdef \
 	  ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false LOG_LEVEL=WARNING \
 	  $(BIN)/python manage.py bench

@@ -6,11 +6,12 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from civic.models import OutboundEmail, backoff
 
@@ -40,6 +41,27 @@ def queue_email(
         body_html=body_html,
         headers=headers or {},
     )
+
+
+def queue_message(message: EmailMessage) -> list[OutboundEmail]:
+    """Put an already rendered message (e.g. allauth's) into the outbox, one row per recipient."""
+    html = ""
+    for content, mimetype in getattr(message, "alternatives", []):
+        if mimetype == "text/html":
+            html = content
+    text = message.body
+    if message.content_subtype == "html":
+        html, text = message.body, strip_tags(message.body)
+    return [
+        OutboundEmail.objects.create(
+            to=to,
+            subject=message.subject[:255],
+            body_text=text,
+            body_html=html,
+            headers=dict(message.extra_headers),
+        )
+        for to in message.to
+    ]
 
 
 def claim(email_id: int, now) -> bool:
