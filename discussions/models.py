@@ -1,10 +1,29 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# Replies nest this many levels deep (top level included); a reply to a comment
+# at the last level attaches beside it, labelled "replying to <name>".
+MAX_DEPTH = 4
+# Authors may edit their comment for this long after posting.
+EDIT_WINDOW = timedelta(minutes=15)
+# A comment flagged by this many different people is hidden pending review.
+FLAGS_TO_HIDE = 3
+PATH_WIDTH = 10
+
+
+def public_name(user) -> str:
+    """The name shown beside what a user writes; never their email address."""
+    if user is None:
+        return str(_("Former member"))
+    return user.get_full_name() or str(_("Resident %(number)s") % {"number": user.pk})
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -13,6 +32,12 @@ class ThreadQuerySet(models.QuerySet):
 
     def topics(self):
         return self.exclude(kind=Thread.Kind.REPORT)
+
+    def with_place(self):
+        return self.filter(lat__isnull=False, lon__isnull=False)
+
+    def in_bbox(self, west: float, south: float, east: float, north: float):
+        return self.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
 
 
 class Thread(models.Model):
@@ -55,6 +80,12 @@ class Thread(models.Model):
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
     comment_count = models.PositiveIntegerField(_("comments"), default=0)
     support_count = models.PositiveIntegerField(_("supporters"), default=0)
+    # Where the thread is shown, set by whoever owns it (a report's page); a
+    # community topic leaves it blank and lives at its own URL.
+    url = models.CharField(_("page address"), max_length=255, blank=True)
+    # Bumped by every change to the thread's comments (new, edited, deleted,
+    # hidden): the live poll compares it with the version the page has.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -64,10 +95,54 @@ class Thread(models.Model):
         indexes = [
             models.Index(fields=["kind", "-last_activity_at"]),
             models.Index(fields=["-last_activity_at"]),
+            models.Index(fields=["-created_at"]),
+            models.Index(fields=["-support_count"]),
+            models.Index(fields=["lat", "lon"]),
         ]
+        permissions = [("moderate_thread", _("Can moderate every discussion"))]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        if self.url:
+            return self.url
+        return reverse("discussions:topic-detail", args=[self.pk])
+
+    @property
+    def is_topic(self) -> bool:
+        return self.kind != self.Kind.REPORT
+
+    @property
+    def is_open(self) -> bool:
+        """Whether new comments are accepted."""
+        return not (self.is_locked or self.is_hidden)
+
+    @property
+    def has_place(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    def support_label(self) -> str:
+        return _("Me too") if self.kind == self.Kind.REPORT else _("Upvote")
+
+    def is_official_member(self, user) -> bool:
+        """Whether `user` speaks officially here (one query)."""
+        if not user.is_authenticated or self.official_group_id is None:
+            return False
+        return user.groups.filter(pk=self.official_group_id).exists()
+
+    def can_moderate(self, user, *, is_official_member: bool | None = None) -> bool:
+        """Superusers, staff of the thread's official group, and staff granted
+        the site-wide moderation permission may hide and unhide comments."""
+        if not user.is_authenticated or not user.is_active:
+            return False
+        if user.is_superuser:
+            return True
+        if not user.is_staff:
+            return False
+        if is_official_member is None:
+            is_official_member = self.is_official_member(user)
+        return is_official_member or user.has_perm("discussions.moderate_thread")
 
 
 class Comment(models.Model):
@@ -92,10 +167,30 @@ class Comment(models.Model):
     )
     body = models.TextField(_("text"))
     body_html = models.TextField(_("text (rendered)"), blank=True)
+    # The comment answered. Usually the parent; past the depth limit the reply
+    # attaches to the parent's parent and this keeps who it answers.
+    reply_to = models.ForeignKey(
+        "self",
+        verbose_name=_("replying to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     is_official = models.BooleanField(_("official"), default=False)
     is_deleted = models.BooleanField(_("deleted"), default=False)
     is_hidden = models.BooleanField(_("hidden"), default=False)
     hidden_reason = models.CharField(_("reason hidden"), max_length=200, blank=True)
+    # Null while hidden means hidden automatically by flags, pending review.
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hidden by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Open (unreviewed) flags; reset when a moderator reviews the comment.
     flag_count = models.PositiveIntegerField(_("flags"), default=0)
     # Materialised path: zero-padded ids of the ancestors and itself, so
     # ordering by it returns a whole thread in display order.
@@ -103,15 +198,66 @@ class Comment(models.Model):
     depth = models.PositiveSmallIntegerField(_("depth"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    # The thread's version when this comment last changed: the live poll sends
+    # the comments whose version is newer than the page's.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
         ordering = ["path"]
-        indexes = [models.Index(fields=["thread", "path"]), models.Index(fields=["thread", "id"])]
+        indexes = [
+            models.Index(fields=["thread", "path"]),
+            models.Index(fields=["thread", "id"]),
+            models.Index(fields=["thread", "version"]),
+        ]
 
     def __str__(self) -> str:
         return self.body[:60]
+
+    def get_absolute_url(self) -> str:
+        return reverse("discussions:comment-detail", args=[self.pk])
+
+    @staticmethod
+    def path_segment(pk: int) -> str:
+        return str(pk).zfill(PATH_WIDTH)
+
+    @property
+    def is_pending_review(self) -> bool:
+        return self.is_hidden and self.hidden_by_id is None
+
+    @property
+    def is_replyable(self) -> bool:
+        return not (self.is_deleted or self.is_hidden)
+
+    def placement_for_reply(self) -> Comment:
+        """The comment a reply to this one nests under (itself, or its parent at the last level)."""
+        if self.depth >= MAX_DEPTH - 1 and self.parent_id is not None:
+            return self.parent
+        return self
+
+    def is_author(self, user) -> bool:
+        return user.is_authenticated and self.author_id == user.pk
+
+    def can_edit(self, user, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.is_author(user)
+            and not self.is_deleted
+            and not self.is_hidden
+            and now - self.created_at <= EDIT_WINDOW
+        )
+
+    def can_delete(self, user) -> bool:
+        return self.is_author(user) and not self.is_deleted
+
+    def can_flag(self, user) -> bool:
+        return (
+            user.is_authenticated
+            and not self.is_author(user)
+            and not self.is_deleted
+            and not self.is_hidden
+        )
 
 
 class Flag(models.Model):
@@ -138,6 +284,7 @@ class Follow(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_emailed_at = models.DateTimeField(_("last emailed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("follow")
@@ -168,3 +315,27 @@ class Support(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} supports {self.thread_id}"
+
+
+class Notification(models.Model):
+    """Something a follower has not been told about yet.
+
+    Written in the same transaction as the comment or event that causes it, one
+    row per follower; `send_due_digests` turns all of a follower's pending rows
+    for a thread into one email and deletes them in the transaction that queues
+    it, so nothing is lost and nothing is sent twice.
+    """
+
+    follow = models.ForeignKey(Follow, on_delete=models.CASCADE, related_name="pending")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE)
+    text = models.CharField(_("text"), max_length=500, blank=True)
+    url = models.CharField(_("link"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    due_at = models.DateTimeField(_("due"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("pending notification")
+        verbose_name_plural = _("pending notifications")
+
+    def __str__(self) -> str:
+        return f"{self.follow_id}: {self.comment_id or self.text[:40]}"

@@ -1,15 +1,204 @@
 """What a page that shows a thread's discussion needs, in a constant number of queries.
 
-Other apps (reports) call `discussion_context(request, thread)` from their views and
-include "discussions/partials/discussion.html" with the returned context.
+Other apps (reports) call `discussion_context(request, thread)` from their views,
+merge the returned dict into their context and include
+"discussions/partials/discussion.html". Queries, whatever the thread's size:
+one for the viewer's state (signed-in viewers only: follow, support, official
+group membership, fresh counters) and one for the page of comments.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 
-from discussions.models import Thread
+from discussions.forms import CommentForm
+from discussions.models import Comment, Flag, Follow, Support, Thread
+from discussions.rendering import Viewer, render_tree
+
+# Top-level comments per page; each comes with all its replies.
+PAGE_SIZE = 50
 
 
-def discussion_context(request: HttpRequest, thread: Thread) -> dict:
-    return {"discussion": {"thread": thread}}
+def with_viewer_state(qs: QuerySet[Thread], user) -> QuerySet[Thread]:
+    """Annotate threads with what `user` has done there and whether they speak officially."""
+    if not user.is_authenticated:
+        return qs
+    memberships = get_user_model().groups.through.objects.filter(
+        user_id=user.pk, group_id=OuterRef("official_group_id")
+    )
+    return qs.annotate(
+        viewer_follows=Exists(Follow.objects.filter(thread=OuterRef("pk"), user_id=user.pk)),
+        viewer_supports=Exists(Support.objects.filter(thread=OuterRef("pk"), user_id=user.pk)),
+        viewer_is_official=Exists(memberships),
+    )
+
+
+def thread_for_viewer(thread_id: int, user) -> Thread:
+    """The thread, fresh, annotated with the viewer's state (one query)."""
+    return with_viewer_state(Thread.objects.filter(pk=thread_id), user).get()
+
+
+def viewer_for(thread: Thread, user) -> Viewer:
+    """Needs `thread` from `thread_for_viewer` (for the membership annotation)."""
+    is_member = bool(getattr(thread, "viewer_is_official", False))
+    return Viewer(
+        user=user,
+        can_post=user.is_authenticated and thread.is_open,
+        can_moderate=thread.can_moderate(user, is_official_member=is_member),
+        now=timezone.now(),
+    )
+
+
+# What a comment's fragment and permissions read; the rest (the source text,
+# the users' other columns) stays in the database.
+DISPLAY_FIELDS = (
+    "id",
+    "thread_id",
+    "parent_id",
+    "reply_to_id",
+    "author_id",
+    "body_html",
+    "is_official",
+    "is_deleted",
+    "is_hidden",
+    "hidden_reason",
+    "hidden_by_id",
+    "path",
+    "depth",
+    "created_at",
+    "edited_at",
+    "version",
+    "author__id",
+    "author__first_name",
+    "author__last_name",
+    "reply_to__id",
+    "reply_to__author_id",
+    "reply_to__author__id",
+    "reply_to__author__first_name",
+    "reply_to__author__last_name",
+)
+
+
+def comments_for_display(thread_id: int, user) -> QuerySet[Comment]:
+    qs = (
+        Comment.objects.filter(thread_id=thread_id)
+        .select_related("author", "reply_to__author")
+        .only(*DISPLAY_FIELDS)
+    )
+    if user.is_authenticated:
+        qs = qs.annotate(
+            viewer_flagged=Exists(Flag.objects.filter(comment=OuterRef("pk"), user_id=user.pk))
+        )
+    return qs
+
+
+@dataclass
+class CommentsPage:
+    comments: list[Comment]
+    has_more: bool
+    # The id of the last top-level comment shown: the next page starts after it.
+    last_top_id: int | None
+
+
+def comments_page(
+    thread_id: int, user, *, after: int | None = None, size: int = PAGE_SIZE
+) -> CommentsPage:
+    """`size` top-level comments after top-level comment `after`, with all their
+    replies, in display order: one query. The page ends where the (size+1)th
+    top-level comment's subtree starts (fixed-width paths sort that way)."""
+    start = Comment.path_segment(after + 1) if after else ""
+    tops = Comment.objects.filter(thread_id=thread_id, depth=0, path__gte=start).order_by("path")
+    next_top = tops.values("path")[size : size + 1]
+    comments = list(
+        comments_for_display(thread_id, user)
+        .filter(path__gte=start)
+        .annotate(next_page_path=Subquery(next_top))
+        # No sentinel string: how "~" sorts against digits depends on the collation.
+        .filter(Q(next_page_path__isnull=True) | Q(path__lt=F("next_page_path")))
+        .order_by("path")
+    )
+    top_ids = [c.pk for c in comments if c.depth == 0]
+    return CommentsPage(
+        comments=comments,
+        has_more=bool(comments) and comments[0].next_page_path is not None,
+        last_top_id=top_ids[-1] if top_ids else None,
+    )
+
+
+def _int_param(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def discussion_context(request: HttpRequest, thread: Thread, *, url: str | None = None) -> dict:
+    """Everything "discussions/partials/discussion.html" needs, under the key `discussion`.
+
+    `url` is the address of the page showing the thread (a report's page); it is
+    remembered on the thread (for redirects after a plain POST and for email
+    links) if the thread has none yet. For a report's thread it defaults to the
+    path of the (non-htmx) request, which is the report page calling us.
+
+    `?comments_after=<id>` on the page shows the next page of comments (the
+    "show more" link without JavaScript).
+    """
+    if not thread.url and not url and not thread.is_topic and not getattr(request, "htmx", False):
+        # A report's thread created before threads knew their page: the page
+        # rendering it in full is that page.
+        url = request.path
+    if url and not thread.url:
+        Thread.objects.filter(pk=thread.pk, url="").update(url=url)
+        thread.url = url
+    user = request.user
+    if user.is_authenticated and not hasattr(thread, "viewer_follows"):
+        thread = thread_for_viewer(thread.pk, user)
+    viewer = viewer_for(thread, user)
+    after = _int_param(request.GET.get("comments_after"))
+    page = comments_page(thread.pk, user, after=after)
+    thread_url = thread.get_absolute_url()
+    comments_url = reverse("discussions:comments", args=[thread.pk])
+    return {
+        "discussion": {
+            "thread": thread,
+            "thread_url": thread_url,
+            "comments_html": render_tree(page.comments, viewer),
+            "has_comments": bool(page.comments),
+            "has_more": page.has_more,
+            "after": after,
+            "more_url": f"{comments_url}?after={page.last_top_id}",
+            "more_href": f"{thread_url}?comments_after={page.last_top_id}#comments-{thread.pk}",
+            "comments_url": comments_url,
+            "poll_url": poll_url(thread),
+            "version": thread.version,
+            "can_post": viewer.can_post,
+            "can_moderate": viewer.can_moderate,
+            "is_authenticated": user.is_authenticated,
+            "is_following": bool(getattr(thread, "viewer_follows", False)),
+            "is_supporting": bool(getattr(thread, "viewer_supports", False)),
+            "form": CommentForm() if viewer.can_post else None,
+            "login_url": f"{reverse('account_login')}?{urlencode({'next': thread_url})}",
+        }
+    }
+
+
+def poll_url(thread: Thread) -> str:
+    return f"{reverse('discussions:comments-since', args=[thread.pk])}?v={thread.version}"
+
+
+def followed_threads(user) -> QuerySet[Thread]:
+    """What `user` follows, most recently active first (for the user's own page)."""
+    return (
+        Thread.objects.visible()
+        .filter(follows__user=user)
+        .order_by("-last_activity_at")
+        .only("id", "kind", "title", "url", "last_activity_at", "comment_count")
+    )

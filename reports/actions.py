@@ -7,6 +7,9 @@ from collections.abc import Sequence
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
+from django.urls import reverse
 from django.utils import timezone
 
 from civic.outbox import queue_email
@@ -25,6 +28,7 @@ def submit_report(
     title: str,
     description: str = "",
     address: str = "",
+    address_id: str = "",
     attributes: dict | None = None,
     reporter=None,
     contact_name: str = "",
@@ -64,6 +68,7 @@ def submit_report(
         lat=lat,
         lon=lon,
         address=address,
+        address_id=address_id,
         attributes=attributes or {},
         reporter=reporter,
         contact_name=contact_name,
@@ -81,6 +86,9 @@ def submit_report(
         thread=thread,
     )
     report.save()
+    # The thread links back to its report's page (discussions knows no reports).
+    thread.url = report.get_absolute_url()
+    thread.save(update_fields=["url"])
     for order, processed in enumerate(photos):
         photo = Photo(report=report, order=order, width=processed.width, height=processed.height)
         photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
@@ -195,6 +203,12 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     for thread, (report, _authorities) in zip(threads, reports, strict=True):
         report.thread = thread
     Report.objects.bulk_create([report for report, _a in reports])
+    # One UPDATE sets every thread's link to its report's page.
+    before, after = reverse("reports:detail", args=[987654321]).split("987654321")
+    report_pk = Report.objects.filter(thread=OuterRef("pk")).values("pk")[:1]
+    Thread.objects.filter(pk__in=[t.pk for t in threads]).update(
+        url=Concat(Value(before), Cast(Subquery(report_pk), CharField()), Value(after))
+    )
     updates, deliveries, follows = [], [], []
     for report, authorities in reports:
         updates.append(

@@ -148,16 +148,16 @@ def deliver(delivery: Delivery) -> bool:
     try:
         if sender is None:
             raise DeliveryError(f"No way to send by {delivery.method!r}.")
-        with transaction.atomic():
+        if delivery.method == Authority.SendMethod.EMAIL:
+            # Queueing the email and marking the row sent happen together or not at all.
+            with transaction.atomic():
+                external_id = sender(delivery)
+                _mark_sent(delivery, now, external_id)
+        else:
+            # No transaction around a network call: it would hold database locks
+            # for as long as the upstream takes to answer.
             external_id = sender(delivery)
-            Delivery.objects.filter(pk=delivery.pk).update(
-                state=Delivery.State.SENT,
-                attempts=delivery.attempts + 1,
-                sent_at=now,
-                external_id=external_id,
-                last_error="",
-                claimed_at=None,
-            )
+            _mark_sent(delivery, now, external_id)
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
         attempts = delivery.attempts + 1
         Delivery.objects.filter(pk=delivery.pk).update(
@@ -170,6 +170,17 @@ def deliver(delivery: Delivery) -> bool:
         logger.warning("delivery %s failed (attempt %s): %s", delivery.pk, attempts, exc)
         return False
     return True
+
+
+def _mark_sent(delivery: Delivery, now, external_id: str) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=Delivery.State.SENT,
+        attempts=delivery.attempts + 1,
+        sent_at=now,
+        external_id=external_id,
+        last_error="",
+        claimed_at=None,
+    )
 
 
 def deliver_due(limit: int = 50) -> int:

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from discussions.notifications import notify_thread_event
+
 
 class Service(models.Model):
     """An Open311 service: a category of problem a resident can report."""
@@ -237,6 +239,11 @@ class ApiKey(models.Model):
         return key, raw
 
 
+def new_token() -> str:
+    """The Open311 token of a report: 32 hex characters."""
+    return secrets.token_hex(16)
+
+
 class ReportQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(is_hidden=False)
@@ -278,6 +285,8 @@ class Report(models.Model):
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     address = models.CharField(_("address"), max_length=255, blank=True)
+    address_id = models.CharField(_("address id"), max_length=120, blank=True)
+    zipcode = models.CharField(_("postcode"), max_length=20, blank=True)
     attributes = models.JSONField(_("answers"), default=dict, blank=True)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -327,7 +336,7 @@ class Report(models.Model):
         related_name="reports",
     )
     media_url = models.URLField(_("external media URL"), max_length=500, blank=True)
-    token = models.CharField(max_length=32, unique=True, default=secrets.token_hex)
+    token = models.CharField(max_length=32, unique=True, default=new_token)
     thread = models.OneToOneField(
         "discussions.Thread",
         verbose_name=_("discussion"),
@@ -397,7 +406,7 @@ class Report(models.Model):
             fields.append("closed_at")
         self.updated_at = now
         self.save(update_fields=fields)
-        return ReportUpdate.objects.create(
+        update = ReportUpdate.objects.create(
             report=self,
             author=by,
             state=state if changed else "",
@@ -405,6 +414,12 @@ class Report(models.Model):
             is_official=is_official,
             created_at=now,
         )
+        if self.thread_id and (changed or note):
+            # The thread's followers hear about it in their next discussion digest.
+            status = _("Status: %(state)s") % {"state": self.get_state_display()} if changed else ""
+            text = " — ".join(str(part) for part in (status, note) if part)
+            notify_thread_event(self.thread_id, text, url=self.get_absolute_url(), actor=by)
+        return update
 
     def acknowledge(self, *, by=None, note: str = "") -> ReportUpdate:
         return self.set_state(self.State.ACKNOWLEDGED, by=by, note=note)

@@ -268,6 +268,7 @@ def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
         title=form.title(),
         description=data["description"],
         address=data["address_string"],
+        address_id=data["address_id"],
         attributes=data["attributes"],
         contact_name=data["contact_name"],
         contact_email=data["email"],

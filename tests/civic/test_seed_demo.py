@@ -34,6 +34,8 @@ def test_demo_city_has_everything_a_visitor_and_a_client_need():
     # Every report has its thread and an authority, like a report submitted on the site.
     assert not Report.objects.filter(thread=None).exists()
     assert not Report.objects.filter(authority=None).exists()
+    for report in Report.objects.select_related("thread"):
+        assert report.thread.url == report.get_absolute_url()
     # History is not news: the worker has nothing to send for demo data.
     assert not Delivery.objects.exclude(state=Delivery.State.SENT).exists()
     assert RESIDENT_EMAIL in output and STAFF_EMAIL in output and DEMO_PASSWORD in output

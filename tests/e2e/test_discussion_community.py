@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from discussions import queries
 from discussions.models import Thread
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_discussion import mark_page, same_document, sign_in
 from tests.factories import make_comment, make_topic, make_user
 
@@ -31,12 +32,11 @@ def test_start_a_topic_with_a_pin_and_find_it_on_the_map(live_server, page, scre
     screenshot("community-new-topic")
     page.get_by_role("button", name="Publish topic").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "A community garden on the empty lot"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("A community garden on the empty lot")
     topic = Thread.objects.get(title="A community garden on the empty lot")
     assert topic.has_place and topic.author == ada
     expect(page.locator(".topic-body em")).to_have_text("years")
+    expect(page.locator("#topic-place-map .leaflet-marker-icon")).to_have_count(1)
     screenshot("community-topic")
 
     page.goto(live_server.url + "/community/map/")
@@ -48,6 +48,7 @@ def test_start_a_topic_with_a_pin_and_find_it_on_the_map(live_server, page, scre
     expect(page.locator(".leaflet-popup-content a")).to_have_text(
         "A community garden on the empty lot"
     )
+    expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")
     screenshot("community-map")
 
 
@@ -107,3 +108,29 @@ def test_show_more_loads_the_next_page_in_place(live_server, page, screenshot):
     expect(page.locator(f"#replies-{tops[-1].pk} .comment-body")).to_have_text("A late reply")
     expect(page.get_by_role("link", name="Show more comments")).to_have_count(0)
     assert same_document(page)
+
+
+def test_everything_works_with_javascript_off(live_server, browser):
+    nia = make_user(first_name="Nia", last_name="Jones")
+    topic = make_topic(author=nia, title="Recycling bins")
+    first = make_comment(topic, author=nia, body="Which day are they collected?")
+    context = browser.new_context(java_script_enabled=False)
+    context.route("https://**/*", lambda route: route.fulfill(status=204, body=""))
+    sign_in(context, live_server, make_user(first_name="Rosa", last_name="Parks"))
+    page = context.new_page()
+    page.goto(live_server.url + topic.get_absolute_url())
+
+    page.locator(f"#comment-{first.pk}").get_by_role("link", name="Reply").click()
+    expect(page).to_have_url(f"{live_server.url}/community/comments/{first.pk}/reply/")
+    page.get_by_label("Reply to Nia Jones").fill("Thursdays, early.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "discussion-nojs-reply.png"), full_page=True)
+    page.get_by_role("button", name="Post reply").click()
+    expect(page.locator(f"#replies-{first.pk} .comment-body")).to_have_text("Thursdays, early.")
+    expect(page.get_by_text("Your comment has been posted.")).to_be_visible()
+
+    page.get_by_role("button", name="Upvote").click()
+    expect(page.locator(".support-count")).to_have_text("1 supporter")
+    page.get_by_role("button", name="Unfollow").click()
+    expect(page.get_by_role("button", name="Follow")).to_be_visible()
+    context.close()

@@ -20,6 +20,7 @@ def test_post_creates_a_normal_public_report_and_answers_200_with_its_id(
             **valid_post,
             "description": "Deep pothole by the bus stop\nAbout 30 cm across.",
             "address_string": "12 High Street",
+            "address_id": "545483",
             "email": "rosa@example.org",
             "first_name": "Rosa",
             "last_name": "Parks",
@@ -50,6 +51,7 @@ def test_post_creates_a_normal_public_report_and_answers_200_with_its_id(
     assert report.description == "Deep pothole by the bus stop\nAbout 30 cm across."
     assert (report.lat, report.lon) == (51.5101, -0.1402)
     assert report.address == "12 High Street"
+    assert report.address_id == "545483"
     assert report.attributes == {
         "depth": 12,
         "size": "m",

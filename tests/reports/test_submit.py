@@ -12,6 +12,7 @@ def test_submit_creates_thread_delivery_timeline_and_email(service, authority, r
     assert report.state == Report.State.SUBMITTED
     assert report.authority == authority
     assert report.thread.title == report.title
+    assert report.thread.get_absolute_url() == report.get_absolute_url()
     assert report.thread.official_group == authority.staff_group
     assert Follow.objects.filter(thread=report.thread, user=resident).exists()
     assert list(Delivery.objects.filter(report=report).values_list("authority", flat=True)) == [

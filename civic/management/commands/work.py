@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from civic.outbox import send_due_emails
+from discussions.notifications import send_due_digests
 from reports.delivery import deliver_due, fetch_upstream_updates
 
 # How often the authorities' Open311 systems are asked for status changes.
@@ -26,7 +27,9 @@ def run_round() -> dict[str, int]:
     # cache.add is atomic in the shared cache: one worker polls per period.
     if cache.add("worker:upstream-poll", 1, timeout=UPSTREAM_POLL_SECONDS):
         done["upstream updates"] = fetch_upstream_updates()
-    # Emails last: deliveries and updates above may have queued some.
+    # Followers' digests of new comments and status changes (batched per follower).
+    done["digests"] = send_due_digests()
+    # Emails last: every job above may have queued some.
     done["emails"] = send_due_emails()
     return done
 

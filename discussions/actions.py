@@ -1,0 +1,180 @@
+"""Operations on discussions that touch several rows: every view, the admin and
+other apps go through these. Permission checks live in the views' scoped
+helpers; these functions keep the invariants (counters, versions, follows,
+notifications) and refuse what is never allowed (posting on a locked thread,
+editing after the window)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from discussions.live import bump_version
+from discussions.markup import render_markdown
+from discussions.models import FLAGS_TO_HIDE, Comment, Flag, Follow, Notification, Support, Thread
+from discussions.notifications import queue_for_followers
+
+
+class NotAllowed(Exception):
+    """The action is refused; the message says why, for the person refused."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def create_topic(
+    *,
+    author,
+    kind: str,
+    title: str,
+    body: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str = "",
+    now: datetime | None = None,
+) -> Thread:
+    """A community topic, followed by its author."""
+    now = now or timezone.now()
+    thread = Thread.objects.create(
+        kind=kind,
+        title=title,
+        body=body,
+        body_html=render_markdown(body),
+        author=author,
+        lat=lat,
+        lon=lon,
+        address=address,
+        created_at=now,
+        last_activity_at=now,
+    )
+    Follow.objects.create(thread=thread, user=author, created_at=now)
+    return thread
+
+
+@transaction.atomic
+def post_comment(
+    thread: Thread, author, body: str, *, reply_to: Comment | None = None, now=None
+) -> Comment:
+    """Add a comment (or a reply to `reply_to`): the author follows the thread
+    and every other follower gets it in their next digest."""
+    now = now or timezone.now()
+    if not thread.is_open:
+        raise NotAllowed(_("This discussion is closed to new comments."))
+    parent = None
+    if reply_to is not None:
+        if reply_to.thread_id != thread.pk or not reply_to.is_replyable:
+            raise NotAllowed(_("You cannot reply to this comment."))
+        parent = reply_to.placement_for_reply()
+    comment = Comment.objects.create(
+        thread=thread,
+        parent=parent,
+        reply_to=reply_to,
+        author=author,
+        body=body,
+        body_html=render_markdown(body),
+        is_official=thread.is_official_member(author),
+        depth=parent.depth + 1 if parent else 0,
+        created_at=now,
+    )
+    segment = Comment.path_segment(comment.pk)
+    comment.path = f"{parent.path}/{segment}" if parent else segment
+    comment.version = bump_version(
+        thread.pk, comment_count=F("comment_count") + 1, last_activity_at=now
+    )
+    Comment.objects.filter(pk=comment.pk).update(path=comment.path, version=comment.version)
+    Follow.objects.bulk_create(
+        [Follow(thread=thread, user=author, created_at=now)], ignore_conflicts=True
+    )
+    queue_for_followers(thread.pk, comment=comment, exclude_user_id=author.pk, now=now)
+    return comment
+
+
+@transaction.atomic
+def edit_comment(comment: Comment, by, body: str, now=None) -> Comment:
+    now = now or timezone.now()
+    if not comment.can_edit(by, now):
+        raise NotAllowed(_("You can only edit your own comment in the first 15 minutes."))
+    comment.body = body
+    comment.body_html = render_markdown(body)
+    comment.edited_at = now
+    comment.version = bump_version(comment.thread_id)
+    comment.save(update_fields=["body", "body_html", "edited_at", "version"])
+    return comment
+
+
+@transaction.atomic
+def delete_comment(comment: Comment, by) -> Comment:
+    """The author withdraws a comment: its text goes, its place and replies stay."""
+    if not comment.can_delete(by):
+        raise NotAllowed(_("You can only delete your own comments."))
+    comment.is_deleted = True
+    comment.body = ""
+    comment.body_html = ""
+    comment.version = bump_version(comment.thread_id, comment_count=F("comment_count") - 1)
+    comment.save(update_fields=["is_deleted", "body", "body_html", "version"])
+    Notification.objects.filter(comment=comment).delete()
+    return comment
+
+
+@transaction.atomic
+def flag_comment(comment: Comment, user, reason: str) -> Flag:
+    """Record `user`'s flag; the third open flag hides the comment pending review."""
+    if not comment.can_flag(user):
+        raise NotAllowed(_("You cannot flag this comment."))
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(comment=comment, user=user, reason=reason[:200])
+    except IntegrityError:
+        raise NotAllowed(_("You have already flagged this comment.")) from None
+    Comment.objects.filter(pk=comment.pk).update(flag_count=F("flag_count") + 1)
+    comment.refresh_from_db(fields=["flag_count", "is_hidden"])
+    if comment.flag_count >= FLAGS_TO_HIDE and not comment.is_hidden:
+        comment.is_hidden = True
+        comment.hidden_by = None
+        comment.hidden_reason = ""
+        comment.version = bump_version(comment.thread_id)
+        comment.save(update_fields=["is_hidden", "hidden_by", "hidden_reason", "version"])
+    return flag
+
+
+@transaction.atomic
+def set_hidden(comment: Comment, *, by, hidden: bool, reason: str = "") -> Comment:
+    """A moderator's decision: hide with a public reason, or show again. Either
+    way the comment's open flags count as reviewed."""
+    comment.is_hidden = hidden
+    comment.hidden_by = by if hidden else None
+    comment.hidden_reason = reason[:200] if hidden else ""
+    comment.flag_count = 0
+    comment.version = bump_version(comment.thread_id)
+    comment.save(update_fields=["is_hidden", "hidden_by", "hidden_reason", "flag_count", "version"])
+    Flag.objects.filter(comment=comment, is_resolved=False).update(is_resolved=True)
+    return comment
+
+
+def set_following(thread: Thread, user, following: bool) -> bool:
+    if following:
+        Follow.objects.get_or_create(thread=thread, user=user)
+    else:
+        Follow.objects.filter(thread=thread, user=user).delete()
+    return following
+
+
+@transaction.atomic
+def set_support(thread: Thread, user, supporting: bool) -> int:
+    """Add or withdraw `user`'s support (one each); returns the new count."""
+    if supporting:
+        _support, changed = Support.objects.get_or_create(thread=thread, user=user)
+        delta = 1
+    else:
+        changed = bool(Support.objects.filter(thread=thread, user=user).delete()[0])
+        delta = -1
+    if changed:
+        Thread.objects.filter(pk=thread.pk).update(support_count=F("support_count") + delta)
+    thread.support_count = Thread.objects.values_list("support_count", flat=True).get(pk=thread.pk)
+    return thread.support_count

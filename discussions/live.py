@@ -1,0 +1,66 @@
+"""Live comments: the per-thread version number that the poll compares.
+
+Every change to a thread's comments bumps `Thread.version` in the database, in
+the writer's transaction, and stamps the changed comment with it. The poll asks
+"anything newer than version N?": the answer comes from the shared cache when it
+is a real cache (Redis), or from one indexed primary-key query otherwise. With
+the database cache a cache read is itself a query, so we read the thread row
+directly and the empty poll costs exactly one query either way.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import BaseDatabaseCache
+from django.db import transaction
+from django.db.models import F
+
+from discussions.models import Thread
+
+# Bounded, so a cache that missed an update (two writers whose after-commit
+# hooks ran out of order) heals by itself.
+VERSION_TIMEOUT = 300
+
+
+def _key(thread_id: int) -> str:
+    return f"discussions:thread-version:{thread_id}"
+
+
+def _cache_is_shared_memory() -> bool:
+    # `cache` is a proxy; the backend behind it is caches["default"].
+    return not isinstance(caches["default"], BaseDatabaseCache)
+
+
+def current_version(thread_id: int) -> int | None:
+    """The thread's version, or None if there is no such thread."""
+    use_cache = _cache_is_shared_memory()
+    if use_cache:
+        version = cache.get(_key(thread_id))
+        if version is not None:
+            return version
+    row = Thread.objects.filter(pk=thread_id).values_list("version", flat=True).first()
+    if row is not None and use_cache:
+        # add, not set: a writer that committed meanwhile has set a newer value.
+        cache.add(_key(thread_id), row, VERSION_TIMEOUT)
+    return row
+
+
+def bump_version(thread_id: int, **changes) -> int:
+    """Increment the thread's version (with any other field `changes`) and return it.
+
+    Call inside the writer's transaction: the row stays locked until commit,
+    so versions are handed out in commit order.
+    """
+    Thread.objects.filter(pk=thread_id).update(version=F("version") + 1, **changes)
+    version = Thread.objects.values_list("version", flat=True).get(pk=thread_id)
+    if _cache_is_shared_memory():
+        transaction.on_commit(lambda: _publish(thread_id))
+    return version
+
+
+def _publish(thread_id: int) -> None:
+    # Read back after commit rather than trusting the number we handed out, so
+    # a late hook from an older writer cannot move the cache backwards for long.
+    version = Thread.objects.filter(pk=thread_id).values_list("version", flat=True).first()
+    if version is not None:
+        cache.set(_key(thread_id), version, VERSION_TIMEOUT)

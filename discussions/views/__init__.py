@@ -1,0 +1,1 @@
+"""Views, by resource: community topics, comments, and thread-level actions."""

@@ -1,0 +1,329 @@
+"""Comments: the next page, posting, replying, editing, deleting, flagging, moderating."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import reswap, retarget
+
+from discussions import actions, live, ratelimit
+from discussions.forms import CommentForm, FlagForm, ModerateForm
+from discussions.models import Comment, Flag, Thread
+from discussions.queries import (
+    comments_for_display,
+    comments_page,
+    poll_url,
+    thread_for_viewer,
+    viewer_for,
+)
+from discussions.rendering import Viewer, render_article, render_nodes, render_tree
+from discussions.views.common import (
+    back_to_thread,
+    comment_location,
+    get_comment,
+    get_thread,
+    posted,
+    refused,
+)
+
+
+def _viewer(request: HttpRequest, thread: Thread) -> Viewer:
+    if request.user.is_authenticated and not hasattr(thread, "viewer_follows"):
+        thread = thread_for_viewer(thread.pk, request.user)
+    return viewer_for(thread, request.user)
+
+
+def _too_fast() -> str:
+    return _("You are posting too quickly. Please wait a minute and try again.")
+
+
+def _form_response(request: HttpRequest, template: str, context: dict, status: int = 200):
+    """A form with its errors: the fragment for htmx, the page otherwise.
+
+    htmx only swaps 2xx responses, so an invalid htmx form answers 200."""
+    if request.htmx:
+        return render(request, template, context)
+    headings = {
+        "discussions/partials/comment_form.html": _("Add a comment"),
+        "discussions/partials/reply_form.html": _("Reply"),
+        "discussions/partials/edit_form.html": _("Edit your comment"),
+        "discussions/partials/delete_form.html": _("Delete your comment"),
+        "discussions/partials/flag_form.html": _("Flag a comment"),
+        "discussions/partials/moderate_form.html": _("Moderate a comment"),
+    }
+    return render(
+        request,
+        "discussions/comment_form_page.html",
+        {**context, "form_template": template, "heading": headings.get(template, "")},
+        status=status,
+    )
+
+
+# --- the next page of comments ("show more") -------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def comments(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the next page of top-level comments (htmx). POST: a new top-level comment."""
+    thread = get_thread(pk, request.user)
+    if request.method == "POST":
+        return _post(request, thread)
+    try:
+        after = int(request.GET.get("after", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("Which page of comments?"))
+    if not request.htmx:
+        return redirect(f"{thread.get_absolute_url()}?comments_after={after}#comments-{pk}")
+    viewer = _viewer(request, thread)
+    page = comments_page(pk, request.user, after=after)
+    return render(
+        request,
+        "discussions/partials/comments_page.html",
+        {
+            "thread": thread,
+            "comments_html": render_tree(page.comments, viewer),
+            "has_more": page.has_more,
+            "more_url": f"{request.path}?after={page.last_top_id}",
+            "more_href": f"{thread.get_absolute_url()}?comments_after={page.last_top_id}"
+            f"#comments-{pk}",
+        },
+    )
+
+
+# --- posting and replying --------------------------------------------------------------
+
+
+def _post(request: HttpRequest, thread: Thread, reply_to: Comment | None = None) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(thread.get_absolute_url())
+    form = CommentForm(request.POST)
+    template = (
+        "discussions/partials/reply_form.html"
+        if reply_to
+        else "discussions/partials/comment_form.html"
+    )
+    context = {"form": form, "thread": thread, "comment": reply_to}
+    if not form.is_valid():
+        return _form_response(request, template, context)
+    if ratelimit.hit(request.user, "comment"):
+        form.add_error(None, _too_fast())
+        return _form_response(request, template, context, status=429)
+    try:
+        comment = actions.post_comment(
+            thread, request.user, form.cleaned_data["body"], reply_to=reply_to
+        )
+    except actions.NotAllowed as refusal:
+        return refused(request, refusal.message)
+    if not request.htmx:
+        messages.success(request, _("Your comment has been posted."))
+        return back_to_thread(thread, comment)
+    comment.author = request.user
+    viewer = _viewer(request, thread)
+    response = render(
+        request,
+        "discussions/partials/posted.html",
+        {
+            "node_html": render_nodes([comment], viewer),
+            "thread": thread,
+            "reply_to": reply_to,
+            "form": CommentForm(),
+        },
+    )
+    target = f"#replies-{comment.parent_id}" if comment.parent_id else f"#comments-{thread.pk}"
+    return reswap(retarget(response, target), "beforeend")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_comment(pk)
+    thread = comment.thread
+    if not thread.is_open:
+        return refused(request, _("This discussion is closed to new comments."))
+    if not comment.is_replyable:
+        return refused(request, _("You cannot reply to this comment."))
+    if request.method == "POST":
+        return _post(request, thread, reply_to=comment)
+    return _form_response(
+        request,
+        "discussions/partials/reply_form.html",
+        {"form": CommentForm(), "thread": thread, "comment": comment},
+    )
+
+
+# --- the author's edit and delete ------------------------------------------------------
+
+
+def _updated(request: HttpRequest, comment: Comment, message: str) -> HttpResponse:
+    """After a change: the comment's new <article> (htmx, replacing the old one and
+    closing its form) or a redirect back to it."""
+    if not request.htmx:
+        messages.success(request, message)
+        return back_to_thread(comment.thread, comment)
+    fresh = comments_for_display(comment.thread_id, request.user).get(pk=comment.pk)
+    response = render(
+        request,
+        "discussions/partials/updated.html",
+        {"article": render_article(fresh, _viewer(request, comment.thread)), "comment": fresh},
+    )
+    return reswap(retarget(response, f"#comment-{comment.pk}"), "outerHTML")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_comment(pk)
+    if not comment.thread.is_open:
+        return refused(request, _("This discussion is closed to new comments."))
+    if not comment.can_edit(request.user):
+        return refused(request, _("You can only edit your own comments, in the first 15 minutes."))
+    form = CommentForm(posted(request), initial={"body": comment.body})
+    context = {"form": form, "thread": comment.thread, "comment": comment}
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_comment(comment, request.user, form.cleaned_data["body"])
+        except actions.NotAllowed as refusal:
+            return refused(request, refusal.message)
+        return _updated(request, comment, _("Your comment has been updated."))
+    return _form_response(request, "discussions/partials/edit_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_comment(pk)
+    if not comment.can_delete(request.user):
+        return refused(request, _("You can only delete your own comments."))
+    form = forms.Form(posted(request))
+    if request.method == "POST" and form.is_valid():
+        actions.delete_comment(comment, request.user)
+        return _updated(request, comment, _("Your comment has been deleted."))
+    return _form_response(
+        request,
+        "discussions/partials/delete_form.html",
+        {"form": form, "thread": comment.thread, "comment": comment},
+    )
+
+
+# --- flags and moderation --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_comment(pk)
+    if Flag.objects.filter(comment=comment, user=request.user).exists():
+        return refused(request, _("You have already flagged this comment."))
+    if not comment.can_flag(request.user):
+        return refused(request, _("You cannot flag this comment."))
+    form = FlagForm(posted(request))
+    context = {"form": form, "thread": comment.thread, "comment": comment}
+    if request.method == "POST" and form.is_valid():
+        if ratelimit.hit(request.user, "flag"):
+            form.add_error(None, _too_fast())
+            return _form_response(request, "discussions/partials/flag_form.html", context, 429)
+        try:
+            actions.flag_comment(comment, request.user, form.reason_text())
+        except actions.NotAllowed as refusal:
+            return refused(request, refusal.message)
+        return _updated(request, comment, _("Thank you. Moderators will look at this comment."))
+    return _form_response(request, "discussions/partials/flag_form.html", context)
+
+
+def _get_comment_for_moderator(request: HttpRequest, pk: int) -> Comment | None:
+    comment = get_comment(pk)
+    return comment if comment.thread.can_moderate(request.user) else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _get_comment_for_moderator(request, pk)
+    if comment is None:
+        return refused(request, _("Only moderators of this discussion can hide comments."))
+    initial = {"action": "unhide" if comment.is_hidden else "hide"}
+    form = ModerateForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        hide = form.cleaned_data["action"] == "hide"
+        actions.set_hidden(
+            comment,
+            by=request.user,
+            hidden=hide,
+            reason=form.cleaned_data.get("public_reason", ""),
+        )
+        return _updated(
+            request,
+            comment,
+            _("The comment is hidden.") if hide else _("The comment is visible again."),
+        )
+    return _form_response(
+        request,
+        "discussions/partials/moderate_form.html",
+        {"form": form, "thread": comment.thread, "comment": comment},
+    )
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+@require_GET
+def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A comment's permanent address: the page of its thread that shows it."""
+    return redirect(comment_location(get_comment(pk)))
+
+
+# Live poll: see discussions/live.py for the version number it compares.
+POLL_BATCH = 200
+
+
+@require_GET
+def comments_since(request: HttpRequest, pk: int) -> HttpResponse:
+    """What changed in the thread since version `v`: 204 (or 304) when nothing did,
+    at the cost of at most one query; else the changed comments, each as a node the
+    page's script places (new ones under their parent, changed ones in place)."""
+    try:
+        since = int(request.GET.get("v", ""))
+    except ValueError:
+        return HttpResponseBadRequest("v")
+    version = live.current_version(pk)
+    if version is None:
+        return HttpResponse(status=404)
+    etag = f'"{pk}.{version}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    elif since == version:
+        response = HttpResponse(status=204)
+    else:
+        response = _changes(request, pk, since)
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _changes(request: HttpRequest, pk: int, since: int) -> HttpResponse:
+    user = request.user
+    thread = get_thread(pk, user)
+    viewer = viewer_for(thread, user)
+    changed = list(
+        comments_for_display(pk, user).filter(version__gt=since).order_by("version")[:POLL_BATCH]
+    )
+    if len(changed) == POLL_BATCH:
+        # The rest comes with the next poll.
+        thread.version = changed[-1].version
+    changed.sort(key=lambda c: c.path)
+    return render(
+        request,
+        "discussions/partials/poll.html",
+        {
+            "thread": thread,
+            "poll_url": poll_url(thread),
+            "nodes_html": render_nodes(changed, viewer),
+            "count": len(changed),
+        },
+    )

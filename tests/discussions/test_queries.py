@@ -1,0 +1,133 @@
+"""Query budgets: a thread page costs the same few queries at 3 comments or 300."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import F
+from django.test import RequestFactory
+from django.urls import reverse
+
+from discussions.models import Comment, Thread
+from discussions.queries import discussion_context
+from tests.discussions.conftest import HTMX
+from tests.factories import make_user
+
+
+def add_comments(thread: Thread, total: int, users) -> None:
+    """`total` comments fast: a third top-level, the rest replies and replies to replies."""
+    tops = Comment.objects.bulk_create(
+        Comment(thread=thread, author=users[n % len(users)], body=f"Top {n}", body_html="<p>t</p>")
+        for n in range(max(total // 3, 1))
+    )
+    for top in tops:
+        top.path = Comment.path_segment(top.pk)
+    Comment.objects.bulk_update(tops, ["path"])
+    parents = list(tops)
+    rest = total - len(tops)
+    replies = Comment.objects.bulk_create(
+        Comment(
+            thread=thread,
+            parent=parents[n % len(parents)],
+            reply_to=parents[n % len(parents)],
+            author=users[(n + 1) % len(users)],
+            body=f"Reply {n}",
+            body_html="<p>r</p>",
+            depth=1,
+            is_official=n % 7 == 0,
+        )
+        for n in range(rest)
+    )
+    for reply in replies:
+        reply.path = f"{reply.parent.path}/{Comment.path_segment(reply.pk)}"
+    Comment.objects.bulk_update(replies, ["path"])
+    Thread.objects.filter(pk=thread.pk).update(comment_count=F("comment_count") + total)
+
+
+@pytest.fixture
+def users(db):
+    return [make_user(first_name=f"Person{n}", last_name="Test") for n in range(5)]
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_topic_page_for_anonymous_costs_two_queries(
+    client, topic, users, size, django_assert_num_queries
+):
+    add_comments(topic, size, users)
+    with django_assert_num_queries(2):
+        # 1. the topic with its author
+        # 2. the first page of comments with authors and replied-to authors (one query,
+        #    the page boundary is a subquery)
+        response = client.get(topic.get_absolute_url())
+    assert response.status_code == 200
+    assert response.content.decode().count('class="comment-node') >= min(size, 150)
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_topic_page_for_a_resident_costs_four_queries(
+    client, resident, topic, users, size, django_assert_num_queries
+):
+    add_comments(topic, size, users)
+    client.force_login(resident)
+    with django_assert_num_queries(4):
+        # 1. the session
+        # 2. the user
+        # 3. the topic with its author, the viewer's follow, support and official membership
+        # 4. the first page of comments, with whether the viewer flagged each one
+        response = client.get(topic.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_discussion_context_for_a_report_costs_two_queries(
+    report_thread, staff, users, size, django_assert_num_queries
+):
+    """What the report page adds to its own queries (the staff viewer is an official)."""
+    add_comments(report_thread, size, users)
+    request = RequestFactory().get(report_thread.url)
+    request.user = staff
+    with django_assert_num_queries(2):
+        # 1. the thread with the viewer's follow, support and official membership
+        # 2. the first page of comments
+        context = discussion_context(request, report_thread)
+    discussion = context["discussion"]
+    assert discussion["can_moderate"] and discussion["can_post"]
+    assert discussion["thread_url"] == report_thread.url
+    assert discussion["has_more"] is (size == 300)
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_cached_fragments_render_the_same(report_thread, staff, users, size):
+    add_comments(report_thread, size, users)
+    request = RequestFactory().get("/")
+    request.user = staff
+    first = str(discussion_context(request, report_thread)["discussion"]["comments_html"])
+    again = str(discussion_context(request, report_thread)["discussion"]["comments_html"])
+    assert first == again
+
+
+@pytest.mark.parametrize("size", [3, 300])
+def test_show_more_page_costs_four_queries(
+    client, resident, topic, users, size, django_assert_num_queries
+):
+    add_comments(topic, size, users)
+    client.force_login(resident)
+    first_top = Comment.objects.filter(thread=topic, depth=0).order_by("path").first()
+    url = reverse("discussions:comments", args=[topic.pk]) + f"?after={first_top.pk}"
+    with django_assert_num_queries(4):
+        # 1. the session  2. the user
+        # 3. the thread (visible) with the viewer's state  4. the page of comments
+        response = client.get(url, **HTMX)
+    assert response.status_code == 200
+
+
+def test_the_url_of_a_report_page_is_remembered_once(report, django_assert_num_queries):
+    Thread.objects.filter(pk=report.thread_id).update(url="")
+    thread = Thread.objects.get(pk=report.thread_id)
+    request = RequestFactory().get(report.get_absolute_url())
+    request.user = make_user()
+    discussion_context(request, thread, url=report.get_absolute_url())
+    thread.refresh_from_db()
+    assert thread.url == report.get_absolute_url()
+    with django_assert_num_queries(2):
+        # No more write: the viewer state and the comments.
+        discussion_context(request, thread, url=report.get_absolute_url())

@@ -1,0 +1,59 @@
+"""Comment fragments are rendered once per version and reused, with either cache."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import RequestFactory
+from django.test.signals import template_rendered
+
+from discussions import actions
+from discussions.queries import discussion_context
+from tests.factories import make_comment
+
+
+@pytest.fixture
+def comment_renders():
+    rendered: list[str] = []
+
+    def count(sender, template, **kwargs):
+        if template.name == "discussions/partials/comment.html":
+            rendered.append(template.name)
+
+    template_rendered.connect(count)
+    yield rendered
+    template_rendered.disconnect(count)
+
+
+def page_html(thread, user) -> str:
+    request = RequestFactory().get(thread.get_absolute_url())
+    request.user = user
+    return str(discussion_context(request, thread)["discussion"]["comments_html"])
+
+
+@pytest.mark.parametrize("backend", ["locmem", "database"])
+def test_fragments_are_reused_until_the_comment_changes(
+    topic, resident, neighbour, comment_renders, settings, backend
+):
+    if backend == "database":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "civic_cache",
+            }
+        }
+        call_command("createcachetable", verbosity=0)
+    comments = [make_comment(topic, author=neighbour, body=f"c{n}") for n in range(5)]
+    first = page_html(topic, resident)
+    assert len(comment_renders) == 5
+    assert page_html(topic, resident) == first
+    assert len(comment_renders) == 5  # all from the cache
+    actions.edit_comment(comments[0], neighbour, "changed")
+    assert "changed" in page_html(topic, resident)
+    assert len(comment_renders) == 6  # only the edited one again
+
+
+def test_what_a_viewer_may_do_is_part_of_the_fragment(topic, resident, neighbour):
+    make_comment(topic, author=neighbour, body="hello")
+    assert ">Flag<" in page_html(topic, resident)
+    assert ">Edit<" in page_html(topic, neighbour) and ">Flag<" not in page_html(topic, neighbour)

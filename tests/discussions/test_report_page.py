@@ -1,0 +1,54 @@
+"""The discussion on a report's page (the reports app includes our partial)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from discussions.models import Comment, Thread
+from tests.discussions.test_queries import add_comments
+from tests.factories import make_comment, make_user
+
+
+def test_report_page_shows_the_discussion_and_remembers_its_address(client, report, staff):
+    # A thread made before threads knew their page (e.g. an older import).
+    Thread.objects.filter(pk=report.thread_id).update(url="")
+    make_comment(report.thread, author=staff, body="We have scheduled a repair.")
+    client.force_login(make_user())
+    html = client.get(report.get_absolute_url()).content.decode()
+    assert 'class="discussion"' in html and "We have scheduled a repair." in html
+    assert "badge-official" in html and "Me too" in html
+    assert Thread.objects.get(pk=report.thread_id).url == report.get_absolute_url()
+
+
+def test_comment_on_a_report_without_javascript_returns_to_the_report(client, report, resident):
+    client.force_login(resident)
+    client.get(report.get_absolute_url())
+    response = client.post(
+        f"/community/threads/{report.thread_id}/comments/", {"body": "Still there."}
+    )
+    comment = Comment.objects.get()
+    assert response.url == f"{report.get_absolute_url()}#comment-{comment.pk}"
+    assert "Still there." in client.get(response.url).content.decode()
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "resident", "staff"])
+def test_report_page_queries_do_not_grow_with_the_thread(
+    client, service, authority, resident, staff, viewer
+):
+    from tests.factories import make_report
+
+    users = [make_user(first_name=f"P{n}", last_name="T") for n in range(4)]
+    small = make_report(service=service, reporter=resident)
+    large = make_report(service=service, reporter=resident)
+    add_comments(small.thread, 3, users)
+    add_comments(large.thread, 300, users)
+    if viewer != "anonymous":
+        client.force_login(resident if viewer == "resident" else staff)
+    counts = []
+    for report in (small, large, small, large):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(report.get_absolute_url()).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == counts[2] == counts[3], counts
