@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from civic.management.commands.seed_demo import DEMO_PASSWORD, RESIDENT_EMAIL, STAFF_EMAIL
+from discussions.models import Comment, Notification, Thread
 from reports.models import Authority, Delivery, Photo, Report, Service, ServiceAttribute
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,15 @@ def test_demo_city_has_everything_a_visitor_and_a_client_need():
         assert report.thread.url == report.get_absolute_url()
     # History is not news: the worker has nothing to send for demo data.
     assert not Delivery.objects.exclude(state=Delivery.State.SENT).exists()
+    # Conversations: community topics of each kind, report threads with an official answer.
+    assert set(Thread.objects.topics().values_list("kind", flat=True)) == {
+        "idea",
+        "question",
+        "info",
+    }
+    assert Comment.objects.filter(thread__kind="report", is_official=True).exists()
+    assert Comment.objects.exclude(parent=None).exists()
+    assert not Notification.objects.exists()
     assert RESIDENT_EMAIL in output and STAFF_EMAIL in output and DEMO_PASSWORD in output
 
 

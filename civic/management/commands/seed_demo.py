@@ -19,6 +19,8 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
+from discussions.actions import create_topic, post_comment, set_support
+from discussions.models import Notification, Thread
 from reports.actions import bulk_import_reports, submit_report
 from reports.models import Authority, Contact, Delivery, Report, Service, ServiceAttribute
 from reports.photos import process_photo
@@ -263,6 +265,53 @@ OFFICIAL_NOTES = {
     Report.State.CLOSED: "Inspected: this is private land, we have written to the owner.",
     Report.State.DUPLICATE: "This is already reported nearby; please follow that report.",
 }
+TOPICS = [
+    (
+        Thread.Kind.IDEA,
+        "A protected cycle lane on Station Road",
+        "Station Road is the main way to the schools and the station, and cars pass *very* close. "
+        "A protected lane from the roundabout to the station would make it safe for children.",
+        [
+            "Yes please, I would cycle to work if this existed.",
+            "The pavement is wide enough near the shops to do it without losing parking.",
+            "Could the lane continue over the bridge? That is the worst bit.",
+        ],
+    ),
+    (
+        Thread.Kind.QUESTION,
+        "Who is responsible for the trees along the river path?",
+        "Some branches hang low over the river path. Is that the council or the water company?",
+        [
+            "The trees on the path are the council's; the bank itself belongs to Riverside Water.",
+            "Report it as a fallen or dangerous tree and it goes to the right team.",
+        ],
+    ),
+    (
+        Thread.Kind.INFO,
+        "Road works on the High Street from Monday",
+        "The High Street is closed between Church Lane and Mill Road for two weeks while the water "
+        "main is replaced. Buses are diverted along Victoria Road.",
+        [
+            "Thanks for posting. Is the pharmacy still reachable on foot?",
+            "Yes, the pavements stay open.",
+        ],
+    ),
+    (
+        Thread.Kind.IDEA,
+        "Benches and shade in Market Square",
+        "Market Square has nowhere to sit. A few benches under trees would help older residents.",
+        ["Agreed, and a water fountain too."],
+    ),
+]
+REPORT_COMMENTS = [
+    "Same here, I nearly tripped on it yesterday.",
+    "It got worse after the rain this week.",
+    "I reported this last month too. Glad it is public now.",
+    "There is another one a few metres further along.",
+    "Thanks for raising it. Following.",
+]
+OFFICIAL_REPLY = "Thank you all: our inspector has seen the comments and the repair is booked."
+
 STATE_WEIGHTS = [
     (Report.State.SUBMITTED, 30),
     (Report.State.ACKNOWLEDGED, 20),
@@ -345,6 +394,8 @@ class Command(BaseCommand):
         existing = Report.objects.count()
         if existing < reports:
             self.make_reports(rng, services, users, reports - existing)
+        if not Thread.objects.topics().exists():
+            self.make_conversations(rng, users)
         self.stdout.write(self.style.SUCCESS(f"Demo city ready: {Report.objects.count()} reports."))
         self.stdout.write(self.logins())
 
@@ -463,6 +514,48 @@ class Command(BaseCommand):
         ]:
             residents.append(user(f"{first.lower()}@civic.localhost", first, last))
         return residents
+
+    @transaction.atomic
+    def make_conversations(self, rng: random.Random, users: list) -> None:
+        """Community topics and comments on recent reports, with an official answer or two."""
+        west, south, east, north = settings.SERVICE_AREA
+        staff = get_user_model().objects.get(email=STAFF_EMAIL)
+        for kind, title, body, replies in TOPICS:
+            author = rng.choice(users)
+            has_place = kind != Thread.Kind.QUESTION
+            topic = create_topic(
+                author=author,
+                kind=kind,
+                title=title,
+                body=body,
+                lat=round(rng.uniform(south, north), 6) if has_place else None,
+                lon=round(rng.uniform(west, east), 6) if has_place else None,
+            )
+            first = None
+            for i, text in enumerate(replies):
+                # The last reply answers the first comment, so the thread nests.
+                reply_to = first if i == len(replies) - 1 else None
+                speaker = users[(users.index(author) + i + 1) % len(users)]
+                comment = post_comment(topic, speaker, text, reply_to=reply_to)
+                first = first or comment
+            for supporter in rng.sample(users, rng.randint(1, len(users))):
+                set_support(topic, supporter, True)
+        recent = (
+            Report.objects.filter(authority__staff_group__in=staff.groups.all())
+            .order_by("-requested_at")
+            .select_related("thread")[:15]
+        )
+        for report in recent:
+            comments = [
+                post_comment(report.thread, rng.choice(users), text)
+                for text in rng.sample(REPORT_COMMENTS, rng.randint(1, 3))
+            ]
+            if rng.random() < 0.5:
+                post_comment(report.thread, staff, OFFICIAL_REPLY, reply_to=comments[0])
+            for supporter in rng.sample(users, rng.randint(0, 4)):
+                set_support(report.thread, supporter, True)
+        # History, not news: nobody is emailed about the demo conversations.
+        Notification.objects.all().delete()
 
     def make_reports(
         self, rng: random.Random, services: dict[str, Service], users: list, count: int
