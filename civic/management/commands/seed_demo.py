@@ -520,8 +520,9 @@ class Command(BaseCommand):
         """Community topics and comments on recent reports, with an official answer or two."""
         west, south, east, north = settings.SERVICE_AREA
         staff = get_user_model().objects.get(email=STAFF_EMAIL)
-        for kind, title, body, replies in TOPICS:
+        for age, (kind, title, body, replies) in enumerate(TOPICS):
             author = rng.choice(users)
+            started = timezone.now() - timedelta(days=2 * age + 1, hours=rng.randint(0, 12))
             has_place = kind != Thread.Kind.QUESTION
             topic = create_topic(
                 author=author,
@@ -530,13 +531,15 @@ class Command(BaseCommand):
                 body=body,
                 lat=round(rng.uniform(south, north), 6) if has_place else None,
                 lon=round(rng.uniform(west, east), 6) if has_place else None,
+                now=started,
             )
             first = None
             for i, text in enumerate(replies):
                 # The last reply answers the first comment, so the thread nests.
                 reply_to = first if i == len(replies) - 1 else None
                 speaker = users[(users.index(author) + i + 1) % len(users)]
-                comment = post_comment(topic, speaker, text, reply_to=reply_to)
+                at = started + timedelta(hours=3 * i + 1)
+                comment = post_comment(topic, speaker, text, reply_to=reply_to, now=at)
                 first = first or comment
             for supporter in rng.sample(users, rng.randint(1, len(users))):
                 set_support(topic, supporter, True)
@@ -545,13 +548,22 @@ class Command(BaseCommand):
             .order_by("-requested_at")
             .select_related("thread")[:15]
         )
+        now = timezone.now()
         for report in recent:
+            # Comments arrive over the hours after the report, never in the future.
+            times = sorted(
+                min(now, report.requested_at + timedelta(minutes=rng.randint(20, 60 * 48)))
+                for _ in range(4)
+            )
+            texts = rng.sample(REPORT_COMMENTS, rng.randint(1, 3))
             comments = [
-                post_comment(report.thread, rng.choice(users), text)
-                for text in rng.sample(REPORT_COMMENTS, rng.randint(1, 3))
+                post_comment(report.thread, rng.choice(users), text, now=at)
+                for text, at in zip(texts, times, strict=False)
             ]
             if rng.random() < 0.5:
-                post_comment(report.thread, staff, OFFICIAL_REPLY, reply_to=comments[0])
+                post_comment(
+                    report.thread, staff, OFFICIAL_REPLY, reply_to=comments[0], now=times[-1]
+                )
             for supporter in rng.sample(users, rng.randint(0, 4)):
                 set_support(report.thread, supporter, True)
         # History, not news: nobody is emailed about the demo conversations.
