@@ -253,7 +253,11 @@ def _apply_upstream(report_id: int, item: dict) -> int:
     digest = hashlib.sha1(notes.encode()).hexdigest()[:12]
     marker = f"upstream:{status}:{item.get('updated_datetime') or ''}:{digest}"[:120]
     with transaction.atomic():
-        report = Report.objects.select_for_update().select_related("authority").get(pk=report_id)
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("authority")
+            .get(pk=report_id)
+        )
         if report.updates.filter(external_id=marker).exists():
             return 0
         if status == "closed" and report.is_open:

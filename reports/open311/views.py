@@ -163,7 +163,12 @@ def discovery(request: HttpRequest, params, fmt: str) -> HttpResponse:
 
 @api_view("GET")
 def service_list(request: HttpRequest, params, fmt: str) -> HttpResponse:
-    services = Service.objects.filter(is_active=True).annotate(attribute_count=Count("attributes"))
+    # Meta.ordering does not apply to aggregate queries: order explicitly.
+    services = (
+        Service.objects.filter(is_active=True)
+        .annotate(attribute_count=Count("attributes"))
+        .order_by("group", "order", "name")
+    )
     return render_api(fmt, "services", [service_data(s) for s in services])
 
 

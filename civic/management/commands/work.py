@@ -49,12 +49,12 @@ class Command(BaseCommand):
         def stop(signum, frame) -> None:
             self.stopping = True
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
         if not once:
+            # Finish the current round, then exit.
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
             self.stdout.write("Worker started; Ctrl-C to stop.")
         while True:
-            close_old_connections()
             try:
                 done = run_round()
             except Exception as exc:  # noqa: BLE001 - a bad round must not kill the worker
@@ -64,6 +64,8 @@ class Command(BaseCommand):
                 self.stdout.write(", ".join(f"{k}: {v}" for k, v in done.items() if v))
             if once or self.stopping:
                 break
+            # A long-running loop must not keep a broken or stale connection.
+            close_old_connections()
             if not any(done.values()):
                 slept = 0.0
                 while slept < interval and not self.stopping:
@@ -71,4 +73,3 @@ class Command(BaseCommand):
                     slept += 0.2
             if self.stopping:
                 break
-        close_old_connections()
