@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from civic import ratelimit
 from discussions.queries import discussion_context
 from reports import routing
 from reports.actions import submit_report
@@ -180,7 +181,15 @@ def report_new(request: HttpRequest) -> HttpResponse:
     photos_dropped = False
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES)
-        if form.is_valid():
+        if form.is_valid() and ratelimit.hit("report", request.user.pk):
+            form.add_error(
+                None,
+                _(
+                    "You have sent many reports in a short time. Please wait a few minutes "
+                    "and send this one again: everything you typed is kept."
+                ),
+            )
+        elif form.is_valid():
             report = submit_report(reporter=request.user, **form.submit_kwargs())
             messages.success(
                 request,
@@ -240,6 +249,8 @@ def photo_location(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect("reports:new")
     form = PhotoLocationForm(request.POST, request.FILES)
+    if ratelimit.hit("photo-location", request.user.pk):
+        return HttpResponse(_("Too many photos checked in a short time."), status=429)
     location = form.location() if form.is_valid() else None
     return render(
         request,

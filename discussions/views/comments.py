@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
-from discussions import actions, live, ratelimit
+from civic import ratelimit
+from discussions import actions, live
 from discussions.forms import CommentForm, FlagForm, ModerateForm
 from discussions.models import Comment, Flag, Thread
 from discussions.queries import (
@@ -111,7 +112,7 @@ def _post(request: HttpRequest, thread: Thread, reply_to: Comment | None = None)
     context = {"form": form, "thread": thread, "comment": reply_to}
     if not form.is_valid():
         return _form_response(request, template, context)
-    if ratelimit.hit(request.user, "comment"):
+    if ratelimit.hit("comment", request.user.pk):
         form.add_error(None, _too_fast())
         return _form_response(request, template, context, status=429)
     try:
@@ -225,7 +226,7 @@ def comment_flag(request: HttpRequest, pk: int) -> HttpResponse:
     form = FlagForm(posted(request))
     context = {"form": form, "thread": comment.thread, "comment": comment}
     if request.method == "POST" and form.is_valid():
-        if ratelimit.hit(request.user, "flag"):
+        if ratelimit.hit("flag", request.user.pk):
             form.add_error(None, _too_fast())
             return _form_response(request, "discussions/partials/flag_form.html", context, 429)
         try:

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from discussions import actions, ratelimit
+from civic import ratelimit
+from discussions import actions
 from discussions.forms import BboxForm, TopicFilterForm, TopicForm
 from discussions.models import Thread
 from discussions.queries import discussion_context, with_viewer_state
@@ -90,7 +91,7 @@ def topics_geojson(request: HttpRequest) -> JsonResponse:
 def topic_create(request: HttpRequest) -> HttpResponse:
     form = TopicForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        if ratelimit.hit(request.user, "topic"):
+        if ratelimit.hit("topic", request.user.pk):
             form.add_error(
                 None, _("You have started several topics recently. Please try again later.")
             )

@@ -25,9 +25,10 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
+from civic import ratelimit
 from reports.actions import submit_report
 from reports.models import ApiKey, Report, Service, ServiceAttribute
-from reports.open311 import examples, ratelimit
+from reports.open311 import examples
 from reports.open311.formats import FORMATS, Open311Error, error_response
 from reports.open311.formats import render as render_api
 from reports.open311.forms import (
@@ -248,9 +249,9 @@ def _authenticate(params) -> ApiKey:
 
 def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
     key = _authenticate(params)
-    wait = ratelimit.hit(key.pk)
+    wait = ratelimit.hit("open311-post", key.pk)
     if wait:
-        limit, window = ratelimit.limits()
+        window, limit = ratelimit.limits("open311-post")[0]
         raise Open311Error(
             429,
             f"Rate limit exceeded: at most {limit} requests per {window} seconds per "

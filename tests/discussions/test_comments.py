@@ -159,7 +159,7 @@ def test_empty_and_overlong_comments_are_refused_with_a_clear_message(client, re
 
 
 def test_posting_too_fast_is_refused(client, resident, topic, settings):
-    settings.DISCUSSIONS_RATE_LIMITS = {"comment": [(60, 2)]}
+    settings.RATE_LIMITS = {"comment": [(60, 2)]}
     client.force_login(resident)
     for n in range(2):
         assert client.post(post_url(topic), {"body": f"comment {n}"}).status_code == 302

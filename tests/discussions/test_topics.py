@@ -138,7 +138,7 @@ def test_anonymous_visitor_cannot_start_a_topic(db, anonymous):
 
 
 def test_starting_topics_is_rate_limited(client, resident, settings):
-    settings.DISCUSSIONS_RATE_LIMITS = {"topic": [(600, 1)]}
+    settings.RATE_LIMITS = {"topic": [(600, 1)]}
     client.force_login(resident)
     url = reverse("discussions:topic-create")
     assert client.post(url, {"kind": "idea", "title": "One"}).status_code == 302

@@ -125,8 +125,7 @@ def test_admin_list_runs_a_constant_number_of_queries(
 def test_rate_limit_refuses_with_429_once_a_key_exceeds_it(
     client, full_service, valid_post, settings, api_key, fmt
 ):
-    settings.OPEN311_RATE_LIMIT = 2
-    settings.OPEN311_RATE_WINDOW = 60
+    settings.RATE_LIMITS = {"open311-post": [(60, 2)]}
     start = dt.datetime(2026, 11, 26, 12, 0, 5, tzinfo=dt.UTC)
     _other_key, other_raw = ApiKey.create_key("Other app")
 

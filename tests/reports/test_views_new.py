@@ -79,6 +79,22 @@ def test_resident_submits_a_report_and_lands_on_its_page(resident_client, reside
     assert "Your report is public" in page.content.decode()
 
 
+def test_too_many_reports_in_a_short_time_are_refused_and_input_kept(
+    resident_client, authority, settings
+):
+    settings.RATE_LIMITS = {"report": [(600, 2)]}
+    assert _post(resident_client).status_code == 302
+    assert _post(resident_client).status_code == 302
+
+    response = _post(resident_client, title="Third pothole")
+
+    assert response.status_code == 200
+    assert Report.objects.count() == 2
+    html = response.content.decode()
+    assert "many reports in a short time" in html
+    assert 'value="Third pothole"' in html
+
+
 def test_point_outside_the_service_area_is_refused_and_input_kept(resident_client, service):
     response = _post(resident_client, lat="48.8566", lon="2.3522")
 
