@@ -168,11 +168,10 @@ class AuthorityAdmin(admin.ModelAdmin):
 # Reports
 
 
-class PhotoInline(admin.TabularInline):
-    model = Photo
+class ReadOnlyInline(admin.TabularInline):
+    """What the report owns and staff may see but not edit here."""
+
     extra = 0
-    fields = ("preview", "width", "height", "order", "created_at")
-    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -183,6 +182,12 @@ class PhotoInline(admin.TabularInline):
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return True
+
+
+class PhotoInline(ReadOnlyInline):
+    model = Photo
+    fields = ("preview", "width", "height", "order", "created_at")
+    readonly_fields = fields
 
     @admin.display(description=_("photo"))
     def preview(self, obj: Photo) -> str:
@@ -193,30 +198,18 @@ class PhotoInline(admin.TabularInline):
         )
 
 
-class ReportUpdateInline(admin.TabularInline):
+class ReportUpdateInline(ReadOnlyInline):
     model = ReportUpdate
-    extra = 0
     fields = ("created_at", "state", "note", "is_official", "author")
     readonly_fields = fields
-    can_delete = False
     verbose_name_plural = _("public timeline")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("author")
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return True
-
-
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyInline):
     model = Delivery
-    extra = 0
     fields = (
         "authority",
         "method",
@@ -227,19 +220,9 @@ class DeliveryInline(admin.TabularInline):
         "last_error",
     )
     readonly_fields = fields
-    can_delete = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("authority")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return True
 
 
 def _state_action(state: str, label):
