@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -14,13 +18,76 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-class OutboundEmailQuerySet(models.QuerySet):
-    def due(self, now=None):
-        now = now or timezone.now()
-        return self.filter(state=OutboundEmail.State.PENDING, next_attempt_at__lte=now)
+class RetriedWork(models.Model):
+    """A row of work the worker claims, tries, and retries with backoff until it is done.
+
+    The row is the source of truth: a claim is a conditional UPDATE (so two
+    workers never take the same row), a failure records its error and the next
+    try, and a row claimed by a worker that died is taken again after a while.
+    Subclasses define `State` with PENDING, SENDING and SENT, and a `state` field.
+    """
+
+    # A row claimed longer ago than this belongs to a worker that died mid-send.
+    STALE_CLAIM = timedelta(minutes=10)
+
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def due_filter(cls, now) -> Q:
+        return Q(state=cls.State.PENDING, next_attempt_at__lte=now) | Q(
+            state=cls.State.SENDING, claimed_at__lt=now - cls.STALE_CLAIM
+        )
+
+    @classmethod
+    def due_ids(cls, now, limit: int) -> list[int]:
+        return list(
+            cls.objects.filter(cls.due_filter(now))
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+
+    @classmethod
+    def claim(cls, pk: int, now) -> bool:
+        """Take one due row; False if another worker has it or it is not due."""
+        return bool(
+            cls.objects.filter(cls.due_filter(now), pk=pk).update(
+                state=cls.State.SENDING, claimed_at=now
+            )
+        )
+
+    def mark_sent(self, now, **fields) -> None:
+        type(self).objects.filter(pk=self.pk).update(
+            state=self.State.SENT,
+            attempts=self.attempts + 1,
+            sent_at=now,
+            last_error="",
+            claimed_at=None,
+            **fields,
+        )
+
+    def mark_failed(self, error: Exception, now) -> None:
+        """Record the error and schedule the next try: the work is never dropped."""
+        attempts = self.attempts + 1
+        type(self).objects.filter(pk=self.pk).update(
+            state=self.State.PENDING,
+            attempts=attempts,
+            next_attempt_at=now + backoff(attempts),
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            claimed_at=None,
+        )
+        logger.warning(
+            "%s %s failed (attempt %s): %s", self._meta.model_name, self.pk, attempts, error
+        )
 
 
-class OutboundEmail(models.Model):
+class OutboundEmail(RetriedWork):
     """One email waiting to go, or gone. Written in the transaction that causes it."""
 
     class State(models.TextChoices):
@@ -34,14 +101,7 @@ class OutboundEmail(models.Model):
     body_html = models.TextField(_("HTML body"), blank=True)
     headers = models.JSONField(_("headers"), default=dict, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State, default=State.PENDING)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-
-    objects = OutboundEmailQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outbound email")
@@ -51,8 +111,3 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
-
-    def retry_now(self) -> None:
-        self.state = self.State.PENDING
-        self.next_attempt_at = timezone.now()
-        self.save(update_fields=["state", "next_attempt_at"])

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from civic.models import OutboundEmail, backoff
+from civic.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
-
-# A row claimed longer ago than this belongs to a worker that died mid-send.
-STALE_CLAIM = timedelta(minutes=10)
 
 
 def queue_email(
@@ -64,18 +58,6 @@ def queue_message(message: EmailMessage) -> list[OutboundEmail]:
     ]
 
 
-def claim(email_id: int, now) -> bool:
-    """Claim one row with a conditional update, so two workers never send it twice."""
-    return bool(
-        OutboundEmail.objects.filter(pk=email_id)
-        .filter(
-            Q(state=OutboundEmail.State.PENDING, next_attempt_at__lte=now)
-            | Q(state=OutboundEmail.State.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        )
-        .update(state=OutboundEmail.State.SENDING, claimed_at=now)
-    )
-
-
 def send_one(email: OutboundEmail) -> bool:
     message = EmailMultiAlternatives(
         subject=email.subject,
@@ -90,38 +72,17 @@ def send_one(email: OutboundEmail) -> bool:
     try:
         message.send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - any backend failure is retried
-        attempts = email.attempts + 1
-        OutboundEmail.objects.filter(pk=email.pk).update(
-            state=OutboundEmail.State.PENDING,
-            attempts=attempts,
-            next_attempt_at=now + backoff(attempts),
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            claimed_at=None,
-        )
-        logger.warning("email %s to %s failed (attempt %s): %s", email.pk, email.to, attempts, exc)
+        email.mark_failed(exc, now)
         return False
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        state=OutboundEmail.State.SENT, attempts=email.attempts + 1, sent_at=now, last_error=""
-    )
+    email.mark_sent(now)
     return True
 
 
 def send_due_emails(limit: int = 100) -> int:
     """Send every due email (up to `limit`); returns how many went out."""
     now = timezone.now()
-    candidates = list(
-        OutboundEmail.objects.filter(
-            Q(state=OutboundEmail.State.PENDING, next_attempt_at__lte=now)
-            | Q(state=OutboundEmail.State.SENDING, claimed_at__lt=now - STALE_CLAIM)
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
     sent = 0
-    for pk in candidates:
-        with transaction.atomic():
-            if not claim(pk, now):
-                continue
-        email = OutboundEmail.objects.get(pk=pk)
-        sent += send_one(email)
+    for pk in OutboundEmail.due_ids(now, limit):
+        if OutboundEmail.claim(pk, now):
+            sent += send_one(OutboundEmail.objects.get(pk=pk))
     return sent

@@ -14,40 +14,21 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from civic.models import backoff
 from civic.outbox import queue_email
 from reports.models import Authority, Contact, Delivery, Report
 
 logger = logging.getLogger(__name__)
 
-STALE_CLAIM = timedelta(minutes=10)
 UPSTREAM_TIMEOUT = 20
 
 
 class DeliveryError(Exception):
     pass
-
-
-def _due_filter(now) -> Q:
-    return Q(state=Delivery.State.PENDING, next_attempt_at__lte=now) | Q(
-        state=Delivery.State.SENDING, claimed_at__lt=now - STALE_CLAIM
-    )
-
-
-def claim(delivery_id: int, now) -> bool:
-    """Conditional update: exactly one worker wins a due row."""
-    return bool(
-        Delivery.objects.filter(_due_filter(now), pk=delivery_id).update(
-            state=Delivery.State.SENDING, claimed_at=now
-        )
-    )
 
 
 def _contact(delivery: Delivery) -> Contact | None:
@@ -151,52 +132,25 @@ def deliver(delivery: Delivery) -> bool:
         if delivery.method == Authority.SendMethod.EMAIL:
             # Queueing the email and marking the row sent happen together or not at all.
             with transaction.atomic():
-                external_id = sender(delivery)
-                _mark_sent(delivery, now, external_id)
+                delivery.mark_sent(now, external_id=sender(delivery))
         else:
             # No transaction around a network call: it would hold database locks
             # for as long as the upstream takes to answer.
-            external_id = sender(delivery)
-            _mark_sent(delivery, now, external_id)
+            delivery.mark_sent(now, external_id=sender(delivery))
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-        attempts = delivery.attempts + 1
-        Delivery.objects.filter(pk=delivery.pk).update(
-            state=Delivery.State.PENDING,
-            attempts=attempts,
-            next_attempt_at=now + backoff(attempts),
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
-            claimed_at=None,
-        )
-        logger.warning("delivery %s failed (attempt %s): %s", delivery.pk, attempts, exc)
+        delivery.mark_failed(exc, now)
         return False
     return True
-
-
-def _mark_sent(delivery: Delivery, now, external_id: str) -> None:
-    Delivery.objects.filter(pk=delivery.pk).update(
-        state=Delivery.State.SENT,
-        attempts=delivery.attempts + 1,
-        sent_at=now,
-        external_id=external_id,
-        last_error="",
-        claimed_at=None,
-    )
 
 
 def deliver_due(limit: int = 50) -> int:
     """Send every due delivery (up to `limit`); returns how many succeeded."""
     now = timezone.now()
-    ids = list(
-        Delivery.objects.filter(_due_filter(now))
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
     done = 0
-    for pk in ids:
-        if not claim(pk, now):
-            continue
-        delivery = Delivery.objects.select_related("report__service", "authority").get(pk=pk)
-        done += deliver(delivery)
+    for pk in Delivery.due_ids(now, limit):
+        if Delivery.claim(pk, now):
+            delivery = Delivery.objects.select_related("report__service", "authority").get(pk=pk)
+            done += deliver(delivery)
     return done
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civic.models import RetriedWork
 from discussions.notifications import notify_thread_event
 
 
@@ -500,20 +501,13 @@ class ReportUpdate(models.Model):
         return f"{self.report_id}: {self.state or 'note'}"
 
 
-class DeliveryQuerySet(models.QuerySet):
-    def due(self, now=None):
-        now = now or timezone.now()
-        return self.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now)
-
-
-class Delivery(models.Model):
+class Delivery(RetriedWork):
     """A report on its way to one authority."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
 
     report = models.ForeignKey(
         Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="deliveries"
@@ -523,15 +517,8 @@ class Delivery(models.Model):
     )
     method = models.CharField(_("method"), max_length=16, choices=Authority.SendMethod)
     state = models.CharField(_("state"), max_length=16, choices=State, default=State.PENDING)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     external_id = models.CharField(_("upstream id"), max_length=120, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-
-    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("delivery")
