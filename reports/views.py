@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -44,6 +45,24 @@ METRES_PER_DEGREE_LAT = 111_320
 # Fields of the new-report form that a GET may prefill (the no-JavaScript "show this
 # category's questions" button, or a "report a problem here" link with a position).
 PREFILL_FIELDS = ("service", "lat", "lon", "address", "title", "description", "name", "phone")
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP rows.
+
+    Counting 100,000 reports on every list view would cost more than the page
+    itself; past the cap the list says "more than 10,000" and filters narrow it.
+    """
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.COUNT_CAP + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > self.COUNT_CAP
 
 
 def _can_moderate(user, report: Report) -> bool:
@@ -125,7 +144,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
         reports = reports.select_related("service", "thread").prefetch_related(
             Prefetch("photos", queryset=Photo.objects.order_by("order", "id"))
         )
-        context["page"] = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+        paginator = CappedPaginator(reports, REPORTS_PER_PAGE)
+        context["page"] = paginator.get_page(request.GET.get("page"))
     return render(request, "reports/list.html", context)
 
 

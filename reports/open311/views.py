@@ -346,7 +346,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "example_code": services[0].code if services else "pothole",
         "page_size_default": PAGE_SIZE_DEFAULT,
         "page_size_max": PAGE_SIZE_MAX,
-        "rate_limit": ratelimit.limits(),
+        # (window, limit) of the tightest per-key limit.
+        "rate_limit": ratelimit.limits("open311-post")[0],
         "service_area": settings.SERVICE_AREA,
         **examples.rendered(request, base),
     }

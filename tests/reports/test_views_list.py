@@ -184,3 +184,13 @@ def test_geojson_runs_one_query(rows, anonymous, service, django_assert_num_quer
         response = anonymous.get(GEOJSON, {"bbox": CITY})
 
     assert len(response.json()["features"]) == rows
+
+
+def test_a_very_long_list_is_counted_only_up_to_the_cap(anonymous, service, authority, monkeypatch):
+    monkeypatch.setattr(views.CappedPaginator, "COUNT_CAP", 3)
+    for _ in range(5):
+        make_report(service=service)
+
+    html = anonymous.get(reverse("reports:list")).content.decode()
+
+    assert "More than 3 reports" in html
