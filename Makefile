@@ -11,11 +11,11 @@ $(BIN)/python:
 
 # Stamps: dependencies are installed again only when pyproject.toml changes.
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet .
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet ".[test]"
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
