@@ -21,6 +21,8 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
     "flag": [(3600, 30)],
     "report": [(600, 10), (86400, 50)],
     "photo-location": [(600, 60)],
+    # Address searches reach an outside geocoder (the public Nominatim allows 1 request/s).
+    "geocode": [(60, 10), (3600, 60)],
     "open311-post": [(60, 60)],
 }
 

@@ -246,6 +246,12 @@ MAP_CENTER = (
 DEFAULT_AUTHORITY_SLUG = env("DEFAULT_AUTHORITY", "")
 OPEN311_JURISDICTION = env("OPEN311_JURISDICTION", "civic.localhost")
 
+# Address search on the new-report form: a Nominatim-compatible search URL, such as
+# https://nominatim.openstreetmap.org/search (whose usage policy asks for at most one
+# request per second and an identifying User-Agent with a contact). Empty: off.
+GEOCODER_URL = env("GEOCODER_URL")
+GEOCODER_USER_AGENT = env("GEOCODER_USER_AGENT", f"{SITE_NAME} open311 ({SITE_URL})")
+
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": MAP_CENTER,
     "DEFAULT_ZOOM": env_int("MAP_ZOOM", 13),

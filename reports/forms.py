@@ -18,7 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from reports import routing
+from civic import ratelimit
+from reports import geocoding, routing
+from reports.geocoding import GeocodingError, Place
 from reports.models import Authority, Report, Service, ServiceAttribute
 from reports.photos import ProcessedPhoto, process_photo
 
@@ -171,6 +173,11 @@ class ReportForm(forms.Form):
 
     The service's attribute fields are added from the chosen service (from the posted
     data, or `service=` for the htmx fragment), so required questions are enforced here.
+
+    `geocode_as` (the user's id) lets a report without a pin be placed from its address
+    when address search is on; the searches count against that user's "geocode" rate
+    limit. After validation, `placed_at` is the place used, and `places` the choices
+    when the address matched several.
     """
 
     service = ServiceChoiceField(
@@ -242,9 +249,23 @@ class ReportForm(forms.Form):
         "show_name",
     ]
 
-    def __init__(self, *args, service: Service | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        service: Service | None = None,
+        geocode_as: object | None = None,
+        **kwargs,
+    ) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.geocode_as = geocode_as
+        self.placed_at: Place | None = None
+        self.places: list[Place] = []
+        if geocoding.is_enabled():
+            self.fields["address"].help_text = _(
+                "For example a street and house number, or “outside the library”. Shown "
+                "publicly with the report. Press “Find this address” to place the pin from it."
+            )
         self.fields["photos"].help_text = _(
             "Up to %(count)d photos, %(size)s each. Location data and other metadata are "
             "removed before anything is stored."
@@ -297,33 +318,7 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        lat, lon = cleaned.get("lat"), cleaned.get("lon")
-        if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
-            if cleaned.get("address"):
-                message = _(
-                    "Please also place the pin on the map. We keep the address you typed and "
-                    "show it with the report, but the pin tells those responsible exactly where "
-                    "the problem is. Without a mouse: move the map with the arrow keys and press "
-                    "“Place pin at map centre”, or press “Use my location”."
-                )
-            else:
-                message = _(
-                    "Place the pin on the map where the problem is: click or tap the map, or "
-                    "press “Use my location”. Without a mouse: move the map with the arrow keys "
-                    "and press “Place pin at map centre”."
-                )
-            self.add_error("lat", ValidationError(message, code="no_location"))
-        elif not routing.in_service_area(lat, lon):
-            self.add_error(
-                "lat",
-                ValidationError(
-                    _(
-                        "This place is outside the area we cover, so nobody here could fix it. "
-                        "Move the pin to a place inside the area shown on the map."
-                    ),
-                    code="outside_area",
-                ),
-            )
+        self._clean_location(cleaned)
         if cleaned.get("show_name") and not cleaned.get("name", "").strip():
             self.add_error(
                 "name",
@@ -333,6 +328,97 @@ class ReportForm(forms.Form):
                 ),
             )
         return cleaned
+
+    def _clean_location(self, cleaned: dict) -> None:
+        lat, lon = cleaned.get("lat"), cleaned.get("lon")
+        if lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon):
+            if not routing.in_service_area(lat, lon):
+                self.add_error(
+                    "lat",
+                    ValidationError(
+                        _(
+                            "This place is outside the area we cover, so nobody here could fix "
+                            "it. Move the pin to a place inside the area shown on the map."
+                        ),
+                        code="outside_area",
+                    ),
+                )
+            return
+        address = cleaned.get("address", "").strip()
+        searchable = self.geocode_as is not None and geocoding.is_enabled()
+        if address and searchable:
+            self._place_from_address(cleaned, address)
+            return
+        if address:
+            message = _(
+                "Please also place the pin on the map. We keep the address you typed and "
+                "show it with the report, but the pin tells those responsible exactly where "
+                "the problem is. Without a mouse: move the map with the arrow keys and press "
+                "“Place pin at map centre”, or press “Use my location”."
+            )
+        elif searchable:
+            message = _(
+                "Place the pin on the map where the problem is: click or tap the map, press "
+                "“Use my location”, or type the address and press “Find this address”."
+            )
+        else:
+            message = _(
+                "Place the pin on the map where the problem is: click or tap the map, or "
+                "press “Use my location”. Without a mouse: move the map with the arrow keys "
+                "and press “Place pin at map centre”."
+            )
+        self.add_error("lat", ValidationError(message, code="no_location"))
+
+    def _place_from_address(self, cleaned: dict, address: str) -> None:
+        """No pin but an address: use the one place it matches, or explain why not."""
+        values = {"address": address}
+        if ratelimit.hit("geocode", self.geocode_as):
+            error = ValidationError(
+                _(
+                    "You searched for many addresses in a short time, so we did not look up "
+                    "“%(address)s”. Place the pin on the map, or send again in a few minutes."
+                ),
+                code="geocode_rate_limited",
+                params=values,
+            )
+        else:
+            try:
+                places = geocoding.search(address)
+            except GeocodingError:
+                places = None
+            if places is None:
+                error = ValidationError(
+                    _(
+                        "We could not look up “%(address)s” just now: the address search is not "
+                        "answering. Place the pin on the map instead; everything you typed is kept."
+                    ),
+                    code="geocoding_failed",
+                    params=values,
+                )
+            elif len(places) == 1:
+                self.placed_at = places[0]
+                cleaned["lat"], cleaned["lon"] = places[0].lat, places[0].lon
+                return
+            elif places:
+                self.places = places
+                error = ValidationError(
+                    _(
+                        "Several places match “%(address)s”. Choose the right one below (“Put "
+                        "the pin here”), or place the pin on the map."
+                    ),
+                    code="address_ambiguous",
+                    params=values,
+                )
+            else:
+                error = ValidationError(
+                    _(
+                        "We could not find “%(address)s” in the area we cover. Check the spelling, "
+                        "add the street number or district, or place the pin on the map."
+                    ),
+                    code="address_not_found",
+                    params=values,
+                )
+        self.add_error("lat", error)
 
     def attribute_answers(self) -> dict:
         answers = {}
@@ -379,6 +465,35 @@ class PhotoLocationForm(forms.Form):
 class PointForm(forms.Form):
     lat = forms.FloatField(min_value=-90, max_value=90)
     lon = forms.FloatField(min_value=-180, max_value=180)
+
+
+class AddressSearchForm(forms.Form):
+    """The address typed on the new-report form, searched with "Find this address"."""
+
+    address = forms.CharField(
+        max_length=255,
+        error_messages={
+            "required": gettext_lazy("Type an address or a place first, then press “Find”."),
+        },
+    )
+
+    def clean_address(self) -> str:
+        return " ".join(self.cleaned_data["address"].split())
+
+
+class PinForm(forms.Form):
+    """pin=lat,lon: the place a resident chose from the address search without JavaScript."""
+
+    pin = forms.CharField(max_length=60)
+
+    def clean_pin(self) -> tuple[float, float]:
+        try:
+            lat, lon = (float(part) for part in self.cleaned_data["pin"].split(","))
+        except ValueError as exc:
+            raise ValidationError(_("pin must be lat,lon."), code="pin_format") from exc
+        if not routing.in_service_area(lat, lon):
+            raise ValidationError(_("pin is outside the service area."), code="outside_area")
+        return lat, lon
 
 
 STATE_GROUPS = {"open": Report.OPEN_STATES, "closed": Report.CLOSED_STATES}

@@ -13,5 +13,6 @@ urlpatterns = [
     path("new/", views.report_new, name="new"),
     path("new/fields/", views.service_fields, name="service-fields"),
     path("new/photo-location/", views.photo_location, name="photo-location"),
+    path("new/geocode/", views.geocode, name="geocode"),
     path("<int:pk>/", views.report_detail, name="detail"),
 ]

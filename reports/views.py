@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -23,15 +23,19 @@ from django.views.decorators.vary import vary_on_headers
 
 from civic import ratelimit
 from discussions.queries import discussion_context
-from reports import routing
+from reports import geocoding, routing
 from reports.actions import submit_report
 from reports.forms import (
+    ATTRIBUTE_PREFIX,
+    AddressSearchForm,
     MapFilterForm,
     PhotoLocationForm,
+    PinForm,
     PointForm,
     ReportFilterForm,
     ReportForm,
 )
+from reports.geocoding import GeocodingError
 from reports.models import Photo, Report, ReportUpdate, Service, ServiceAttribute
 
 REPORTS_PER_PAGE = 25
@@ -195,12 +199,63 @@ def report_geojson(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _prefill(query: QueryDict) -> dict:
+    """Initial values for the new-report form from a GET: a "report a problem here" link,
+    or the form itself sent by a no-JavaScript button ("Show this category's questions",
+    "Find this address", "Put the pin here"), so nothing typed is lost on the way."""
+    initial: dict = {name: query[name] for name in PREFILL_FIELDS if query.get(name)}
+    for name in query:
+        if name.startswith(ATTRIBUTE_PREFIX):
+            values = [value for value in query.getlist(name) if value]
+            if values:
+                initial[name] = values if len(values) > 1 else values[0]
+    if query.get("show_name"):
+        initial["show_name"] = True
+    if query.get("pin"):
+        pin = PinForm(query)
+        if pin.is_valid():  # a stale or edited link is ignored: the resident places the pin
+            initial["lat"], initial["lon"] = pin.cleaned_data["pin"]
+    return initial
+
+
+def _render_new(
+    request: HttpRequest,
+    form: ReportForm,
+    *,
+    photos_dropped: bool = False,
+    address_search: dict | None = None,
+) -> HttpResponse:
+    west, south, east, north = settings.SERVICE_AREA
+    context = {
+        "form": form,
+        "photos_dropped": photos_dropped,
+        "service_area": f"{west},{south},{east},{north}",
+        "geocoding_enabled": geocoding.is_enabled(),
+        "js_messages": {
+            "placed": _("Pin placed at latitude {lat}, longitude {lon}."),
+            "placed_at": _("Pin placed at {place}. Check it on the map, and drag it if needed."),
+            "outside": _(
+                "The pin is outside the area we cover. Move it to a place inside the area."
+            ),
+            "locating": _("Finding your location…"),
+            "geo_failed": _(
+                "We could not get your location. Click the map, or move it and press "
+                "“Place pin at map centre”."
+            ),
+            "marker": _("The problem is here. Drag to adjust."),
+            "too_many_photos": _("You can attach at most {limit} photos."),
+            "photo_limit": settings.PHOTOS_PER_REPORT,
+        },
+        **(address_search or {}),
+    }
+    return render(request, "reports/new.html", context)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
-    photos_dropped = False
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES)
+        form = ReportForm(request.POST, request.FILES, geocode_as=request.user.pk)
         if form.is_valid() and ratelimit.hit("report", request.user.pk):
             form.add_error(
                 None,
@@ -218,36 +273,81 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     "Follow its progress on this page."
                 ),
             )
+            if form.placed_at is not None:
+                messages.info(
+                    request,
+                    _("We placed the pin at %(place)s; check it on the report page.")
+                    % {"place": form.placed_at.display_name},
+                )
             return redirect(report)
+        # The address matched several places: offer them like "Find this address" does.
+        address_search = {
+            "places": form.places,
+            "searched": bool(form.places),
+            "address_query": form.cleaned_data.get("address", ""),
+        }
         # Browsers cannot put a chosen file back into a file input.
-        photos_dropped = bool(request.FILES.getlist("photos"))
+        return _render_new(
+            request,
+            form,
+            photos_dropped=bool(request.FILES.getlist("photos")),
+            address_search=address_search,
+        )
+    initial = _prefill(request.GET)
+    initial.setdefault("name", request.user.get_full_name())
+    # A no-JavaScript button sends the form by GET: a chosen file comes as its bare name.
+    return _render_new(
+        request, ReportForm(initial=initial), photos_dropped=bool(request.GET.get("photos"))
+    )
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def geocode(request: HttpRequest) -> HttpResponse:
+    """Places matching the typed address ("Find this address"), each with "Put the pin here".
+
+    htmx gets the results fragment; without JavaScript the new-report form itself is sent
+    here by GET, and the page comes back with the results and everything typed.
+    """
+    form = AddressSearchForm(request.GET)
+    places: list[geocoding.Place] = []
+    searched = False
+    error = ""
+    if not geocoding.is_enabled():
+        error = _("Address search is not available here. Please place the pin on the map.")
+    elif not form.is_valid():
+        error = form.errors["address"][0]
+    elif ratelimit.hit("geocode", request.user.pk):
+        error = _(
+            "You searched for many addresses in a short time. Please wait a few minutes, or "
+            "place the pin on the map."
+        )
     else:
-        initial = {name: request.GET[name] for name in PREFILL_FIELDS if request.GET.get(name)}
-        initial.setdefault("name", request.user.get_full_name())
-        form = ReportForm(initial=initial)
-    west, south, east, north = settings.SERVICE_AREA
-    return render(
+        try:
+            places = geocoding.search(form.cleaned_data["address"])
+            searched = True
+        except GeocodingError:
+            error = _(
+                "The address search is not answering just now. Please try again in a few "
+                "minutes, or place the pin on the map; everything you typed is kept."
+            )
+    address_search = {
+        "places": places,
+        "searched": searched,
+        "address_query": form.cleaned_data.get("address", "") if form.is_valid() else "",
+        "address_error": error,
+    }
+    # Errors answer 200 too: htmx swaps only successful responses, and the message
+    # belongs where the results would be.
+    if request.htmx:
+        return render(request, "reports/partials/places.html", address_search)
+    initial = _prefill(request.GET)
+    return _render_new(
         request,
-        "reports/new.html",
-        {
-            "form": form,
-            "photos_dropped": photos_dropped,
-            "service_area": f"{west},{south},{east},{north}",
-            "js_messages": {
-                "placed": _("Pin placed at latitude {lat}, longitude {lon}."),
-                "outside": _(
-                    "The pin is outside the area we cover. Move it to a place inside the area."
-                ),
-                "locating": _("Finding your location…"),
-                "geo_failed": _(
-                    "We could not get your location. Click the map, or move it and press "
-                    "“Place pin at map centre”."
-                ),
-                "marker": _("The problem is here. Drag to adjust."),
-                "too_many_photos": _("You can attach at most {limit} photos."),
-                "photo_limit": settings.PHOTOS_PER_REPORT,
-            },
-        },
+        ReportForm(initial=initial),
+        photos_dropped=bool(request.GET.get("photos")),
+        address_search=address_search,
     )
 
 

@@ -1,5 +1,6 @@
 /* New-report page: the pin picker (click, drag, "use my location", "place pin at map centre",
-   the photo's location), and nearby possible duplicates as the pin moves. */
+   the photo's location, a place found by address search), and nearby possible duplicates as
+   the pin moves. */
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
@@ -90,6 +91,38 @@
     if (!button || !map) return;
     setPin(L.latLng(parseFloat(button.dataset.photoLat), parseFloat(button.dataset.photoLon)), 17);
     button.closest(".notice").remove();
+    status.focus();
+  });
+
+  // "Find this address": a GET of the whole form without JavaScript; with it, htmx fetches
+  // the results only. As a plain button it no longer catches Enter in other fields (that
+  // still sends the report); Enter in the address field searches.
+  var findButton = document.getElementById("find-address");
+  var addressInput = form.elements.address;
+  if (findButton && window.htmx) {
+    findButton.type = "button";
+    addressInput.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.isComposing) return;
+      event.preventDefault();
+      findButton.click();
+    });
+  }
+
+  // "Put the pin here", on a place the address search found. Without a map the button
+  // falls back to sending the form with the place (pin=lat,lon).
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-place-lat]");
+    if (!button || !map) return;
+    event.preventDefault();
+    var lat = parseFloat(button.dataset.placeLat);
+    var lon = parseFloat(button.dataset.placeLon);
+    setPin(L.latLng(lat, lon), 17);
+    if (inArea(lat, lon)) {
+      status.textContent = format(messages.placed_at, { place: button.dataset.placeName });
+    }
+    var chosen = form.querySelectorAll(".places__item--chosen");
+    for (var i = 0; i < chosen.length; i++) chosen[i].classList.remove("places__item--chosen");
+    button.closest(".places__item").classList.add("places__item--chosen");
     status.focus();
   });
 

@@ -1,5 +1,6 @@
 """The foundation's promise, in a real browser: sign up, report a problem on the map with a
-photo, land on the report's page, and find it on the home map."""
+photo, land on the report's page, and find it on the home map; or place the report by its
+address, for those who cannot use a map."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from reports.models import Report
 from tests.factories import (
     SQUARE,
     gps_exif,
@@ -15,7 +17,9 @@ from tests.factories import (
     make_authority,
     make_service,
     make_service_with_every_attribute,
+    make_user,
 )
+from tests.reports.test_geocoding import HIGH_STREET, MARKET_SQUARE, PARIS, FakeNominatim
 
 PHOTO_POSITION = (51.5155, -0.1355)
 
@@ -94,8 +98,6 @@ def test_resident_signs_up_reports_a_problem_and_finds_it_on_the_home_map(
 
 
 def test_new_report_form_fits_a_phone_screen(live_server, page, screenshot, city):
-    from tests.factories import make_user
-
     make_user(email="phone@example.org", password="a-long-and-unusual-passphrase")
     page.set_viewport_size({"width": 375, "height": 812})
     page.goto(live_server.url + "/reports/new/")
@@ -112,3 +114,100 @@ def test_new_report_form_fits_a_phone_screen(live_server, page, screenshot, city
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "the form is wider than the phone"
     screenshot("new-report-phone")
+
+
+@pytest.fixture
+def nominatim(settings):
+    """A fake Nominatim on a local port, which the live server's geocoder asks."""
+    with FakeNominatim() as fake:
+        settings.GEOCODER_URL = fake.url
+        yield fake
+
+
+def test_resident_places_a_report_by_its_address_without_touching_the_map(
+    live_server, page, screenshot, city, nominatim
+):
+    nominatim.places = [HIGH_STREET, MARKET_SQUARE, PARIS]
+    make_user(email="nomap@example.org", password="a-long-and-unusual-passphrase")
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(live_server.url + "/accounts/login/?next=/reports/new/")
+    page.get_by_label("Email").fill("nomap@example.org")
+    page.get_by_label("Password").fill("a-long-and-unusual-passphrase")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#new-report-map.leaflet-container")).to_be_visible()
+
+    page.get_by_label("Address or place").fill("12 High Street")
+    page.get_by_role("button", name="Find this address").click()
+
+    # The results arrive in a live region; places outside the area are not offered.
+    results = page.locator("#address-results[aria-live=polite]")
+    expect(results).to_contain_text("2 places match “12 High Street”")
+    expect(results).not_to_contain_text("Paris")
+    choose = page.get_by_role("button", name=re.compile(r"^Put the pin here\W+12, High Street"))
+    expect(choose).to_be_visible()
+    # By keyboard: the button is a real button.
+    choose.focus()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#pin-status")).to_contain_text("Pin placed at 12, High Street")
+    expect(page.locator("#pin-status")).to_be_focused()
+    expect(page.locator("input[name=lat]")).to_have_value("51.5101")
+    expect(page.locator("input[name=lon]")).to_have_value("-0.1402")
+    expect(page.locator(".leaflet-marker-icon.pin--here")).to_have_count(1)
+    assert page.url.endswith("/reports/new/"), "the choice must not leave the page"
+
+    page.get_by_label("Category").select_option("pothole")
+    page.get_by_label("Title").fill("Pothole outside number 12")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "the address results are wider than the phone"
+    screenshot("flow-5-address-search-phone")
+
+    page.get_by_role("button", name="Send report").click()
+
+    expect(page).to_have_url(re.compile(r"/reports/\d+/$"))
+    expect(page.get_by_role("heading", name="Pothole outside number 12")).to_be_visible()
+    report = Report.objects.get(title="Pothole outside number 12")
+    assert (report.lat, report.lon) == (51.5101, -0.1402)
+    assert report.address == "12 High Street"
+    assert [r["query"]["q"] for r in nominatim.requests] == ["12 high street"]
+    screenshot("flow-6-report-placed-by-address")
+
+
+@pytest.mark.browser_context_args(java_script_enabled=False)
+def test_without_javascript_a_resident_finds_the_address_and_sends_the_report(
+    live_server, page, screenshot, city, nominatim
+):
+    nominatim.places = [HIGH_STREET, MARKET_SQUARE]
+    make_user(email="nojs@example.org", password="a-long-and-unusual-passphrase")
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(live_server.url + "/accounts/login/?next=/reports/new/")
+    page.get_by_label("Email").fill("nojs@example.org")
+    page.get_by_label("Password").fill("a-long-and-unusual-passphrase")
+    page.get_by_role("button", name="Sign in").click()
+    # The notice in <noscript> (Playwright's text search skips noscript elements).
+    assert "Without it, type the address below" in page.content()
+
+    page.get_by_label("Category").select_option("pothole")
+    page.get_by_label("Title").fill("Pothole by the market")
+    page.get_by_label("Address or place").fill("Market Square")
+    page.get_by_role("button", name="Find this address").click()
+
+    # The whole page comes back with the results and everything typed.
+    expect(page).to_have_url(re.compile(r"/reports/new/geocode/\?.*#address-results$"))
+    expect(page.locator("#address-results")).to_contain_text("2 places match “Market Square”")
+    expect(page.get_by_label("Title")).to_have_value("Pothole by the market")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "the address results are wider than the phone"
+    screenshot("flow-7-no-javascript-address-results")
+    page.get_by_role("button", name=re.compile(r"^Put the pin here\W+Market Square")).click()
+
+    expect(page.locator("#pin-status")).to_have_text("The pin is placed.")
+    expect(page.get_by_label("Title")).to_have_value("Pothole by the market")
+    expect(page.get_by_label("Category")).to_have_value("pothole")
+    page.get_by_role("button", name="Send report").click()
+
+    expect(page).to_have_url(re.compile(r"/reports/\d+/$"))
+    report = Report.objects.get(title="Pothole by the market")
+    assert (report.lat, report.lon) == (51.52, -0.1)
+    assert report.address == "Market Square"
+    screenshot("flow-8-no-javascript-report")

@@ -18,8 +18,16 @@ from tests.factories import (
     make_report,
     make_service_with_every_attribute,
 )
+from tests.reports.test_geocoding import (
+    HIGH_STREET,
+    MARKET_SQUARE,
+    PARIS,
+    FakeNominatim,
+    nominatim_place,
+)
 
 NEW = reverse("reports:new")
+GEOCODE = reverse("reports:geocode")
 
 
 def _post(client, files=(), **overrides):
@@ -330,3 +338,313 @@ def test_nearby_runs_one_query(rows, anonymous, service, django_assert_num_queri
         )
 
     assert response.content.decode().count("<li>") == min(rows, 10)
+
+
+# Address search: "Find this address", and a report placed from its address on submit
+
+
+@pytest.fixture
+def nominatim(settings):
+    with FakeNominatim() as fake:
+        settings.GEOCODER_URL = fake.url
+        yield fake
+
+
+def _find(client, htmx=True, **params):
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    return client.get(GEOCODE, {"address": "12 High Street", **params}, **headers)
+
+
+def test_find_this_address_button_is_offered_when_a_geocoder_is_set(
+    resident_client, service, nominatim
+):
+    html = resident_client.get(NEW).content.decode()
+
+    assert "Find this address" in html
+    assert f'hx-get="{GEOCODE}"' in html
+    # Without JavaScript the button sends the whole form to the same view.
+    assert f'formaction="{GEOCODE}#address-results"' in html
+    assert 'id="address-results" class="address-results" aria-live="polite"' in html
+    assert "press “Find this address”" in html
+
+
+def test_find_this_address_is_hidden_without_a_geocoder(resident_client, service, settings):
+    settings.GEOCODER_URL = ""
+
+    html = resident_client.get(NEW).content.decode()
+    response = _post(resident_client, lat=None, lon=None, address="Outside the library")
+
+    assert "Find this address" not in html
+    assert GEOCODE not in html
+    assert "Please also place the pin on the map" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_address_search_without_a_geocoder_says_so_and_keeps_the_form(
+    resident_client, service, settings
+):
+    settings.GEOCODER_URL = ""
+
+    fragment = _find(resident_client)
+    page = _find(resident_client, htmx=False, title="Deep pothole")
+
+    assert fragment.status_code == page.status_code == 200
+    assert "Address search is not available here" in fragment.content.decode()
+    assert 'value="Deep pothole"' in page.content.decode()
+
+
+def test_find_this_address_lists_the_matching_places(resident_client, nominatim):
+    nominatim.places = [HIGH_STREET, MARKET_SQUARE]
+
+    response = _find(resident_client)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert "2 places match “12 High Street”" in html
+    assert HIGH_STREET["display_name"] in html
+    assert html.count("Put the pin here") == 2
+    assert '<button type="submit"' in html
+    assert 'data-place-lat="51.5101" data-place-lon="-0.1402"' in html
+    # Without JavaScript the button sends the form back with the place as the pin.
+    assert 'name="pin" value="51.5101,-0.1402"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_find_this_address_drops_places_outside_the_area(resident_client, nominatim):
+    nominatim.places = [PARIS, HIGH_STREET]
+
+    html = _find(resident_client).content.decode()
+
+    assert "One place matches" in html
+    assert "Paris" not in html
+    assert html.count("Put the pin here") == 1
+
+
+def test_find_this_address_says_when_nothing_matches(resident_client, nominatim):
+    nominatim.places = [PARIS]
+
+    response = _find(resident_client, address="Nowhere Lane")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "No place in the area we cover matches “Nowhere Lane”" in html
+    assert "Put the pin here" not in html
+
+
+def test_find_this_address_with_nothing_typed_asks_for_an_address(resident_client, nominatim):
+    response = _find(resident_client, address="  ")
+
+    assert "Type an address or a place first" in response.content.decode()
+    assert nominatim.requests == []
+
+
+def test_geocoder_down_gives_a_clear_message_not_an_error_page(resident_client, nominatim):
+    nominatim.status = 503
+
+    response = _find(resident_client)
+
+    assert response.status_code == 200
+    assert "The address search is not answering just now" in response.content.decode()
+
+
+def test_geocoder_down_without_javascript_keeps_the_form(resident_client, service, nominatim):
+    nominatim.body = b"<html>oops</html>"
+
+    response = _find(resident_client, htmx=False, title="Deep pothole", service="pothole")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The address search is not answering just now" in html
+    assert 'value="Deep pothole"' in html
+    assert 'value="12 High Street"' in html
+    assert '<option value="pothole" selected>' in html
+
+
+def test_find_this_address_without_javascript_shows_the_page_with_results_and_input_kept(
+    resident_client, authority, nominatim
+):
+    make_service_with_every_attribute()
+    nominatim.places = [HIGH_STREET]
+
+    response = resident_client.get(
+        GEOCODE,
+        {
+            "service": "streetlight",
+            "lat": "",
+            "lon": "",
+            "address": "12 High Street",
+            "title": "Light out",
+            "description": "Dark all night.",
+            "attribute-where-on-street": "Post 7",
+            "attribute-colour": "off",
+            "attribute-dangers": ["wires", "dark-crossing"],
+            "name": "Rosa",
+            "show_name": "on",
+            "photos": "",
+        },
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html
+    assert "One place matches “12 High Street”" in html
+    assert "Put the pin here" in html
+    assert 'value="Light out"' in html
+    assert "Dark all night.</textarea>" in html
+    assert 'value="Post 7"' in html
+    assert re.search(r'value="off"[^>]*checked', html)
+    assert re.search(r'value="wires"[^>]*checked', html)
+    assert re.search(r'value="dark-crossing"[^>]*checked', html)
+    assert re.search(r'name="show_name"[^>]*checked', html)
+    assert "Please attach your photos again" not in html
+    assert 'id="photos-dropped"' not in html
+
+
+def test_a_photo_chosen_before_find_without_javascript_is_asked_for_again(
+    resident_client, service, nominatim
+):
+    # A form sent by GET carries a chosen file as its bare name.
+    response = _find(resident_client, htmx=False, photos="pothole.jpg")
+
+    assert 'id="photos-dropped"' in response.content.decode()
+
+
+def test_putting_the_pin_at_a_found_place_without_javascript_fills_lat_and_lon(
+    resident_client, service, nominatim
+):
+    response = resident_client.get(
+        NEW,
+        {"pin": "51.5101,-0.1402", "lat": "", "lon": "", "title": "Deep pothole"},
+    )
+
+    html = response.content.decode()
+    assert 'name="lat" value="51.5101"' in html
+    assert 'name="lon" value="-0.1402"' in html
+    assert "The pin is placed." in html
+    assert 'value="Deep pothole"' in html
+
+
+def test_a_pin_outside_the_area_in_the_link_is_ignored(resident_client, service):
+    html = resident_client.get(NEW, {"pin": "48.8566,2.3522"}).content.decode()
+
+    assert 'name="lat" value' not in html
+    assert "No pin placed yet." in html
+
+
+def test_too_many_address_searches_are_refused(resident_client, nominatim, settings):
+    settings.RATE_LIMITS = {"geocode": [(60, 2)]}
+    nominatim.places = [HIGH_STREET]
+    _find(resident_client, address="1 High Street")
+    _find(resident_client, address="2 High Street")
+
+    response = _find(resident_client, address="3 High Street")
+
+    assert response.status_code == 200
+    assert "You searched for many addresses in a short time" in response.content.decode()
+    assert len(nominatim.requests) == 2
+
+
+def test_address_search_is_for_signed_in_residents_only(anonymous, nominatim):
+    response = _find(anonymous)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    assert nominatim.requests == []
+
+
+@pytest.mark.parametrize("places", [1, 30])
+def test_address_search_runs_no_query_of_its_own(
+    places, resident_client, nominatim, django_assert_num_queries
+):
+    nominatim.places = [
+        nominatim_place(51.50 + n * 0.001, -0.14, f"{n} High Street") for n in range(places)
+    ]
+
+    with django_assert_num_queries(2):
+        # 1. the session (signing in is required: the geocoder is not a public service)
+        # 2. the signed-in user
+        # The search itself is an HTTP call and the cache: no query, however many places.
+        response = _find(resident_client)
+
+    assert response.content.decode().count("Put the pin here") == min(places, 5)
+
+
+def test_report_without_pin_is_placed_at_its_address_when_one_place_matches(
+    resident_client, authority, nominatim
+):
+    nominatim.places = [HIGH_STREET]
+
+    response = _post(resident_client, lat=None, lon=None, address="12 High Street")
+
+    report = Report.objects.get()
+    assert response.status_code == 302
+    assert (report.lat, report.lon) == (51.5101, -0.1402)
+    assert report.address == "12 High Street"
+    assert report.authority == authority
+    page = resident_client.get(response.url).content.decode()
+    assert f"We placed the pin at {HIGH_STREET['display_name']}; check it on the report page" in (
+        page
+    )
+
+
+def test_report_with_a_pin_is_not_geocoded(resident_client, authority, nominatim):
+    nominatim.places = [MARKET_SQUARE]
+
+    response = _post(resident_client, address="12 High Street")
+
+    assert response.status_code == 302
+    assert (Report.objects.get().lat, Report.objects.get().lon) == CENTRE
+    assert nominatim.requests == []
+    assert "We placed the pin" not in resident_client.get(response.url).content.decode()
+
+
+def test_report_whose_address_matches_several_places_offers_them(
+    resident_client, service, nominatim
+):
+    nominatim.places = [HIGH_STREET, MARKET_SQUARE]
+
+    response = _post(resident_client, lat=None, lon=None, address="High Street")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+    assert "Several places match “High Street”" in html
+    assert "2 places match “High Street”" in html
+    assert html.count('name="pin"') == 2
+    assert 'value="Deep pothole"' in html
+    assert "By the bus stop." in html
+
+
+def test_report_whose_address_matches_nothing_says_so(resident_client, service, nominatim):
+    response = _post(resident_client, lat=None, lon=None, address="Nowhere Lane")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+    assert "We could not find “Nowhere Lane” in the area we cover" in html
+    assert 'value="Nowhere Lane"' in html
+
+
+def test_report_without_pin_when_the_geocoder_is_down_keeps_everything(
+    resident_client, service, nominatim
+):
+    nominatim.status = 500
+
+    response = _post(resident_client, lat=None, lon=None, address="12 High Street")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not Report.objects.exists()
+    assert "the address search is not answering" in html
+    assert 'value="Deep pothole"' in html
+    assert 'value="12 High Street"' in html
+
+
+def test_report_without_pin_or_address_mentions_the_address_search(
+    resident_client, service, nominatim
+):
+    response = _post(resident_client, lat=None, lon=None, address="")
+
+    assert "type the address and press “Find this address”" in response.content.decode()
+    assert nominatim.requests == []
