@@ -187,9 +187,7 @@ def test_a_failing_geocoder_raises_geocoding_error_and_is_not_cached(nominatim, 
     assert len(geocoding.search("12 High Street")) == 1
 
 
-def test_a_geocoder_that_does_not_answer_in_time_raises_geocoding_error(
-    settings, monkeypatch
-):
+def test_a_geocoder_that_does_not_answer_in_time_raises_geocoding_error(settings, monkeypatch):
     # A socket that accepts connections (the backlog) but never answers.
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
