@@ -31,13 +31,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
     topics = topics.order_by(*filters.ordering())
     # Two queries: the count and the page.
     page = Paginator(topics, TOPICS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "discussions/topic_list.html",
-        {"filters": filters, "page": page, "query": query.urlencode()},
-    )
+    return render(request, "discussions/topic_list.html", {"filters": filters, "page": page})
 
 
 @require_GET

@@ -194,3 +194,15 @@ def test_a_very_long_list_is_counted_only_up_to_the_cap(anonymous, service, auth
     html = anonymous.get(reverse("reports:list")).content.decode()
 
     assert "More than 3 reports" in html
+
+
+def test_pages_link_to_each_other_keeping_the_filters(anonymous, service, authority, monkeypatch):
+    monkeypatch.setattr(views, "REPORTS_PER_PAGE", 2)
+    for _ in range(5):
+        make_report(service=service)
+
+    html = anonymous.get(reverse("reports:list"), {"state": "open", "page": 2}).content.decode()
+
+    assert 'rel="prev" href="?state=open&amp;page=1"' in html
+    assert 'rel="next" href="?state=open&amp;page=3"' in html
+    assert "Page 2 of 3" in html
