@@ -15,4 +15,5 @@ urlpatterns = [
     path("new/photo-location/", views.photo_location, name="photo-location"),
     path("new/geocode/", views.geocode, name="geocode"),
     path("<int:pk>/", views.report_detail, name="detail"),
+    path("<int:pk>/staff-update/", views.staff_update, name="staff-update"),
 ]

@@ -1,5 +1,5 @@
-"""The resident-facing report pages: new report (with its htmx helpers), report page,
-list, and the map's GeoJSON."""
+"""The report pages: new report (with its htmx helpers), report page (with the staff's
+public answer), list, and the map's GeoJSON."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -34,6 +35,7 @@ from reports.forms import (
     PointForm,
     ReportFilterForm,
     ReportForm,
+    StaffUpdateForm,
 )
 from reports.geocoding import GeocodingError
 from reports.models import Photo, Report, ReportUpdate, Service, ServiceAttribute
@@ -94,6 +96,27 @@ def _get_report_for_viewer(request: HttpRequest, pk: int) -> Report:
     return report
 
 
+def _can_answer(user, report: Report) -> bool:
+    """May answer on the report page: its authority's staff, or a superuser.
+
+    Staff status is checked first: it costs no query, so residents' page views cost none.
+    """
+    return user.is_staff and _can_moderate(user, report)
+
+
+def _get_report_for_staff(request: HttpRequest, pk: int) -> Report:
+    """The report a staff member answers on, with what its status, facts and timeline
+    fragments show; 404 when they may not see it, 403 when they may not answer."""
+    report = get_object_or_404(
+        Report.objects.select_related("service", "authority", "reporter", "duplicate_of"), pk=pk
+    )
+    if not _can_answer(request.user, report):
+        if report.is_hidden:
+            raise Http404
+        raise PermissionDenied
+    return report
+
+
 def _answers(report: Report) -> list[dict]:
     """The report's attribute answers with their question text and value names, in order."""
     answers = []
@@ -119,20 +142,57 @@ def _answers(report: Report) -> list[dict]:
     return answers
 
 
-@require_GET
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _get_report_for_viewer(request, pk)
+def _render_detail(
+    request: HttpRequest, report: Report, staff_form: StaffUpdateForm | None = None
+) -> HttpResponse:
+    can_moderate = _can_answer(request.user, report)
     context = {
         "report": report,
         "photos": list(report.photos.all()),
         "updates": list(report.updates.all()),
         "answers": _answers(report),
-        # Only staff can moderate: residents' page views cost no extra query.
-        "can_moderate": request.user.is_staff and _can_moderate(request.user, report),
+        "can_moderate": can_moderate,
     }
+    if can_moderate:
+        context["staff_form"] = staff_form or StaffUpdateForm(report=report)
     if report.thread is not None:
         context.update(discussion_context(request, report.thread))
     return render(request, "reports/detail.html", context)
+
+
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _get_report_for_viewer(request, pk))
+
+
+@login_required
+@require_POST
+def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """A staff member's public answer from the report page: new status, note, expected date.
+
+    htmx gets the panel's form back (with its errors, or fresh) plus the status, facts and
+    timeline out of band; without JavaScript, post/redirect/get to the report page.
+    """
+    report = _get_report_for_staff(request, pk)
+    form = StaffUpdateForm(request.POST, report=report)
+    if not form.is_valid():
+        # htmx swaps only successful responses, so an invalid form answers 200.
+        if request.htmx:
+            context = {"report": report, "staff_form": form}
+            return render(request, "reports/partials/staff_form.html", context)
+        return _render_detail(request, _get_report_for_viewer(request, pk), staff_form=form)
+    form.save(by=request.user)
+    message = _("Your update is published on the timeline.")
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(report)
+    context = {
+        "report": report,
+        "updates": list(report.updates.select_related("author")),
+        "staff_form": StaffUpdateForm(report=report),
+        "message": message,
+    }
+    return render(request, "reports/partials/staff_updated.html", context)
 
 
 @require_GET
