@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from reports.forms import AuthorityAdminForm, ReportAdminForm
+from reports.forms.admin import AuthorityAdminForm, ReportAdminForm
 from reports.models import (
     Authority,
     Contact,

@@ -26,17 +26,16 @@ from civic import ratelimit
 from discussions.queries import discussion_context
 from reports import geocoding, routing
 from reports.actions import submit_report
-from reports.forms import (
-    ATTRIBUTE_PREFIX,
+from reports.forms.fields import ATTRIBUTE_PREFIX
+from reports.forms.reading import (
     AddressSearchForm,
     MapFilterForm,
-    PhotoLocationForm,
     PinForm,
     PointForm,
     ReportFilterForm,
-    ReportForm,
-    StaffUpdateForm,
 )
+from reports.forms.report import PhotoLocationForm, ReportForm
+from reports.forms.staff import StaffUpdateForm
 from reports.geocoding import GeocodingError
 from reports.models import Photo, Report, ReportUpdate, Service, ServiceAttribute
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import Truncator
 
-from reports.forms import attribute_answer, attribute_form_field
+from reports.forms.fields import attribute_answer, attribute_form_field
 from reports.models import Report, Service, ServiceAttribute
 from reports.photos import ProcessedPhoto, process_photo
 from reports.routing import in_service_area
@@ -204,7 +204,7 @@ class ServiceRequestForm(forms.Form):
 
 def clean_attribute_value(attribute: ServiceAttribute, values: list[str]):
     """The stored answer for one attribute, validated by the web form's own field for
-    its datatype (reports.forms), so both entry points accept the same answers."""
+    its datatype (reports.forms.fields), so both entry points accept the same answers."""
     Datatype = ServiceAttribute.Datatype
     multiple = attribute.datatype == Datatype.MULTIVALUELIST
     if not multiple and len(values) > 1:

@@ -6,7 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
 
-from reports.forms import MapFilterForm, ReportFilterForm, ReportForm, validate_boundary
+from reports.forms.admin import validate_boundary
+from reports.forms.reading import MapFilterForm, ReportFilterForm
+from reports.forms.report import ReportForm
 from tests.factories import (
     CENTRE,
     SQUARE,

@@ -1,0 +1,1 @@
+"""The reports app's forms, by concern: fields, report, staff, reading, admin."""

@@ -1,0 +1,317 @@
+"""The new-report form and its helpers (photo location, address search)."""
+
+from __future__ import annotations
+
+import math
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from civic import ratelimit
+from reports import geocoding, routing
+from reports.forms.fields import (
+    ATTRIBUTE_PREFIX,
+    PhotosField,
+    ServiceChoiceField,
+    attribute_answer,
+    attribute_field_name,
+    attribute_form_field,
+    grouped_service_choices,
+)
+from reports.geocoding import GeocodingError, Place
+from reports.models import Service, ServiceAttribute
+
+
+class ReportForm(forms.Form):
+    """The web form for a new report: everything `submit_report` needs, validated.
+
+    The service's attribute fields are added from the chosen service (from the posted
+    data, or `service=` for the htmx fragment), so required questions are enforced here.
+
+    `geocode_as` (the user's id) lets a report without a pin be placed from its address
+    when address search is on; the searches count against that user's "geocode" rate
+    limit. After validation, `placed_at` is the place used, and `places` the choices
+    when the address matched several.
+    """
+
+    service = ServiceChoiceField(
+        label=gettext_lazy("Category"),
+        queryset=Service.objects.none(),
+        to_field_name="code",
+        empty_label=None,
+        error_messages={
+            "required": gettext_lazy("Choose the category that fits the problem best."),
+            "invalid_choice": gettext_lazy("Choose one of the categories in the list."),
+        },
+    )
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    address = forms.CharField(
+        label=gettext_lazy("Address or place"),
+        max_length=255,
+        required=False,
+        help_text=gettext_lazy(
+            "For example a street and house number, or “outside the library”. "
+            "Shown publicly with the report."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    title = forms.CharField(
+        label=gettext_lazy("Title"),
+        max_length=120,
+        help_text=gettext_lazy("A short summary, such as “Deep pothole by the bus stop”."),
+        error_messages={"required": gettext_lazy("Give your report a short title.")},
+    )
+    description = forms.CharField(
+        label=gettext_lazy("What is wrong?"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("Everything that helps to find and fix it. Public."),
+    )
+    photos = PhotosField(label=gettext_lazy("Photos"))
+    name = forms.CharField(
+        label=gettext_lazy("Your name"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        help_text=gettext_lazy("Sent to those responsible; shown publicly only if you say so."),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=gettext_lazy("Never shown publicly; only sent to those responsible."),
+    )
+    show_name = forms.BooleanField(
+        label=gettext_lazy("Show my name publicly on this report"),
+        required=False,
+        help_text=gettext_lazy("Otherwise the report shows “Anonymous”."),
+    )
+
+    field_order = [
+        "service",
+        "lat",
+        "lon",
+        "address",
+        "title",
+        "description",
+        "photos",
+        "name",
+        "phone",
+        "show_name",
+    ]
+
+    def __init__(
+        self,
+        *args,
+        service: Service | None = None,
+        geocode_as: object | None = None,
+        **kwargs,
+    ) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.geocode_as = geocode_as
+        self.placed_at: Place | None = None
+        self.places: list[Place] = []
+        if geocoding.is_enabled():
+            self.fields["address"].help_text = _(
+                "For example a street and house number, or “outside the library”. Shown "
+                "publicly with the report. Press “Find this address” to place the pin from it."
+            )
+        self.fields["photos"].help_text = _(
+            "Up to %(count)d photos, %(size)s each. Location data and other metadata are "
+            "removed before anything is stored."
+        ) % {"count": settings.PHOTOS_PER_REPORT, "size": filesizeformat(settings.PHOTO_MAX_BYTES)}
+        # htmx: the category's questions and the photo's location load as the user goes.
+        self.fields["service"].widget.attrs.update(
+            {
+                "hx-get": reverse("reports:service-fields"),
+                "hx-trigger": "change",
+                "hx-target": "#service-fields",
+            }
+        )
+        self.fields["photos"].widget.attrs.update(
+            {
+                "hx-post": reverse("reports:photo-location"),
+                "hx-trigger": "change",
+                "hx-target": "#photo-location",
+                "hx-encoding": "multipart/form-data",
+                "hx-params": "photos",
+                "hx-indicator": "#photo-reading",
+            }
+        )
+        services = list(Service.objects.filter(is_active=True).prefetch_related("attributes"))
+        field = self.fields["service"]
+        field.queryset = Service.objects.filter(is_active=True)
+        field.choices = grouped_service_choices(services)
+        if service is None:
+            code = self.data.get("service") if self.is_bound else self.initial.get("service")
+            code = getattr(code, "code", code)
+            service = next((s for s in services if s.code == code), None)
+        self.chosen_service = service
+        self.information: list[ServiceAttribute] = []
+        self.attribute_names: list[str] = []
+        if service is not None:
+            for attribute in service.attributes.all():
+                if not attribute.variable:
+                    self.information.append(attribute)
+                    continue
+                name = attribute_field_name(attribute)
+                self.fields[name] = attribute_form_field(attribute)
+                self.attribute_names.append(name)
+
+    @property
+    def attribute_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.attribute_names]
+
+    @property
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("title", "description")]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self._clean_location(cleaned)
+        if cleaned.get("show_name") and not cleaned.get("name", "").strip():
+            self.add_error(
+                "name",
+                ValidationError(
+                    _("Type the name to show, or untick “Show my name publicly”."),
+                    code="name_required",
+                ),
+            )
+        return cleaned
+
+    def _clean_location(self, cleaned: dict) -> None:
+        lat, lon = cleaned.get("lat"), cleaned.get("lon")
+        if lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon):
+            if not routing.in_service_area(lat, lon):
+                self.add_error(
+                    "lat",
+                    ValidationError(
+                        _(
+                            "This place is outside the area we cover, so nobody here could fix "
+                            "it. Move the pin to a place inside the area shown on the map."
+                        ),
+                        code="outside_area",
+                    ),
+                )
+            return
+        address = cleaned.get("address", "").strip()
+        searchable = self.geocode_as is not None and geocoding.is_enabled()
+        if address and searchable:
+            self._place_from_address(cleaned, address)
+            return
+        if address:
+            message = _(
+                "Please also place the pin on the map. We keep the address you typed and "
+                "show it with the report, but the pin tells those responsible exactly where "
+                "the problem is. Without a mouse: move the map with the arrow keys and press "
+                "“Place pin at map centre”, or press “Use my location”."
+            )
+        elif searchable:
+            message = _(
+                "Place the pin on the map where the problem is: click or tap the map, press "
+                "“Use my location”, or type the address and press “Find this address”."
+            )
+        else:
+            message = _(
+                "Place the pin on the map where the problem is: click or tap the map, or "
+                "press “Use my location”. Without a mouse: move the map with the arrow keys "
+                "and press “Place pin at map centre”."
+            )
+        self.add_error("lat", ValidationError(message, code="no_location"))
+
+    def _place_from_address(self, cleaned: dict, address: str) -> None:
+        """No pin but an address: use the one place it matches, or explain why not."""
+        values = {"address": address}
+        if ratelimit.hit("geocode", self.geocode_as):
+            error = ValidationError(
+                _(
+                    "You searched for many addresses in a short time, so we did not look up "
+                    "“%(address)s”. Place the pin on the map, or send again in a few minutes."
+                ),
+                code="geocode_rate_limited",
+                params=values,
+            )
+        else:
+            try:
+                places = geocoding.search(address)
+            except GeocodingError:
+                places = None
+            if places is None:
+                error = ValidationError(
+                    _(
+                        "We could not look up “%(address)s” just now: the address search is not "
+                        "answering. Place the pin on the map instead; everything you typed is kept."
+                    ),
+                    code="geocoding_failed",
+                    params=values,
+                )
+            elif len(places) == 1:
+                self.placed_at = places[0]
+                cleaned["lat"], cleaned["lon"] = places[0].lat, places[0].lon
+                return
+            elif places:
+                self.places = places
+                error = ValidationError(
+                    _(
+                        "Several places match “%(address)s”. Choose the right one below (“Put "
+                        "the pin here”), or place the pin on the map."
+                    ),
+                    code="address_ambiguous",
+                    params=values,
+                )
+            else:
+                error = ValidationError(
+                    _(
+                        "We could not find “%(address)s” in the area we cover. Check the spelling, "
+                        "add the street number or district, or place the pin on the map."
+                    ),
+                    code="address_not_found",
+                    params=values,
+                )
+        self.add_error("lat", error)
+
+    def attribute_answers(self) -> dict:
+        answers = {}
+        for name in self.attribute_names:
+            answer = attribute_answer(self.cleaned_data.get(name))
+            if answer is not None:
+                answers[name.removeprefix(ATTRIBUTE_PREFIX)] = answer
+        return answers
+
+    def submit_kwargs(self) -> dict:
+        """Keyword arguments for `reports.actions.submit_report` (add the reporter)."""
+        data = self.cleaned_data
+        return {
+            "service": data["service"],
+            "lat": round(data["lat"], 6),
+            "lon": round(data["lon"], 6),
+            "title": data["title"].strip(),
+            "description": data["description"].strip(),
+            "address": data["address"].strip(),
+            "attributes": self.attribute_answers(),
+            "contact_name": data["name"].strip(),
+            "contact_phone": data["phone"].strip(),
+            "show_name": data["show_name"],
+            "photos": data["photos"],
+        }
+
+
+class PhotoLocationForm(forms.Form):
+    """The photos chosen on the new-report form, posted early to read their GPS position."""
+
+    photos = PhotosField(required=True)
+
+    def location(self) -> tuple[float, float] | None:
+        for processed in self.cleaned_data["photos"]:
+            if processed.gps:
+                return processed.gps
+        return None
