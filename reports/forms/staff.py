@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 
 from reports.models import Report, ReportUpdate
 
-
 STAFF_NOTE_MAX_LENGTH = 2000
 # "Expected by Friday" means by the end of Friday, in the site's time zone.
 EXPECTED_TIME_OF_DAY = time(23, 59)
