@@ -19,7 +19,8 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 MAX_SIDE = 2048
 THUMB_SIDE = 400
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO", "HEIF", "HEIC"}
+# MPO is what many phone cameras write: a JPEG with extra frames.
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 
 
 @dataclass
