@@ -7,8 +7,11 @@ import itertools
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from PIL import Image
 
+from discussions.actions import create_topic, post_comment
+from discussions.models import Comment, Thread
 from reports.actions import submit_report
 from reports.models import Authority, Contact, Report, Service, ServiceAttribute
 
@@ -173,8 +176,6 @@ def make_service_with_every_attribute(code: str = "streetlight", **kw) -> Servic
 
 def make_topic(author=None, **kw):
     """A community topic (a standalone thread), through the real action."""
-    from discussions.actions import create_topic
-    from discussions.models import Thread
 
     n = next(_seq)
     return create_topic(
@@ -188,9 +189,38 @@ def make_topic(author=None, **kw):
 
 def make_comment(thread, author=None, body: str | None = None, reply_to=None, **kw):
     """A comment (or a reply) through the real posting action."""
-    from discussions.actions import post_comment
 
     n = next(_seq)
     return post_comment(
         thread, author or make_user(), body or f"Comment {n}", reply_to=reply_to, **kw
     )
+
+
+def add_comments(thread: Thread, total: int, users) -> None:
+    """`total` comments fast: a third top-level, the rest replies and replies to replies."""
+    tops = Comment.objects.bulk_create(
+        Comment(thread=thread, author=users[n % len(users)], body=f"Top {n}", body_html="<p>t</p>")
+        for n in range(max(total // 3, 1))
+    )
+    for top in tops:
+        top.path = Comment.path_segment(top.pk)
+    Comment.objects.bulk_update(tops, ["path"])
+    parents = list(tops)
+    rest = total - len(tops)
+    replies = Comment.objects.bulk_create(
+        Comment(
+            thread=thread,
+            parent=parents[n % len(parents)],
+            reply_to=parents[n % len(parents)],
+            author=users[(n + 1) % len(users)],
+            body=f"Reply {n}",
+            body_html="<p>r</p>",
+            depth=1,
+            is_official=n % 7 == 0,
+        )
+        for n in range(rest)
+    )
+    for reply in replies:
+        reply.path = f"{reply.parent.path}/{Comment.path_segment(reply.pk)}"
+    Comment.objects.bulk_update(replies, ["path"])
+    Thread.objects.filter(pk=thread.pk).update(comment_count=F("comment_count") + total)

@@ -3,44 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models import F
 from django.test import RequestFactory
 from django.urls import reverse
 
 from discussions.models import Comment, Thread
 from discussions.queries import discussion_context
 from tests.discussions.conftest import HTMX
-from tests.factories import make_user
-
-
-def add_comments(thread: Thread, total: int, users) -> None:
-    """`total` comments fast: a third top-level, the rest replies and replies to replies."""
-    tops = Comment.objects.bulk_create(
-        Comment(thread=thread, author=users[n % len(users)], body=f"Top {n}", body_html="<p>t</p>")
-        for n in range(max(total // 3, 1))
-    )
-    for top in tops:
-        top.path = Comment.path_segment(top.pk)
-    Comment.objects.bulk_update(tops, ["path"])
-    parents = list(tops)
-    rest = total - len(tops)
-    replies = Comment.objects.bulk_create(
-        Comment(
-            thread=thread,
-            parent=parents[n % len(parents)],
-            reply_to=parents[n % len(parents)],
-            author=users[(n + 1) % len(users)],
-            body=f"Reply {n}",
-            body_html="<p>r</p>",
-            depth=1,
-            is_official=n % 7 == 0,
-        )
-        for n in range(rest)
-    )
-    for reply in replies:
-        reply.path = f"{reply.parent.path}/{Comment.path_segment(reply.pk)}"
-    Comment.objects.bulk_update(replies, ["path"])
-    Thread.objects.filter(pk=thread.pk).update(comment_count=F("comment_count") + total)
+from tests.factories import add_comments, make_user
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from discussions.models import Comment, Thread
-from tests.discussions.test_queries import add_comments
-from tests.factories import make_comment, make_user
+from tests.factories import add_comments, make_comment, make_user
 
 
 def test_report_page_shows_the_discussion_and_remembers_its_address(client, report, staff):

@@ -7,13 +7,12 @@ at a 375 px phone width, and the new-report form is walked through with the Tab 
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from discussions.actions import create_topic, post_comment
 from discussions.models import Thread
 from reports.photos import process_photo
-from tests.e2e.test_discussion import sign_in
+from tests.e2e.browser import VIEWPORTS, audit, sign_in
 from tests.factories import (
     CENTRE,
     SQUARE,
@@ -25,19 +24,9 @@ from tests.factories import (
     make_staff,
     make_user,
 )
-from tests.reports.test_geocoding import HIGH_STREET, MARKET_SQUARE, FakeNominatim
+from tests.fakes import HIGH_STREET, MARKET_SQUARE, FakeNominatim
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
-
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-VIEWPORTS = {
-    "desktop": {"width": 1280, "height": 900},
-    "phone": {"width": 375, "height": 812},
-}
-# The smallest target WCAG 2.2 (2.5.8) accepts; checked by hand below, axe 4 has no AA rule.
-MIN_TARGET = 24
-
-axe = Axe()
 
 
 @pytest.fixture
@@ -94,61 +83,8 @@ PAGES = {
     "me": ("/me/", True),
 }
 
+
 # Best-practice rules about headings and landmarks, run on top of the WCAG-tagged ones.
-STRUCTURE_RULES = [
-    "empty-heading",
-    "heading-order",
-    "landmark-one-main",
-    "landmark-unique",
-    "page-has-heading-one",
-    "region",
-]
-
-
-def summarise(violations: list[dict]) -> str:
-    lines = [f"{len(violations)} accessibility violation(s):"]
-    for violation in violations:
-        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
-        for node in violation["nodes"]:
-            target = " ".join(str(part) for part in node["target"])
-            lines.append(f"    {target}")
-            lines.append(f"      {node['failureSummary'].replace(chr(10), ' / ')}")
-    return "\n".join(lines)
-
-
-def small_targets(page) -> list[str]:
-    """Visible links, buttons and inputs smaller than MIN_TARGET in both directions, except
-    links inside a sentence (WCAG 2.5.8's inline exception)."""
-    return page.evaluate(
-        """(min) => {
-          const found = [];
-          const inline = (el) => el.tagName === "A" && getComputedStyle(el).display === "inline";
-          for (const el of document.querySelectorAll("a[href], button, input, select, textarea, summary")) {
-            if (el.type === "hidden" || inline(el)) continue;
-            const box = el.getBoundingClientRect();
-            if (!box.width || !box.height) continue;  // not rendered
-            if (box.width < min || box.height < min) {
-              found.push(`${el.outerHTML.slice(0, 90)} (${Math.round(box.width)}x${Math.round(box.height)})`);
-            }
-          }
-          return found;
-        }""",
-        MIN_TARGET,
-    )
-
-
-def duplicate_ids(page) -> list[str]:
-    # axe 4.7+ dropped its duplicate-id rules; a label's `for` or an aria reference to a
-    # duplicated id still reaches the wrong element.
-    return page.evaluate(
-        """() => {
-          const counts = {};
-          for (const el of document.querySelectorAll("[id]")) counts[el.id] = (counts[el.id] || 0) + 1;
-          return Object.keys(counts).filter((id) => counts[id] > 1);
-        }"""
-    )
-
-
 def open_page(page, live_server, city, name: str, viewport: str) -> None:
     path, signed_in = PAGES[name]
     if callable(path):
@@ -161,33 +97,6 @@ def open_page(page, live_server, city, name: str, viewport: str) -> None:
     if page.locator("[data-geojson-url]").count():
         # The markers have arrived and been announced.
         expect(page.locator(".map-status")).not_to_be_empty()
-
-
-def audit(page) -> list[str]:
-    """What is wrong with the page as it is now: axe's findings, sideways scrolling, and
-    targets too small to tap."""
-    # No exclusions: Leaflet's own controls pass too (axe only leaves its scale line and
-    # the zoom buttons' glyphs "to review", and those read fine).
-    results = axe.run(
-        page,
-        options={
-            "runOnly": {"type": "tag", "values": WCAG_TAGS},
-            # Best-practice rules about the page's outline, on top of WCAG's.
-            "rules": {rule: {"enabled": True} for rule in STRUCTURE_RULES},
-            "resultTypes": ["violations"],
-        },
-    )
-    problems = []
-    if violations := results.response["violations"]:
-        problems.append(summarise(violations))
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    if overflow > 0:
-        problems.append(f"The page is {overflow}px wider than the window.")
-    if duplicates := duplicate_ids(page):
-        problems.append(f"Duplicate ids: {', '.join(duplicates)}")
-    if small := small_targets(page):
-        problems.append(f"Targets under {MIN_TARGET}px:\n" + "\n".join(f"    {t}" for t in small))
-    return problems
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
+from tests.e2e.browser import mark_page, same_document, sign_in
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_comment, make_topic, make_user
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
-
-
-def sign_in(context, live_server, user) -> None:
-    """Give the browser context the session cookie of a signed-in `user`."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
-
-
-def mark_page(page) -> None:
-    """A flag that only survives if the page is never reloaded."""
-    page.evaluate("window.__sameDocument = true")
-
-
-def same_document(page) -> bool:
-    return page.evaluate("window.__sameDocument === true")
 
 
 def test_reply_appears_in_place_without_reload(live_server, page, screenshot):

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from discussions import queries
 from discussions.models import Thread
+from tests.e2e.browser import mark_page, same_document, sign_in
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_discussion import mark_page, same_document, sign_in
 from tests.factories import make_comment, make_topic, make_user
 
 pytestmark = pytest.mark.usefixtures("transactional_db")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_discussion import mark_page, same_document, sign_in
+from tests.e2e.browser import mark_page, same_document, sign_in
 from tests.factories import (
     make_authority,
     make_comment,

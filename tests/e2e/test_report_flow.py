@@ -19,7 +19,7 @@ from tests.factories import (
     make_service_with_every_attribute,
     make_user,
 )
-from tests.reports.test_geocoding import HIGH_STREET, MARKET_SQUARE, PARIS, FakeNominatim
+from tests.fakes import HIGH_STREET, MARKET_SQUARE, PARIS, FakeNominatim
 
 PHOTO_POSITION = (51.5155, -0.1355)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_accessibility import VIEWPORTS, audit
-from tests.e2e.test_discussion import mark_page, same_document, sign_in
+from tests.e2e.browser import VIEWPORTS, audit, mark_page, same_document, sign_in
 from tests.factories import make_authority, make_report, make_service, make_staff, make_user
 
 pytestmark = pytest.mark.usefixtures("transactional_db")

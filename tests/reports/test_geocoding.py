@@ -1,84 +1,20 @@
 """Address search against a fake Nominatim: a real HTTP server on a local port, so the
 request, its timeout and every failure go through urllib as they would in production.
 
-`FakeNominatim` is also used by the new-report view tests and the browser test.
+`FakeNominatim` (tests/fakes.py) is also used by the new-report view tests and the browser tests.
 """
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
 
 from reports import geocoding
 from reports.geocoding import GeocodingError, Place
-
-
-def nominatim_place(lat: float, lon: float, name: str, **extra) -> dict:
-    """One result as Nominatim's jsonv2 gives it: coordinates are strings."""
-    return {
-        "place_id": abs(hash(name)) % 10**9,
-        "lat": str(lat),
-        "lon": str(lon),
-        "display_name": name,
-        "category": "place",
-        "type": "house",
-        "importance": 0.5,
-        **extra,
-    }
-
-
-HIGH_STREET = nominatim_place(51.5101, -0.1402, "12, High Street, Borough, London, E1 6AN")
-MARKET_SQUARE = nominatim_place(51.5200, -0.1000, "Market Square, Borough, London")
-PARIS = nominatim_place(48.8566, 2.3522, "12, Rue de Rivoli, Paris, France")
-
-
-class FakeNominatim:
-    """A Nominatim stand-in on 127.0.0.1: answers every GET with `places` as JSON, or
-    with `status` and `body` when a test sets them. Records each request's query."""
-
-    def __init__(self) -> None:
-        self.places: list[dict] = []
-        self.status = 200
-        self.body: bytes | None = None
-        self.requests: list[dict] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-                fake.requests.append({"query": query, "headers": dict(self.headers)})
-                body = fake.body if fake.body is not None else json.dumps(fake.places).encode()
-                self.send_response(fake.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:  # keep test output clean
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/search"
-        # A short poll interval: shutdown() waits for one, and every test stops a server.
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-
-    def __enter__(self) -> FakeNominatim:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+from tests.fakes import HIGH_STREET, MARKET_SQUARE, PARIS, FakeNominatim
 
 
 @pytest.fixture

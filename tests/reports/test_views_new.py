@@ -18,7 +18,7 @@ from tests.factories import (
     make_report,
     make_service_with_every_attribute,
 )
-from tests.reports.test_geocoding import (
+from tests.fakes import (
     HIGH_STREET,
     MARKET_SQUARE,
     PARIS,
