@@ -24,7 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from civic import ratelimit
 from discussions.queries import discussion_context
-from reports import geocoding, routing
+from reports import geocoding, routing, stats
 from reports.actions import submit_report
 from reports.forms.fields import ATTRIBUTE_PREFIX
 from reports.forms.reading import (
@@ -476,3 +476,37 @@ def nearby(request: HttpRequest) -> HttpResponse:
     }
     template = "reports/partials/nearby.html" if request.htmx else "reports/nearby.html"
     return render(request, template, context)
+
+
+@require_GET
+def report_stats(request: HttpRequest) -> HttpResponse:
+    """How each authority and each category answers: counts, time to acknowledge, to fix."""
+    period = stats.period_from(request.GET)
+    numbers = stats.cached_stats(period)
+    label = stats.PERIODS[period][0]
+    tables = [
+        {
+            "id": "by-authority",
+            "heading": _("By authority"),
+            "caption": _("%(period)s: reports received, by authority") % {"period": label},
+            "name_header": _("Authority"),
+            "rows": stats.for_display(numbers["authorities"]),
+        },
+        {
+            "id": "by-category",
+            "heading": _("By category"),
+            "caption": _("%(period)s: reports received, by category") % {"period": label},
+            "name_header": _("Category"),
+            "rows": stats.for_display(numbers["services"]),
+        },
+    ]
+    return render(
+        request,
+        "reports/stats.html",
+        {
+            "form": stats.StatsPeriodForm(initial={"period": period}),
+            "period": period,
+            "tables": tables,
+            "refresh_minutes": stats.STATS_SECONDS // 60,
+        },
+    )

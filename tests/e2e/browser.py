@@ -37,6 +37,7 @@ MIN_TARGET = 24
 axe = Axe()
 
 
+# Best-practice rules about headings and landmarks, run on top of the WCAG-tagged ones.
 STRUCTURE_RULES = [
     "empty-heading",
     "heading-order",

@@ -81,10 +81,10 @@ PAGES = {
     "sign-up": ("/accounts/signup/", False),
     "open311": ("/open311/", False),
     "me": ("/me/", True),
+    "stats": ("/reports/stats/", False),
 }
 
 
-# Best-practice rules about headings and landmarks, run on top of the WCAG-tagged ones.
 def open_page(page, live_server, city, name: str, viewport: str) -> None:
     path, signed_in = PAGES[name]
     if callable(path):
