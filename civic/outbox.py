@@ -6,6 +6,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -26,7 +27,7 @@ def queue_email(
     body_text = render_to_string(f"emails/{template}-body.txt", context)
     try:
         body_html = render_to_string(f"emails/{template}-body.html", context)
-    except Exception:  # noqa: BLE001 - the HTML part is optional
+    except TemplateDoesNotExist:  # the HTML part is optional; a broken one is a bug
         body_html = ""
     return OutboundEmail.objects.create(
         to=to,
