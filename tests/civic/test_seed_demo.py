@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -51,14 +52,18 @@ def test_demo_city_has_everything_a_visitor_and_a_client_need():
     assert RESIDENT_EMAIL in output and STAFF_EMAIL in output and DEMO_PASSWORD in output
 
 
-def test_demo_logins_work(client):
+def test_demo_logins_work_on_the_sign_in_page(client):
     seed("--reports", "1")
-    assert client.login(username="staff", password=DEMO_PASSWORD) or client.login(
-        email=STAFF_EMAIL, password=DEMO_PASSWORD
+    response = client.post(
+        "/accounts/login/", {"login": STAFF_EMAIL, "password": DEMO_PASSWORD}, follow=True
     )
-    staff = get_user_model().objects.get(email=STAFF_EMAIL)
+    staff = response.context["user"]
+    assert staff.is_authenticated and staff.email == STAFF_EMAIL
     assert staff.is_staff
     assert Authority.objects.get(slug="north-riverside").has_staff(staff)
+    client.logout()
+    client.post("/accounts/login/", {"login": RESIDENT_EMAIL, "password": DEMO_PASSWORD})
+    assert client.get("/me/").status_code == 200
 
 
 def test_seeding_twice_adds_nothing():
@@ -85,3 +90,13 @@ def test_big_data_is_topped_up_in_bulk():
     seed("--reports", "2530")
     assert Report.objects.count() == 2530
     assert Report.objects.filter(source=Report.Source.IMPORT).count() == 2530
+
+
+def test_demo_answers_are_dated_in_the_past_not_at_seeding_time():
+    seed("--reports", "30")
+    answered = Report.objects.exclude(state=Report.State.SUBMITTED)
+    assert answered.filter(photos__isnull=False).exists()  # the fully submitted ones too
+    for report in answered:
+        # The demo answers within 10 days; reports go back 120 days.
+        assert timedelta(0) <= report.acknowledged_at - report.requested_at <= timedelta(hours=240)
+        assert report.updates.order_by("-created_at").first().created_at == report.updated_at
