@@ -7,6 +7,7 @@ start on an unsafe value.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -217,6 +218,11 @@ if env("AWS_STORAGE_BUCKET_NAME"):
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+# Per-scope overrides of civic.ratelimit's limits, as JSON: {"comment": [[60, 8]], ...}.
+RATE_LIMITS = {
+    scope: [tuple(pair) for pair in pairs]
+    for scope, pairs in json.loads(env("RATE_LIMITS", "{}")).items()
+}
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000)
 PHOTOS_PER_REPORT = 3
 

@@ -1,33 +1,35 @@
-"""Measure the budgets of DESIGN.md on big data and print the figures.
+"""Measure throughput as users feel it, on big data, and print one table.
 
-Run it through `make bench`, which points DATA_DIR at a separate bench folder
-and turns DEBUG off. It tops the database up to --reports reports, gives the
-newest report a thread of --comments comments, serves the site with gunicorn
-and times the pages, the Open311 list, the empty live poll and the map data;
-then it times processing a 12-megapixel photo in a fresh process.
+Run it through `make bench`, which points DATA_DIR at a bench folder (never the
+user's data) and turns DEBUG off. For each size in --reports it builds a data set
+in its own database (DATA_DIR/<size>/), serves it with gunicorn as in production,
+serves a bare Django "hello" site with the same flags, and drives every endpoint
+with wrk for a fixed time, a hello run before each endpoint and idle gaps between
+runs, so that each endpoint's throughput is a ratio to the machine's own ceiling
+measured in the same run. It then prints how each ratio changes with size, the
+sequential latencies, and the cost of a 12-megapixel photo; the table is written
+as JSON and Markdown beside the data.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
-import re
-import shutil
 import statistics
 import subprocess
 import sys
 import textwrap
-import threading
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from discussions.actions import post_comment
-from reports.models import Report
+from civic.benchmark import wrk
 
 PHOTO_SCRIPT = textwrap.dedent(
     """
@@ -49,177 +51,347 @@ PHOTO_SCRIPT = textwrap.dedent(
     """
 )
 
+GUNICORN_FLAGS = ["--workers", "3", "--threads", "4", "--worker-class", "gthread"]
+# Every POST is a real write: without this the rate limits would answer 429.
+UNLIMITED = json.dumps(
+    {scope: [[60, 10**9]] for scope in ("report", "open311-post", "comment", "topic")}
+)
+
+
+@dataclass
+class Endpoint:
+    label: str
+    path: str
+    target: float | None = None  # least ratio to hello
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    max_kb: int | None = None
+
+
+@dataclass
+class Result:
+    endpoint: Endpoint
+    runs: list[wrk.Run]
+    hello: list[float]
+    size_kb: float
+    status: int
+
+    @property
+    def ratio(self) -> float:
+        ratios = [r.requests_per_s / h for r, h in zip(self.runs, self.hello, strict=True) if h]
+        return statistics.median(ratios) if ratios else 0.0
+
+    def median(self, name: str) -> float:
+        return statistics.median(getattr(run, name) for run in self.runs)
+
+    @property
+    def verdict(self) -> str:
+        problems = []
+        if self.endpoint.target is not None and self.ratio < self.endpoint.target:
+            problems.append(f"ratio < {self.endpoint.target:.2f}")
+        if self.endpoint.max_kb is not None and self.size_kb > self.endpoint.max_kb:
+            problems.append(f"> {self.endpoint.max_kb} KB")
+        p50, p99 = self.median("p50_ms"), self.median("p99_ms")
+        if p50 and p99 > 10 * p50:
+            problems.append("p99 > 10x p50")
+        if sum(run.non_2xx_3xx + run.socket_errors for run in self.runs):
+            problems.append("errors")
+        return "; ".join(problems) or "ok"
+
+    def as_dict(self) -> dict:
+        return {
+            "endpoint": self.endpoint.label,
+            "path": self.endpoint.path,
+            "requests_per_s": self.median("requests_per_s"),
+            "p50_ms": self.median("p50_ms"),
+            "p99_ms": self.median("p99_ms"),
+            "non_2xx_3xx": sum(run.non_2xx_3xx for run in self.runs),
+            "socket_errors": sum(run.socket_errors for run in self.runs),
+            "hello_requests_per_s": statistics.median(self.hello),
+            "ratio": round(self.ratio, 4),
+            "target": self.endpoint.target,
+            "size_kb": round(self.size_kb, 1),
+            "max_kb": self.endpoint.max_kb,
+            "verdict": self.verdict,
+            "runs": [run.as_dict() for run in self.runs],
+        }
+
+
+def endpoints(info: dict) -> list[Endpoint]:
+    west, south, east, north = settings.SERVICE_AREA
+    cx, cy = (west + east) / 2, (south + north) / 2
+    # A neighbourhood: a tenth of the area's width and height (1 % of it).
+    dx, dy = (east - west) / 20, (north - south) / 20
+    city = urlencode({"bbox": f"{west},{south},{east},{north}"})
+    hood = urlencode({"bbox": f"{cx - dx},{cy - dy},{cx + dx},{cy + dy}"})
+    signed_in = {"Cookie": f"{info['session_cookie_name']}={info['session_cookie']}"}
+    csrf = "b" * 32  # an unmasked secret: the cookie and the header carry the same one
+    web_post = {"Cookie": f"{signed_in['Cookie']}; csrftoken={csrf}", "X-CSRFToken": csrf}
+    report_body = urlencode(
+        {
+            "service": info["post_service"],
+            "lat": cy,
+            "lon": cx,
+            "title": "Benchmark report",
+            "description": "Written by the benchmark.",
+        }
+    )
+    open311_body = urlencode(
+        {
+            "api_key": info["api_key"],
+            "service_code": info["post_service"],
+            "lat": cy,
+            "long": cx,
+            "description": "Written by the benchmark.",
+        }
+    )
+    report = info["report_path"]
+    return [
+        Endpoint("Open311 services.json", "/open311/v2/services.json", 0.50),
+        Endpoint("requests.json?page_size=100", "/open311/v2/requests.json?page_size=100", 0.10),
+        Endpoint("requests.xml?page_size=100", "/open311/v2/requests.xml?page_size=100", 0.08),
+        Endpoint("requests/<id>.json", f"/open311/v2/requests/{info['report_id']}.json", 0.30),
+        Endpoint(
+            "requests.json lat/long + 500 m",
+            f"/open311/v2/requests.json?lat={cy}&long={cx}&radius=500",
+            0.08,
+        ),
+        Endpoint("map GeoJSON, neighbourhood", f"/reports/map.geojson?{hood}", 0.15, max_kb=100),
+        Endpoint("map GeoJSON, whole city", f"/reports/map.geojson?{city}", 0.15, max_kb=100),
+        Endpoint(f"report page, {info['comments']} comments", report, 0.15),
+        Endpoint(f"report page, {info['comments']} comments, signed in", report, 0.08, signed_in),
+        Endpoint(
+            "empty live poll",
+            info["poll_path"],
+            0.60,
+            {"HX-Request": "true"},
+        ),
+        Endpoint("home page", "/", 0.25),
+        Endpoint("report list", "/reports/", 0.10),
+        Endpoint("community list", "/community/"),
+        Endpoint("stats page", "/reports/stats/"),
+        Endpoint("Open311 POST requests.json", "/open311/v2/requests.json", body=open311_body),
+        Endpoint(
+            "new-report POST (signed in)", "/reports/new/", headers=web_post, body=report_body
+        ),
+    ]
+
 
 class Command(BaseCommand):
-    help = "Seed big data, serve it with gunicorn, and print latency and throughput figures."
+    help = "Seed big data, serve it with gunicorn, drive every endpoint with wrk, print ratios."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--reports", type=int, default=100_000)
+        parser.add_argument(
+            "--reports",
+            default="10000,100000",
+            help="Comma-separated data sizes (e.g. 10000,100000 or 1000000).",
+        )
         parser.add_argument("--comments", type=int, default=500)
-        parser.add_argument("--requests", type=int, default=200, help="Timed requests per URL.")
+        parser.add_argument("--seconds", type=int, default=10, help="Length of each wrk run.")
+        parser.add_argument("--connections", type=int, default=32)
+        parser.add_argument("--gap", type=float, default=3.0, help="Idle seconds between runs.")
+        parser.add_argument("--runs", type=int, default=1, help="wrk runs per endpoint.")
+        parser.add_argument("--requests", type=int, default=100, help="Sequential requests.")
         parser.add_argument("--port", type=int, default=8765)
-        parser.add_argument("--seconds", type=int, default=10, help="Duration of throughput runs.")
+        parser.add_argument("--only", default="", help="Run only endpoints whose label has this.")
+        parser.add_argument("--prepare", action="store_true", help="(internal) build one data set.")
 
     def handle(self, *args, **options) -> None:
         if settings.DEBUG:
             raise CommandError("Run with DEBUG=false (use `make bench`).")
-        call_command("migrate", interactive=False, verbosity=0)
+        if options["prepare"]:
+            return self.prepare(options)
+        sizes = [int(s) for s in str(options["reports"]).split(",") if s.strip()]
+        base = Path(settings.DATA_DIR)
         call_command("collectstatic", interactive=False, verbosity=0)
-        self.stdout.write(f"Topping up to {options['reports']:,} reports…")
-        started = time.perf_counter()
-        call_command("seed_demo", reports=options["reports"], stdout=open(os.devnull, "w"))  # noqa: SIM115
-        self.stdout.write(f"  seeded in {time.perf_counter() - started:.1f} s")
-        report = self.long_thread(options["comments"])
-
-        server = self.serve(options["port"])
-        try:
-            self.measure(report, options)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+        wrk.ensure_wrk()
+        results: dict[int, list[Result]] = {}
+        for size in sizes:
+            results[size] = self.measure_size(size, base / str(size), options)
+        self.compare(results)
+        self.write(results, base)
         self.photo()
 
-    def long_thread(self, count: int) -> Report:
-        report = Report.objects.select_related("thread").order_by("-requested_at").first()
-        users = list(get_user_model().objects.order_by("pk")[:8])
-        existing = report.thread.comments.count()
-        parent = None
-        for i in range(existing, count):
-            # Every fifth comment starts a new top-level branch; the others reply in it.
-            reply_to = None if i % 5 == 0 or parent is None else parent
-            comment = post_comment(
-                report.thread,
-                users[i % len(users)],
-                f"Comment {i}: *still* there.",
-                reply_to=reply_to,
-            )
-            parent = comment if i % 5 == 0 else parent
-        self.stdout.write(
-            f"Report #{report.pk} has a thread of {report.thread.comments.count()} comments."
-        )
-        return report
+    # The data set, in a child process whose settings point at the size's own folder.
+    def prepare(self, options: dict) -> None:
+        from civic.benchmark import data
 
-    def serve(self, port: int) -> subprocess.Popen:
+        info = data.prepare(int(options["reports"]), options["comments"])
+        data.write(info, Path(settings.DATA_DIR))
+
+    def env(self, folder: Path) -> dict[str, str]:
+        return {**os.environ, "DATA_DIR": str(folder), "RATE_LIMITS": UNLIMITED}
+
+    def measure_size(self, size: int, folder: Path, options: dict) -> list[Result]:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.stdout.write(self.style.MIGRATE_HEADING(f"\n{size:,} reports ({folder})"))
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "bench",
+                "--prepare",
+                f"--reports={size}",
+                f"--comments={options['comments']}",
+            ],
+            env=self.env(folder),
+            cwd=settings.BASE_DIR,
+            check=True,
+        )
+        info = json.loads((folder / "bench.json").read_text())
+        self.stdout.write(
+            f"  data ready in {time.perf_counter() - started:.0f} s: {info['reports']:,} reports, "
+            f"{info['services']} services, a thread of {info['comments']} comments"
+        )
+        port, hello_port = options["port"], options["port"] + 1
+        civic = self.serve(["civic.wsgi"], port, self.env(folder))
+        hello = self.serve(["civic.benchmark.hello:application"], hello_port, os.environ.copy())
+        try:
+            chosen = [e for e in endpoints(info) if options["only"] in e.label]
+            results = [self.drive(e, port, hello_port, options) for e in chosen]
+            self.table(size, results)
+            self.latency(port, chosen, options["requests"])
+        finally:
+            for process in (civic, hello):
+                process.terminate()
+                process.wait(timeout=20)
+        return results
+
+    def serve(self, app: list[str], port: int, env: dict) -> subprocess.Popen:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "civic.wsgi",
+                *app,
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--workers",
-                "3",
-                "--threads",
-                "4",
-                "--worker-class",
-                "gthread",
+                *GUNICORN_FLAGS,
                 "--log-level",
                 "warning",
             ],
-            env=os.environ.copy(),
+            env=env,
+            cwd=settings.BASE_DIR,
         )
-        for _ in range(100):
+        for _ in range(150):
             try:
-                self.get(port, "/", {})
+                self.get(port, "/")
                 return process
             except OSError:
                 time.sleep(0.2)
         process.terminate()
-        raise CommandError("gunicorn did not start")
+        raise CommandError(f"gunicorn did not start on port {port}")
 
     @staticmethod
-    def get(port: int, path: str, headers: dict, conn: http.client.HTTPConnection | None = None):
-        conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", path, headers={"Host": "127.0.0.1", **headers})
+    def get(port: int, path: str, headers: dict | None = None, conn=None):
+        conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", path, headers={"Host": "127.0.0.1", **(headers or {})})
         response = conn.getresponse()
-        body = response.read()
-        return response.status, dict(response.getheaders()), body
+        return response.status, response.read()
 
-    def timed(
-        self, port: int, path: str, n: int, headers: dict | None = None
-    ) -> tuple[int, list[float]]:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        status = 0
-        for _ in range(20):  # warm up every gunicorn worker and its caches
-            status, _h, _b = self.get(port, path, headers or {}, conn)
-        samples = []
-        for _ in range(n):
-            start = time.perf_counter()
-            status, _h, _b = self.get(port, path, headers or {}, conn)
-            samples.append((time.perf_counter() - start) * 1000)
-        return status, samples
+    def drive(self, endpoint: Endpoint, port: int, hello_port: int, options: dict) -> Result:
+        seconds, gap = options["seconds"], options["gap"]
+        headers = {"Accept-Encoding": "gzip", **endpoint.headers}
+        status, size = 0, 0.0
+        if endpoint.body is None:
+            for _ in range(3):  # warm every worker's caches a little
+                status, body = self.get(port, endpoint.path, headers)
+            size = len(body) / 1024
+        runs, hello = [], []
+        for _ in range(options["runs"]):
+            hello_run = wrk.run(
+                f"http://127.0.0.1:{hello_port}/",
+                seconds=seconds,
+                connections=options["connections"],
+            )
+            hello.append(hello_run.requests_per_s)
+            time.sleep(gap)
+            runs.append(
+                wrk.run(
+                    f"http://127.0.0.1:{port}{endpoint.path}",
+                    seconds=seconds,
+                    connections=options["connections"],
+                    headers=headers,
+                    body=endpoint.body,
+                )
+            )
+            time.sleep(gap)
+        result = Result(endpoint, runs, hello, size, status)
+        self.stdout.write(
+            f"  {endpoint.label:44} {result.median('requests_per_s'):>8,.0f} req/s  "
+            f"ratio {result.ratio:.3f}  {result.verdict}"
+        )
+        return result
 
-    def measure(self, report: Report, options: dict) -> None:
-        port, n = options["port"], options["requests"]
-        status, _headers, page = self.get(port, report.get_absolute_url(), {})
-        match = re.search(rb'hx-get="([^"]*comments/since/[^"]*)"', page)
-        if status != 200 or not match:
-            raise CommandError("The report page has no live poll URL.")
-        poll = match.group(1).decode().replace("&amp;", "&")
-        _s, poll_headers, _b = self.get(port, poll, {"HX-Request": "true"})
-        etag = poll_headers.get("ETag", "")
-        west, south, east, north = settings.SERVICE_AREA
-        bbox = urlencode({"bbox": f"{west},{south},{east},{north}"})
-        urls = [
-            (f"report page ({options['comments']} comments)", report.get_absolute_url(), {}, 50),
-            ("requests.json (page of 100)", "/open311/v2/requests.json?page_size=100", {}, 50),
-            ("requests.json (page of 50)", "/open311/v2/requests.json?page_size=50", {}, 50),
-            ("empty live poll", poll, {"HX-Request": "true"}, 5),
-            ("empty live poll with ETag", poll, {"HX-Request": "true", "If-None-Match": etag}, 5),
-            ("map GeoJSON, whole city", f"/reports/map.geojson?{bbox}", {}, 100),
-            ("home page", "/", {}, 50),
-            ("report list", "/reports/", {}, 50),
+    def table(self, size: int, results: list[Result]) -> None:
+        self.stdout.write(f"\n{self.markdown(size, results)}")
+
+    @staticmethod
+    def markdown(size: int, results: list[Result]) -> str:
+        lines = [
+            f"#### {size:,} reports (wrk -t2 -c32, gunicorn {' '.join(GUNICORN_FLAGS)}, DEBUG off)",
+            "",
+            "| endpoint | req/s | p50 ms | p99 ms | non-2xx | KB | hello req/s | ratio | target "
+            "| verdict |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
-        self.stdout.write(
-            f"\nLatency, {n} sequential requests each (gunicorn -w 3 gthread, DEBUG off):"
-        )
-        self.stdout.write(f"  {'URL':38} {'status':>6} {'median':>9} {'p95':>9}  budget")
-        for label, path, headers, budget in urls:
-            status, samples = self.timed(port, path, n, headers)
-            p95 = statistics.quantiles(samples, n=20)[18]
-            median = statistics.median(samples)
-            verdict = "ok" if median < budget else "OVER"
-            self.stdout.write(
-                f"  {label:38} {status:>6} {median:>7.1f}ms {p95:>7.1f}ms  < {budget} ms {verdict}"
+        for r in results:
+            d = r.as_dict()
+            target = f"≥ {d['target']:.2f}" if d["target"] is not None else ""
+            size_kb = f"{d['size_kb']:.0f}" if d["size_kb"] else ""
+            lines.append(
+                f"| {d['endpoint']} | {d['requests_per_s']:,.0f} | {d['p50_ms']:.1f} "
+                f"| {d['p99_ms']:.1f} | {d['non_2xx_3xx'] + d['socket_errors']} | {size_kb} "
+                f"| {d['hello_requests_per_s']:,.0f} | {d['ratio']:.3f} | {target} "
+                f"| {d['verdict']} |"
             )
-        self.throughput(port, poll, options["seconds"])
+        return "\n".join(lines)
 
-    def throughput(self, port: int, poll: str, seconds: int) -> None:
-        url = f"http://127.0.0.1:{port}{poll}"
-        self.stdout.write(f"\nThroughput of the empty live poll ({seconds} s, 32 connections):")
-        if shutil.which("wrk"):
-            out = subprocess.run(
-                ["wrk", "-t2", "-c32", f"-d{seconds}s", "-H", "HX-Request: true", url],
-                capture_output=True,
-                text=True,
-                check=False,
-            ).stdout
-            rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-            codes = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-            self.stdout.write(
-                f"  wrk: {float(rps.group(1)) if rps else 0:,.0f} requests/s"
-                f"{'; errors: ' + codes.group(1) if codes else ''} (budget > 1,000)"
-            )
+    def latency(self, port: int, chosen: list[Endpoint], n: int) -> None:
+        if n <= 0:
             return
-        # Without wrk: Python threads on the same two cores (a lower ceiling than wrk).
-        count = [0]
-        stop = time.monotonic() + seconds
+        self.stdout.write(f"\nSequential latency, {n} requests each, one client:")
+        for endpoint in chosen:
+            if endpoint.body is not None:
+                continue
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            samples = []
+            for _ in range(n):
+                start = time.perf_counter()
+                self.get(port, endpoint.path, endpoint.headers, conn)
+                samples.append((time.perf_counter() - start) * 1000)
+            p95 = statistics.quantiles(samples, n=20)[18] if n >= 20 else max(samples)
+            self.stdout.write(
+                f"  {endpoint.label:44} median {statistics.median(samples):7.1f} ms"
+                f"   p95 {p95:7.1f} ms"
+            )
 
-        def hammer() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            while time.monotonic() < stop:
-                self.get(port, poll, {"HX-Request": "true"}, conn)
-                count[0] += 1
-
-        threads = [threading.Thread(target=hammer) for _ in range(16)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+    def compare(self, results: dict[int, list[Result]]) -> None:
+        if len(results) < 2:
+            return
+        small, large = min(results), max(results)
         self.stdout.write(
-            f"  python client: {count[0] / seconds:,.0f} requests/s (install wrk for the real ceiling)"
+            f"\nHow each ratio changes from {small:,} to {large:,} reports "
+            "(target: the larger at least 0.8x the smaller):"
         )
+        before = {r.endpoint.label: r.ratio for r in results[small]}
+        for r in results[large]:
+            if before.get(r.endpoint.label):
+                change = r.ratio / before[r.endpoint.label]
+                verdict = "ok" if change >= 0.8 else "FALLS"
+                self.stdout.write(
+                    f"  {r.endpoint.label:44} {before[r.endpoint.label]:.3f} → {r.ratio:.3f}"
+                    f"  x{change:.2f}  {verdict}"
+                )
+
+    def write(self, results: dict[int, list[Result]], base: Path) -> None:
+        data = {str(size): [r.as_dict() for r in rs] for size, rs in results.items()}
+        (base / "results.json").write_text(json.dumps(data, indent=2))
+        (base / "results.md").write_text(
+            "\n\n".join(self.markdown(size, rs) for size, rs in results.items()) + "\n"
+        )
+        self.stdout.write(f"\nWritten: {base / 'results.json'} and {base / 'results.md'}")
 
     def photo(self) -> None:
         result = subprocess.run(
@@ -228,12 +400,13 @@ class Command(BaseCommand):
             text=True,
             env=os.environ.copy(),
             check=True,
+            cwd=settings.BASE_DIR,
         )
         size, elapsed, before, after, width, height = result.stdout.split()
         self.stdout.write(
             "\n12-megapixel photo (4000x3000 JPEG, "
             f"{int(size) / 1e6:.1f} MB, rotated by EXIF) → {width}x{height}: "
             f"{float(elapsed):.2f} s (budget < 1.5 s), peak memory of the process "
-            f"{int(after) / 1024:.0f} MB, {max(0, int(after) - int(before)) / 1024:.0f} MB of it for processing "
-            "(budget < 300 MB)"
+            f"{int(after) / 1024:.0f} MB, {max(0, int(after) - int(before)) / 1024:.0f} MB of it "
+            "for processing (budget < 300 MB)"
         )

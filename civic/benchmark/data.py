@@ -1,0 +1,124 @@
+"""The benchmark's data set, built in the database that settings point at.
+
+It tops the demo city up to N reports over 20 services, gives the newest report a
+long thread with replies, and writes what the load runs need (ids, an API key, a
+signed-in session) to `bench.json` in the data folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models.functions import Mod
+from django.test import Client
+from tqdm import tqdm
+
+from discussions.actions import post_comment
+from discussions.models import Thread
+from discussions.queries import poll_url
+from reports.models import ApiKey, Authority, Contact, Report, Service
+
+EXTRA_SERVICES = [
+    ("litter-bin", "Overflowing litter bin", "Streets"),
+    ("abandoned-vehicle", "Abandoned vehicle", "Streets"),
+    ("dog-fouling", "Dog fouling", "Streets"),
+    ("overgrown-hedge", "Overgrown hedge", "Parks"),
+    ("damaged-bench", "Damaged bench", "Parks"),
+    ("broken-sign", "Broken road sign", "Roads"),
+    ("road-marking", "Faded road marking", "Roads"),
+    ("icy-path", "Icy path", "Roads"),
+    ("dead-animal", "Dead animal", "Streets"),
+    ("bus-shelter", "Damaged bus shelter", "Streets"),
+    ("flooding", "Flooding", "Drainage"),
+    ("tree-hazard", "Dangerous tree", "Parks"),
+]
+
+
+def _extra_services() -> list[Service]:
+    councils = list(Authority.objects.exclude(slug="riverside-water"))
+    services = []
+    for order, (code, name, group) in enumerate(EXTRA_SERVICES, start=100):
+        service, _created = Service.objects.get_or_create(
+            code=code, defaults={"name": name, "group": group, "order": order}
+        )
+        for authority in councils:
+            Contact.objects.get_or_create(
+                authority=authority,
+                service=service,
+                defaults={"email": f"{code}@{authority.slug}.example.org"},
+            )
+        services.append(service)
+    return services
+
+
+def _spread_over_services(services: list[Service]) -> None:
+    """Move a share of the seeded reports to the extra services (20 in all)."""
+    total = Service.objects.count()
+    for i, service in enumerate(services):
+        # Reports whose id falls in this service's residue class move to it.
+        Report.objects.annotate(residue=Mod("id", total)).filter(
+            residue=total - len(services) + i
+        ).update(service=service)
+
+
+def _long_thread(report: Report, count: int) -> None:
+    users = list(get_user_model().objects.filter(is_staff=False).order_by("pk")[:8])
+    existing = report.thread.comments.count()
+    parent = None
+    for i in tqdm(range(existing, count), desc="Long thread", unit="comment", disable=None):
+        # Every fifth comment starts a branch; the others reply in it.
+        reply_to = None if i % 5 == 0 or parent is None else parent
+        comment = post_comment(
+            report.thread, users[i % len(users)], f"Comment {i}: *still* there.", reply_to=reply_to
+        )
+        parent = comment if i % 5 == 0 else parent
+
+
+def _session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def prepare(reports: int, comments: int) -> dict:
+    """Build the data set (idempotent) and return what the load runs need."""
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("seed_demo", reports=reports, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    with transaction.atomic():
+        extra = _extra_services()
+        if not Report.objects.filter(service__in=extra).exists():
+            _spread_over_services(extra)
+    report = Report.objects.select_related("thread").order_by("-requested_at", "-pk").first()
+    _long_thread(report, comments)
+    key = ApiKey.objects.filter(name="Benchmark").first()
+    if key:
+        key.delete()
+    _key, raw_key = ApiKey.create_key("Benchmark", can_post=True)
+    resident = get_user_model().objects.filter(is_staff=False).order_by("pk").first()
+    # A service with no required questions, for the POST runs.
+    plain = Service.objects.filter(code__in=[c for c, _n, _g in EXTRA_SERVICES]).first()
+    return {
+        "reports": Report.objects.count(),
+        "services": Service.objects.count(),
+        "report_id": report.pk,
+        "report_path": report.get_absolute_url(),
+        "thread_id": report.thread_id,
+        "poll_path": poll_url(Thread.objects.get(pk=report.thread_id)),
+        "comments": report.thread.comments.count(),
+        "api_key": raw_key,
+        "session_cookie": _session_cookie(resident),
+        "session_cookie_name": settings.SESSION_COOKIE_NAME,
+        "post_service": plain.code,
+    }
+
+
+def write(info: dict, folder: Path) -> Path:
+    path = folder / "bench.json"
+    path.write_text(json.dumps(info, indent=2))
+    return path

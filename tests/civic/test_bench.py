@@ -1,0 +1,73 @@
+"""The benchmark command at a tiny size, so that it never rots.
+
+It checks that every endpoint of the table is served without errors by gunicorn
+and driven by wrk, and that the table is written; the figures themselves are for
+`make bench`, not for a unit test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the benchmark builds its own SQLite databases; once per suite is enough",
+)
+
+
+def test_bench_prints_and_writes_the_table_at_a_tiny_size(tmp_path: Path):
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path),
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-smoke-only-not-a-secret-0123456789abcdef",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+        "TESTING": "",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "bench",
+            "--reports=60,120",
+            "--comments=12",
+            "--seconds=1",
+            "--connections=4",
+            "--gap=0",
+            "--requests=3",
+            "--port=18765",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=400,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "How each ratio changes from 60 to 120 reports" in result.stdout
+    table = json.loads((tmp_path / "results.json").read_text())
+    assert set(table) == {"60", "120"}
+    rows = table["120"]
+    labels = {row["endpoint"] for row in rows}
+    assert {
+        "Open311 services.json",
+        "empty live poll",
+        "home page",
+        "new-report POST (signed in)",
+    } <= labels
+    for row in rows:
+        assert row["requests_per_s"] > 0, row
+        assert row["non_2xx_3xx"] == 0, row
+        assert row["hello_requests_per_s"] > 0, row
+    assert "| endpoint | req/s |" in (tmp_path / "results.md").read_text()
