@@ -46,7 +46,13 @@ def send_by_email(delivery: Delivery) -> str:
     queue_email(
         to,
         "report-to-authority",
-        {"report": report, "authority": delivery.authority, "photos": list(report.photos.all())},
+        {
+            "report": report,
+            "authority": delivery.authority,
+            "photos": list(report.photos.all()),
+            # (question, answer) pairs: the template never reads `report.attributes`.
+            "answers": report.answers(),
+        },
         headers={"Reply-To": report.contact_email} if report.contact_email else None,
     )
     return ""

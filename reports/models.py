@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -402,6 +404,34 @@ class Report(models.Model):
             if self.reporter_id and self.reporter.first_name:
                 return self.reporter.get_full_name()
         return str(_("Anonymous"))
+
+    def answers(self) -> list[dict]:
+        """The attribute answers as (question text, answer value names) pairs, in the
+        service's order: what pages and emails show. Reads `service.attributes`
+        (prefetch it for a list). Never iterate `attributes.items` in a template: an
+        answer whose code is "items" shadows the dict method."""
+        answers = []
+        stored = self.attributes if isinstance(self.attributes, dict) else {}
+        for attribute in self.service.attributes.all():
+            if attribute.code not in stored:
+                continue
+            value = stored[attribute.code]
+            if attribute.datatype == ServiceAttribute.Datatype.MULTIVALUELIST:
+                values = value if isinstance(value, list) else [value]
+                value = ", ".join(str(attribute.value_name(v)) for v in values)
+            elif attribute.datatype == ServiceAttribute.Datatype.SINGLEVALUELIST:
+                value = attribute.value_name(value)
+            elif attribute.datatype == ServiceAttribute.Datatype.DATETIME:
+                with contextlib.suppress(ValueError, TypeError):
+                    value = datetime.fromisoformat(str(value))
+            answers.append(
+                {
+                    "question": attribute.description,
+                    "value": value,
+                    "is_datetime": isinstance(value, datetime),
+                }
+            )
+        return answers
 
     @transaction.atomic
     def set_state(
