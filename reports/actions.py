@@ -7,9 +7,7 @@ from collections.abc import Sequence
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
-from django.urls import reverse
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from civic.outbox import queue_email
@@ -86,9 +84,9 @@ def submit_report(
         thread=thread,
     )
     report.save()
-    # The thread links back to its report's page (discussions knows no reports).
-    thread.url = report.get_absolute_url()
-    thread.save(update_fields=["url"])
+    # The thread's page is derived from its owner (discussions knows no reports).
+    thread.owner_id = report.pk
+    thread.save(update_fields=["owner_id"])
     for order, processed in enumerate(photos):
         photo = Photo(report=report, order=order, width=processed.width, height=processed.height)
         photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
@@ -203,12 +201,9 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     for thread, (report, _authorities) in zip(threads, reports, strict=True):
         report.thread = thread
     Report.objects.bulk_create([report for report, _a in reports])
-    # One UPDATE sets every thread's link to its report's page.
-    before, after = reverse("reports:detail", args=[987654321]).split("987654321")
+    # One UPDATE links every thread to its owner, the report.
     report_pk = Report.objects.filter(thread=OuterRef("pk")).values("pk")[:1]
-    Thread.objects.filter(pk__in=[t.pk for t in threads]).update(
-        url=Concat(Value(before), Cast(Subquery(report_pk), CharField()), Value(after))
-    )
+    Thread.objects.filter(pk__in=[t.pk for t in threads]).update(owner_id=Subquery(report_pk))
     updates, deliveries, follows = [], [], []
     for report, authorities in reports:
         updates.append(
