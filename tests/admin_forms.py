@@ -53,12 +53,12 @@ class FormValues(HTMLParser):
             self._textarea = None
 
 
-def post_change_form(client, url: str, form_id: str = "report_form", **changes):
+def post_change_form(client, page: str, form_id: str = "report_form", **changes):
     """GET an admin change page, then POST its form back as a browser would, with `changes`."""
     parser = FormValues(form_id)
-    parser.feed(client.get(url).content.decode())
+    parser.feed(client.get(page).content.decode())
     data: dict[str, list[str]] = {}
     for name, value in parser.values:
         data.setdefault(name, []).append(value)
     data.update({k: [v] for k, v in changes.items()})
-    return client.post(url, data)
+    return client.post(page, data)

@@ -265,3 +265,78 @@ def test_upstream_status_goes_through_the_actions(report):
     entry = ModerationEntry.objects.get(action="state")
     assert entry.actor is None and entry.original["state"] == "submitted"
     assert Thread.objects.get(pk=report.thread_id).version > 0
+
+
+# --- the report admin cannot forge ---------------------------------------------------
+
+
+def test_report_admin_keeps_the_reporter_and_never_shows_other_users_or_reports(
+    client, staff, service, other_authority, report, resident
+):
+    stranger = make_user(first_name="Zebedee", last_name="Unrelated", email="zeb@example.org")
+    theirs = make_report(service=service, title="Secret matter of the water company")
+    actions.reassign_report(theirs, authority=other_authority)
+    actions.hide_report(theirs, by=None, reason="Private")
+    client.force_login(staff)
+
+    response = post_change_form(
+        client,
+        _change_url(report),
+        reporter=str(stranger.pk),
+        new_state="duplicate",
+        duplicate_of=str(theirs.pk),
+    )
+
+    assert response.status_code == 200  # the form comes back with an error
+    html = response.content.decode()
+    assert "There is no report with this number" in html
+    assert "Secret matter" not in html
+    assert "Zebedee" not in html and "zeb@example.org" not in html
+    report.refresh_from_db()
+    assert report.reporter == resident and report.state == Report.State.SUBMITTED
+    assert report.duplicate_of is None
+
+
+def test_report_admin_marks_a_duplicate_of_a_report_of_the_same_authority(
+    client, staff, service, report
+):
+    original = make_report(service=service, title="The first report")
+    client.force_login(staff)
+
+    response = post_change_form(
+        client,
+        _change_url(report),
+        new_state="duplicate",
+        duplicate_of=str(original.pk),
+        public_note="Reported before.",
+    )
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == Report.State.DUPLICATE and report.duplicate_of == original
+    assert Thread.objects.get(pk=report.thread_id).is_locked
+
+
+def test_report_admin_edit_of_the_title_keeps_the_original(client, staff, report):
+    client.force_login(staff)
+
+    post_change_form(
+        client, _change_url(report), title="Pothole by the school", moderation_reason="Clearer"
+    )
+
+    report.refresh_from_db()
+    assert report.title == "Pothole by the school"
+    assert Thread.objects.get(pk=report.thread_id).title == "Pothole by the school"
+    entry = ModerationEntry.objects.get(action="edit")
+    assert entry.original == {"title": "Deep pothole"} and entry.actor == staff
+
+
+def test_hiding_in_the_report_form_needs_a_reason(client, staff, report):
+    client.force_login(staff)
+
+    response = post_change_form(client, _change_url(report), is_hidden="on")
+
+    assert response.status_code == 200
+    assert "Say why you hide the report" in response.content.decode()
+    report.refresh_from_db()
+    assert not report.is_hidden
