@@ -340,3 +340,66 @@ def test_hiding_in_the_report_form_needs_a_reason(client, staff, report):
     assert "Say why you hide the report" in response.content.decode()
     report.refresh_from_db()
     assert not report.is_hidden
+
+
+# --- the staff panel's "not ours" and hide forms ------------------------------------
+
+
+def test_staff_pass_a_report_on_from_its_page(client, staff, other_authority, report):
+    client.force_login(staff)
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert "Not ours: pass it on" in page
+
+    response = client.post(
+        reverse("reports:staff-reassign", args=[report.pk]),
+        {"authority": other_authority.pk, "service": report.service_id, "note": "Their pipe."},
+    )
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.authority == other_authority
+    assert ReportUpdate.objects.filter(note="Passed to Water Company. Their pipe.").exists()
+
+
+def test_passing_on_to_nobody_new_is_a_form_error_keeping_the_note(client, staff, report):
+    client.force_login(staff)
+
+    response = client.post(
+        reverse("reports:staff-reassign", args=[report.pk]),
+        {"authority": "", "service": report.service_id, "note": "Not our road"},
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Choose the authority to pass it to" in html and "Not our road" in html
+
+
+def test_staff_hide_a_report_from_its_page_with_a_reason(client, staff, report):
+    client.force_login(staff)
+    url = reverse("reports:staff-visibility", args=[report.pk])
+
+    refused = client.post(url, {"reason": ""})
+    assert refused.status_code == 200 and "Say why" in refused.content.decode()
+    assert client.post(url, {"reason": "A face in the photo"}).status_code == 302
+
+    report.refresh_from_db()
+    assert report.is_hidden
+    assert "Show to the public again" in client.get(report.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("who", ["resident", "other_staff"])
+def test_only_the_authority_staff_may_pass_on_or_hide(
+    client, resident, other_staff, other_authority, report, who
+):
+    client.force_login({"resident": resident, "other_staff": other_staff}[who])
+
+    reassign = client.post(
+        reverse("reports:staff-reassign", args=[report.pk]),
+        {"authority": other_authority.pk, "service": report.service_id},
+    )
+    hide = client.post(reverse("reports:staff-visibility", args=[report.pk]), {"reason": "x"})
+
+    assert reassign.status_code == 403 and hide.status_code == 403
+    report.refresh_from_db()
+    assert not report.is_hidden and report.authority.slug == "borough"
+    assert "Not ours" not in client.get(report.get_absolute_url()).content.decode()
