@@ -162,6 +162,14 @@ else:
         }
     }
 
+# Rate limits (civic/ratelimit.py) count atomically in "database" (a conditional UPDATE
+# on civic.RateCounter) or "redis" (INCR); "cache" uses the default cache's incr, atomic
+# on LocMemCache within one process, which is what most tests use.
+REDIS_URL = env("REDIS_URL")
+RATE_LIMIT_STORAGE = env(
+    "RATE_LIMIT_STORAGE", "cache" if TESTING else ("redis" if REDIS_URL else "database")
+)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
