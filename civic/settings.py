@@ -308,6 +308,9 @@ CONTENT_SECURITY_POLICY = {
 
 # Worker: retries back off exponentially up to this ceiling; nothing is dropped.
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
+# A claimed email or delivery is the claiming worker's for this long from the moment it
+# was claimed; after that another worker may take it (the first one died mid-send).
+WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 600)
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG=false.
 if not DEBUG:

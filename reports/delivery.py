@@ -130,12 +130,17 @@ def deliver(delivery: Delivery) -> bool:
         if sender is None:
             raise DeliveryError(f"No way to send by {delivery.method!r}.")
         if delivery.method == Authority.SendMethod.EMAIL:
-            # Queueing the email and marking the row sent happen together or not at all.
+            # Queueing the email and marking the row sent happen together or not at all,
+            # and only while this claim holds the (locked) row.
             with transaction.atomic():
+                if not delivery.still_claimed(lock=True):
+                    return False
                 delivery.mark_sent(now, external_id=sender(delivery))
         else:
             # No transaction around a network call: it would hold database locks
-            # for as long as the upstream takes to answer.
+            # for as long as the upstream takes to answer. Checked right before it.
+            if not delivery.still_claimed():
+                return False
             delivery.mark_sent(now, external_id=sender(delivery))
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
         delivery.mark_failed(exc, now)
@@ -148,7 +153,7 @@ def deliver_due(limit: int = 50) -> int:
     now = timezone.now()
     done = 0
     for pk in Delivery.due_ids(now, limit):
-        if Delivery.claim(pk, now):
+        if Delivery.claim(pk):
             delivery = Delivery.objects.select_related("report__service", "authority").get(pk=pk)
             done += deliver(delivery)
     return done
