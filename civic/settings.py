@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -311,6 +312,11 @@ OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
 # A claimed email or delivery is the claiming worker's for this long from the moment it
 # was claimed; after that another worker may take it (the first one died mid-send).
 WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 600)
+# After this many failed tries a delivery is "stuck": the authority's staff and the site's
+# administrators (superusers and ADMINS) get one email, the admin flags it; retries go on.
+DELIVERY_STUCK_AFTER = env_int("DELIVERY_STUCK_AFTER", 5)
+# Site administrators, as "Name <email>" or plain addresses, comma-separated.
+ADMINS = [parseaddr(address) for address in env_list("ADMINS")]
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG=false.
 if not DEBUG:
