@@ -150,3 +150,19 @@ def test_staff_panel_and_admin_under_the_policy(live_server, page, violations, c
         page.goto(live_server.url + path)
         expect(page.locator("#content")).to_be_visible()
     assert violations() == []
+
+
+def test_a_comment_over_the_rate_limit_shows_why_in_place(
+    live_server, page, violations, city, settings
+):
+    # htmx swaps a 429 fragment like a success (htmx-config in base.html).
+    settings.RATE_LIMITS = {"comment": [(60, 0)]}
+    sign_in(page.context, live_server, city["resident"])
+    page.goto(live_server.url + city["report"].get_absolute_url())
+    discussion = page.locator(".discussion")
+    discussion.get_by_label("Add a comment").fill("Still there this morning.")
+    discussion.get_by_role("button", name="Post comment").click()
+    expect(discussion.get_by_text("You are posting too quickly")).to_be_visible()
+    expect(discussion.get_by_label("Add a comment")).to_have_value("Still there this morning.")
+    expect(discussion.locator("ol.comments > li.comment-node")).to_have_count(0)
+    assert violations() == []
