@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from civic.links import absolute_url
 from civic.outbox import queue_email
 from discussions.markup import plain_excerpt
 from discussions.models import Comment, Follow, Notification, Thread, public_name
@@ -95,7 +96,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, int] | None:
 
 
 def absolute(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
+    return absolute_url(url)
 
 
 def send_due_digests(now: datetime | None = None, limit: int = 200) -> int:

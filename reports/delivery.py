@@ -15,10 +15,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from civic.links import absolute_url
 from civic.outbox import queue_email
 from reports.models import Authority, Contact, Delivery, Report
 
@@ -84,7 +84,7 @@ def open311_payload(
 def _media_url(report: Report) -> str:
     photo = report.photos.first()
     if photo:
-        return settings.SITE_URL + photo.image.url
+        return absolute_url(photo.image.url)
     return report.media_url
 
 

@@ -1,0 +1,64 @@
+"""Sample contexts for every email template (templates/emails/<name>-subject.txt).
+
+The rendering test discovers the templates on disk and renders each one with the
+context built here, for a report of every demo service. A new email template
+needs an entry in SAMPLES: the test fails for a template it has no sample for.
+
+Each builder takes (report, user) and returns the context the real sender gives.
+Titles and names hold characters that HTML escaping would mangle ("'", "&").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.urls import reverse
+from django.utils import timezone
+
+from civic.links import absolute_url
+
+TRICKY = "St John's Road & Mill Lane"
+
+
+def _report_confirmation(report, user) -> dict:
+    return {"report": report, "authorities": [report.authority] if report.authority else []}
+
+
+def _report_to_authority(report, user) -> dict:
+    return {"report": report, "authority": report.authority, "photos": list(report.photos.all())}
+
+
+def _discussion_digest(report, user) -> dict:
+    thread = report.thread
+    thread_url = absolute_url(thread.get_absolute_url())
+    return {
+        "thread": thread,
+        "thread_url": thread_url,
+        "entries": [
+            {
+                "is_event": True,
+                "text": f"Status: Fixed — {TRICKY} is clear",
+                "url": thread_url,
+                "created_at": timezone.now(),
+            },
+            {
+                "is_event": False,
+                "author": "O'Brien & Sons",
+                "is_official": True,
+                "is_reply_to_you": True,
+                "text": "We'll be there on Monday & Tuesday.",
+                "url": f"{thread_url}#comment-1",
+                "created_at": timezone.now(),
+            },
+        ],
+        "count_text": "2 new updates",
+        "recipient_name": "Zoë O'Neil",
+        "unsubscribe_url": absolute_url(reverse("discussions:unsubscribe", args=["token"])),
+    }
+
+
+SAMPLES: dict[str, Callable] = {
+    "report-confirmation": _report_confirmation,
+    "report-to-authority": _report_to_authority,
+    "discussion-digest": _discussion_digest,
+}
