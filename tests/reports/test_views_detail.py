@@ -150,4 +150,4 @@ def test_description_markdown_is_rendered_and_sanitised(client, service, authori
     html = client.get(report.get_absolute_url()).content.decode()
     assert "<em>deep</em>" in html
     assert "<script>alert(1)</script>" not in html
-    assert "href=\"javascript" not in html
+    assert 'href="javascript' not in html

@@ -80,9 +80,7 @@ class Command(BaseCommand):
         ]
         from civic.management.commands.seed_demo import Command as Seed
 
-        self.stdout.write(
-            self.style.SUCCESS(f"\n{settings.SITE_NAME} is running at {site_url}/")
-        )
+        self.stdout.write(self.style.SUCCESS(f"\n{settings.SITE_NAME} is running at {site_url}/"))
         if seeded or Report.objects.filter(source=Report.Source.IMPORT).exists():
             self.stdout.write("Demo logins:\n" + Seed.logins())
         self.stdout.write("Press Ctrl-C to stop.\n")
