@@ -114,7 +114,10 @@ def send_due_digests(now: datetime | None = None, limit: int = 200) -> int:
 def _send_digest(follow_id: int, now: datetime) -> int:
     with transaction.atomic():
         pending = Notification.objects.filter(follow_id=follow_id).select_related(
-            "follow__user", "follow__thread", "comment__author", "comment__reply_to"
+            "follow__user__profile",
+            "follow__thread",
+            "comment__author__profile",
+            "comment__reply_to",
         )
         if connection.features.has_select_for_update_skip_locked:
             # Another worker holding these rows is sending them: skip, don't wait.
@@ -173,7 +176,7 @@ def _entry(item: Notification, user) -> dict:
     reply_to = comment.reply_to
     return {
         "is_event": False,
-        "author": public_name(comment.author),
+        "author": item.follow.thread.author_name_for(comment.author),
         "is_official": comment.is_official,
         "is_reply_to_you": reply_to is not None and reply_to.author_id == user.pk,
         "text": plain_excerpt(comment.body, 400),

@@ -53,6 +53,7 @@ def viewer_for(thread: Thread, user) -> Viewer:
         can_post=user.is_authenticated and thread.is_open,
         can_moderate=thread.can_moderate(user, is_official_member=is_member),
         now=timezone.now(),
+        anonymous_author_id=thread.author_id if thread.author_is_anonymous else None,
     )
 
 
@@ -78,18 +79,22 @@ DISPLAY_FIELDS = (
     "author__id",
     "author__first_name",
     "author__last_name",
+    "author__profile__id",
+    "author__profile__display_name",
     "reply_to__id",
     "reply_to__author_id",
     "reply_to__author__id",
     "reply_to__author__first_name",
     "reply_to__author__last_name",
+    "reply_to__author__profile__id",
+    "reply_to__author__profile__display_name",
 )
 
 
 def comments_for_display(thread_id: int, user) -> QuerySet[Comment]:
     qs = (
         Comment.objects.filter(thread_id=thread_id)
-        .select_related("author", "reply_to__author")
+        .select_related("author__profile", "reply_to__author__profile")
         .only(*DISPLAY_FIELDS)
     )
     if user.is_authenticated:

@@ -60,6 +60,7 @@ def submit_report(
     thread = _new_thread(
         title=title, reporter=reporter, lat=lat, lon=lon, address=address, authority=primary, at=now
     )
+    thread.author_is_anonymous = not show_name
     thread.save()
     report = Report(
         service=service,
@@ -162,17 +163,17 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
         authorities = routing.route(service, row["lat"], row["lon"], candidates[service.pk])
         primary = authorities[0] if authorities else None
         at = row["requested_at"]
-        threads.append(
-            _new_thread(
-                title=row["title"],
-                reporter=row.get("reporter"),
-                lat=row["lat"],
-                lon=row["lon"],
-                address=row.get("address", ""),
-                authority=primary,
-                at=at,
-            )
+        thread = _new_thread(
+            title=row["title"],
+            reporter=row.get("reporter"),
+            lat=row["lat"],
+            lon=row["lon"],
+            address=row.get("address", ""),
+            authority=primary,
+            at=at,
         )
+        thread.author_is_anonymous = not row.get("show_name", False)
+        threads.append(thread)
         state = row.get("state", Report.State.SUBMITTED)
         updated = row.get("updated_at", at)
         reports.append(

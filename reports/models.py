@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civic.models import RetriedWork
+from civic.models import RetriedWork, display_name
 from discussions.notifications import notify_thread_event
 
 
@@ -396,7 +396,11 @@ class Report(models.Model):
 
     @property
     def public_name(self) -> str:
+        """The reporter as shown publicly: their display name when they chose to be
+        named (the name they gave, for guests and Open311 clients), else "Anonymous"."""
         if self.show_name:
+            if self.reporter_id and display_name(self.reporter):
+                return display_name(self.reporter)
             if self.contact_name:
                 return self.contact_name
             if self.reporter_id and self.reporter.first_name:

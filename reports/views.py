@@ -82,7 +82,7 @@ def _get_report_for_viewer(request: HttpRequest, pk: int) -> Report:
     """The report with everything its page shows; hidden ones only for its moderators."""
     report = get_object_or_404(
         Report.objects.select_related(
-            "service", "authority", "reporter", "thread", "duplicate_of"
+            "service", "authority", "reporter__profile", "thread", "duplicate_of"
         ).prefetch_related(
             "photos",
             Prefetch("updates", queryset=ReportUpdate.objects.select_related("author")),
@@ -107,7 +107,8 @@ def _get_report_for_staff(request: HttpRequest, pk: int) -> Report:
     """The report a staff member answers on, with what its status, facts and timeline
     fragments show; 404 when they may not see it, 403 when they may not answer."""
     report = get_object_or_404(
-        Report.objects.select_related("service", "authority", "reporter", "duplicate_of"), pk=pk
+        Report.objects.select_related("service", "authority", "reporter__profile", "duplicate_of"),
+        pk=pk,
     )
     if not _can_answer(request.user, report):
         if report.is_hidden:

@@ -20,7 +20,10 @@ def get_thread(pk: int, user=None) -> Thread:
 def get_comment(pk: int) -> Comment:
     """A comment in a visible thread, with what its fragment shows, or 404."""
     comment = get_object_or_404(
-        Comment.objects.select_related("thread", "author", "reply_to__author", "parent"), pk=pk
+        Comment.objects.select_related(
+            "thread", "author__profile", "reply_to__author__profile", "parent"
+        ),
+        pk=pk,
     )
     if comment.thread.is_hidden:
         raise Http404
