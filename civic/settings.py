@@ -179,6 +179,8 @@ if TESTING:
 ACCOUNT_ADAPTER = "civic.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Sign-up also asks for the display name shown beside what people write.
+ACCOUNT_SIGNUP_FORM_CLASS = "civic.forms.SignupForm"
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"

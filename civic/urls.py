@@ -24,6 +24,9 @@ for module in ADMIN_MODULES:
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.my_page, name="me"),
+    path("me/account/", views.account, name="account-settings"),
+    path("me/account/data.json", views.account_data, name="account-data"),
+    path("me/account/delete/", views.account_delete, name="account-delete"),
     path("accounts/", include("allauth.urls")),
     path("reports/", include("reports.urls")),
     path("community/", include("discussions.urls")),

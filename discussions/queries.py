@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from civic.models import Profile
 from discussions.forms import CommentForm
 from discussions.models import Comment, Flag, Follow, Support, Thread
 from discussions.rendering import Viewer, render_tree
@@ -37,6 +38,7 @@ def with_viewer_state(qs: QuerySet[Thread], user) -> QuerySet[Thread]:
         viewer_follows=Exists(Follow.objects.filter(thread=OuterRef("pk"), user_id=user.pk)),
         viewer_supports=Exists(Support.objects.filter(thread=OuterRef("pk"), user_id=user.pk)),
         viewer_is_official=Exists(memberships),
+        viewer_has_name=Exists(Profile.objects.filter(user_id=user.pk).exclude(display_name="")),
     )
 
 
@@ -190,6 +192,10 @@ def discussion_context(request: HttpRequest, thread: Thread, *, url: str | None 
             "is_following": bool(getattr(thread, "viewer_follows", False)),
             "is_supporting": bool(getattr(thread, "viewer_supports", False)),
             "form": CommentForm() if viewer.can_post else None,
+            # Comments carry a name: someone without a display name chooses one first.
+            "needs_display_name": user.is_authenticated
+            and not getattr(thread, "viewer_has_name", False),
+            "name_url": f"{reverse('account-settings')}?{urlencode({'next': thread_url})}",
             "login_url": f"{reverse('account_login')}?{urlencode({'next': thread_url})}",
         }
     }

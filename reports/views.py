@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from civic import ratelimit
+from civic.models import Profile
 from discussions.queries import discussion_context
 from reports import geocoding, routing, stats
 from reports.actions import submit_report
@@ -355,6 +356,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
         )
     initial = _prefill(request.GET)
     initial.setdefault("name", request.user.get_full_name())
+    profile = Profile.objects.filter(user=request.user).first()
+    if profile is not None:
+        initial.setdefault("show_name", profile.show_name_on_reports)
     # A no-JavaScript button sends the form by GET: a chosen file comes as its bare name.
     return _render_new(
         request, ReportForm(initial=initial), photos_dropped=bool(request.GET.get("photos"))

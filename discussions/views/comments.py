@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
 from civic import ratelimit
+from civic.models import display_name
 from discussions import actions, live
 from discussions.forms import CommentForm, FlagForm, ModerateForm
 from discussions.models import Comment, Flag, Thread
@@ -111,6 +112,12 @@ def _post(request: HttpRequest, thread: Thread, reply_to: Comment | None = None)
     )
     context = {"form": form, "thread": thread, "comment": reply_to}
     if not form.is_valid():
+        return _form_response(request, template, context)
+    if not display_name(request.user):
+        form.add_error(
+            None,
+            _("Choose your display name on your account page first: it is shown beside comments."),
+        )
         return _form_response(request, template, context)
     if ratelimit.hit("comment", request.user.pk):
         form.add_error(None, _too_fast())

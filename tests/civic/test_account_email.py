@@ -15,6 +15,7 @@ def test_sign_up_queues_the_verification_email_even_when_mail_is_down(client, se
         "/accounts/signup/",
         {
             "email": "new@example.org",
+            "display_name": "New Neighbour",
             "password1": "a-long-pass-phrase-42",
             "password2": "a-long-pass-phrase-42",
         },
