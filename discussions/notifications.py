@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from civic.links import absolute_url
+from civic.models import Profile
 from civic.outbox import queue_email
 from discussions.markup import plain_excerpt
 from discussions.models import Comment, Follow, Notification, Thread, public_name
@@ -38,8 +39,16 @@ def digest_interval() -> timedelta:
     return timedelta(seconds=getattr(settings, "DISCUSSIONS_DIGEST_INTERVAL", 600))
 
 
-def _due_at(now: datetime, last_emailed_at: datetime | None) -> datetime:
+DAILY = timedelta(days=1)
+
+
+def _due_at(now: datetime, last_emailed_at: datetime | None, frequency: str = "") -> datetime:
+    """When a new row is due: after the burst delay, and no sooner than the follower's
+    interval since their last email about the thread (a day for "once a day", which
+    also waits a day after the first news, to gather the day's)."""
     due = now + digest_delay()
+    if frequency == Profile.Frequency.DAILY:
+        return max(due, (last_emailed_at or now) + DAILY)
     if last_emailed_at is not None:
         due = max(due, last_emailed_at + digest_interval())
     return due
@@ -59,6 +68,9 @@ def queue_for_followers(
     follows = Follow.objects.filter(thread_id=thread_id)
     if exclude_user_id is not None:
         follows = follows.exclude(user_id=exclude_user_id)
+    # Each follower's choice for this kind of news (comments or status changes);
+    # no profile means the default, as it happens.
+    preference = "user__profile__email_comments" if comment else "user__profile__email_status"
     rows = [
         Notification(
             follow_id=follow_id,
@@ -66,9 +78,12 @@ def queue_for_followers(
             text=text[:500],
             url=url[:255],
             created_at=now,
-            due_at=_due_at(now, last_emailed_at),
+            due_at=_due_at(now, last_emailed_at, frequency or ""),
         )
-        for follow_id, last_emailed_at in follows.values_list("pk", "last_emailed_at")
+        for follow_id, last_emailed_at, frequency in follows.values_list(
+            "pk", "last_emailed_at", preference
+        )
+        if frequency != Profile.Frequency.OFF
     ]
     Notification.objects.bulk_create(rows)
     return len(rows)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import views
+from reports import feeds, views
 
 app_name = "reports"
 
@@ -17,4 +17,23 @@ urlpatterns = [
     path("new/geocode/", views.geocode, name="geocode"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/staff-update/", views.staff_update, name="staff-update"),
+    # Feeds: RSS, and the same as Atom.
+    path("feeds/new.rss", feeds.NewReportsFeed(), name="feed-new"),
+    path("feeds/new.atom", feeds.atom(feeds.NewReportsFeed)(), name="feed-new-atom"),
+    path("feeds/near.rss", feeds.NearReportsFeed(), name="feed-near"),
+    path("feeds/near.atom", feeds.atom(feeds.NearReportsFeed)(), name="feed-near-atom"),
+    path("feeds/service/<slug:code>.rss", feeds.ServiceReportsFeed(), name="feed-service"),
+    path(
+        "feeds/service/<slug:code>.atom",
+        feeds.atom(feeds.ServiceReportsFeed)(),
+        name="feed-service-atom",
+    ),
+    path("feeds/authority/<slug:slug>.rss", feeds.AuthorityReportsFeed(), name="feed-authority"),
+    path(
+        "feeds/authority/<slug:slug>.atom",
+        feeds.atom(feeds.AuthorityReportsFeed)(),
+        name="feed-authority-atom",
+    ),
+    path("<int:pk>/updates.rss", feeds.ReportUpdatesFeed(), name="feed-updates"),
+    path("<int:pk>/updates.atom", feeds.atom(feeds.ReportUpdatesFeed)(), name="feed-updates-atom"),
 ]

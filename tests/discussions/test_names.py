@@ -101,3 +101,26 @@ def test_renamed_author_shows_the_new_name(client, topic, reporter):
     page = client.get(topic.get_absolute_url()).content.decode()
     assert "Kit M<" in page or "Kit M " in page
     assert "Kit Marlowe" not in page
+
+
+@pytest.mark.parametrize(
+    ("frequency", "after", "emails"),
+    [
+        ("instant", timedelta(minutes=5), 1),
+        ("daily", timedelta(hours=2), 0),
+        ("off", timedelta(days=2), 0),
+    ],
+)
+def test_followers_get_comments_as_they_chose(topic, frequency, after, emails):
+    follower = make_user(email="f@example.org")
+    follower.profile.email_comments = frequency
+    follower.profile.save()
+    from discussions import actions
+
+    actions.set_following(topic, follower, True)
+    make_comment(topic, author=make_user(), body="News")
+    send_due_digests(now=timezone.now() + after)
+    assert OutboundEmail.objects.filter(to="f@example.org").count() == emails
+    if frequency == "daily":  # a day later, the day's news comes in one email
+        send_due_digests(now=timezone.now() + timedelta(days=1, minutes=5))
+        assert OutboundEmail.objects.filter(to="f@example.org").count() == 1
