@@ -1,22 +1,55 @@
-"""Operations that span several models. Every entry point (web form, Open311 POST,
-demo seeder) submits reports through `submit_report`."""
+"""Operations that span several models.
+
+Every entry point (web form, Open311 POST, demo seeder) submits reports through
+`submit_report`. Every change to a report after that — a status with a public
+note, hiding, reassigning ("not ours"), marking a duplicate, a staff edit of the
+text — is one function below, called alike by the admin, the staff panel on the
+report page and the upstream Open311 sync. Each one:
+
+- locks the report row (`select_for_update`) inside one transaction;
+- keeps the report's discussion thread in step (hidden, official group, title,
+  locked) and bumps its live version, so open pages see the change;
+- writes a moderation log entry with the original values;
+- tells the followers when the change is public news (never for a hidden report).
+
+Permission checks are the callers' (see `reports.access`); these functions keep
+the invariants and refuse what is never allowed, raising `NotAllowed`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
-from django.urls import reverse
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civic.outbox import queue_email
-from discussions.models import Follow, Thread
+from discussions.actions import NotAllowed, sync_owned_thread
+from discussions.models import Follow, ModerationEntry, Thread
+from discussions.notifications import notify_thread_event
 from reports import routing
-from reports.models import ApiKey, Delivery, Photo, Report, ReportUpdate, Service
+from reports.models import ApiKey, Authority, Delivery, Photo, Report, ReportUpdate, Service
 from reports.photos import ProcessedPhoto
+
+__all__ = [
+    "KEEP",
+    "NotAllowed",
+    "bulk_import_reports",
+    "change_state",
+    "edit_report",
+    "hide_report",
+    "mark_duplicate",
+    "reassign_report",
+    "submit_report",
+    "unhide_report",
+]
+
+# "Leave this value as it is", for optional arguments where None is a value.
+KEEP = object()
 
 
 @transaction.atomic
@@ -87,9 +120,9 @@ def submit_report(
         thread=thread,
     )
     report.save()
-    # The thread links back to its report's page (discussions knows no reports).
-    thread.url = report.get_absolute_url()
-    thread.save(update_fields=["url"])
+    # The thread's page is derived from its owner (discussions knows no reports).
+    thread.owner_id = report.pk
+    thread.save(update_fields=["owner_id"])
     for order, processed in enumerate(photos):
         photo = Photo(report=report, order=order, width=processed.width, height=processed.height)
         photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
@@ -204,12 +237,9 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     for thread, (report, _authorities) in zip(threads, reports, strict=True):
         report.thread = thread
     Report.objects.bulk_create([report for report, _a in reports])
-    # One UPDATE sets every thread's link to its report's page.
-    before, after = reverse("reports:detail", args=[987654321]).split("987654321")
+    # One UPDATE links every thread to its owner, the report.
     report_pk = Report.objects.filter(thread=OuterRef("pk")).values("pk")[:1]
-    Thread.objects.filter(pk__in=[t.pk for t in threads]).update(
-        url=Concat(Value(before), Cast(Subquery(report_pk), CharField()), Value(after))
-    )
+    Thread.objects.filter(pk__in=[t.pk for t in threads]).update(owner_id=Subquery(report_pk))
     updates, deliveries, follows = [], [], []
     for report, authorities in reports:
         updates.append(
@@ -236,3 +266,332 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     Delivery.objects.bulk_create(deliveries)
     Follow.objects.bulk_create(follows, ignore_conflicts=True)
     return len(reports)
+
+
+# ---------------------------------------------------------------------------
+# Changes after submission
+
+
+def _lock(report: Report) -> Report:
+    """A fresh copy of the report's row, locked until the transaction ends."""
+    return (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("authority", "service")
+        .get(pk=report.pk)
+    )
+
+
+def _copy_back(report: Report, locked: Report, fields) -> None:
+    """Give the caller's instance the values the action wrote."""
+    for field in fields:
+        setattr(report, field, getattr(locked, field))
+    for relation in ("authority", "service", "duplicate_of"):
+        if relation + "_id" in fields or relation in fields:
+            # Django caches related objects; drop a stale one.
+            report._state.fields_cache.pop(relation, None)
+
+
+def _sync_thread(report: Report, *, is_locked: bool | None = None) -> None:
+    if report.thread_id is None:
+        return
+    authority = report.authority
+    sync_owned_thread(
+        report.thread_id,
+        title=report.title,
+        is_hidden=report.is_hidden,
+        official_group_id=authority.staff_group_id if authority else None,
+        is_locked=is_locked,
+    )
+
+
+def _is_official(report: Report, by) -> bool:
+    return bool(by is not None and report.authority and report.authority.has_staff(by))
+
+
+def _log(report: Report, action: str, *, by, reason="", original=None, changes=None, now=None):
+    return ModerationEntry.record(
+        action,
+        actor=by,
+        target_type=ModerationEntry.Target.REPORT,
+        target_id=report.pk,
+        thread_id=report.thread_id,
+        reason=reason,
+        original=original,
+        changes=changes,
+        now=now,
+    )
+
+
+def _tell_followers(report: Report, text: str, by) -> None:
+    if report.thread_id and text and not report.is_hidden:
+        # The thread's followers hear about it in their next discussion digest.
+        notify_thread_event(report.thread_id, text, url=report.get_absolute_url(), actor=by)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@transaction.atomic
+def change_state(
+    report: Report,
+    state: str,
+    *,
+    by=None,
+    note: str = "",
+    expected_at=KEEP,
+    is_official: bool | None = None,
+    external_id: str = "",
+    now: datetime | None = None,
+) -> ReportUpdate:
+    """Move `report` to `state` (or keep it, to add a note) and record it on the public
+    timeline; optionally set or clear the day a fix is expected (`expected_at`).
+
+    The timeline entry is official when `by` is staff of the responsible authority
+    (or when `is_official` says so: an upstream status). Leaving "duplicate" forgets
+    the original and reopens the discussion. Returns the timeline entry.
+    """
+    if state not in Report.State.values:
+        raise NotAllowed(_("Unknown status: %(state)s.") % {"state": state})
+    now = now or timezone.now()
+    locked = _lock(report)
+    if is_official is None:
+        is_official = _is_official(locked, by)
+    changed = state != locked.state
+    original = {"state": locked.state, "expected_at": _iso(locked.expected_at)}
+    fields = ["updated_at"]
+    is_locked = None
+    if changed:
+        if locked.state == Report.State.DUPLICATE:
+            locked.duplicate_of = None
+            fields.append("duplicate_of")
+            is_locked = False
+            original["duplicate_of"] = report.duplicate_of_id
+        locked.state = state
+        fields += ["state", "closed_at"]
+        if state == Report.State.ACKNOWLEDGED and locked.acknowledged_at is None:
+            locked.acknowledged_at = now
+            fields.append("acknowledged_at")
+        locked.closed_at = now if state in Report.CLOSED_STATES else None
+    if expected_at is not KEEP and expected_at != locked.expected_at:
+        locked.expected_at = expected_at
+        fields.append("expected_at")
+    locked.updated_at = now
+    locked.save(update_fields=fields)
+    update = ReportUpdate.objects.create(
+        report=locked,
+        author=by,
+        state=state if changed else "",
+        note=note,
+        is_official=is_official,
+        external_id=external_id,
+        created_at=now,
+    )
+    _sync_thread(locked, is_locked=is_locked)
+    _log(
+        locked,
+        ModerationEntry.Action.STATE,
+        by=by,
+        reason=note,
+        original=original,
+        changes={"state": state, "expected_at": _iso(locked.expected_at)},
+        now=now,
+    )
+    status = _("Status: %(state)s") % {"state": locked.get_state_display()} if changed else ""
+    _tell_followers(locked, " — ".join(str(part) for part in (status, note) if part), by)
+    _copy_back(report, locked, fields)
+    return update
+
+
+@transaction.atomic
+def mark_duplicate(
+    report: Report, original: Report, *, by=None, note: str = "", expected_at=KEEP
+) -> ReportUpdate:
+    """Close `report` as a duplicate of `original`: its timeline says so, its discussion
+    is locked (the conversation carries on at the original) and the log keeps what it was."""
+    if original.pk == report.pk:
+        raise NotAllowed(_("A report cannot be a duplicate of itself."))
+    if original.is_hidden or original.duplicate_of_id == report.pk:
+        raise NotAllowed(
+            _("Report #%(number)d cannot be the original of this one.") % {"number": original.pk}
+        )
+    locked = _lock(report)
+    previous = {"duplicate_of": locked.duplicate_of_id, "state": locked.state}
+    locked.duplicate_of = original
+    locked.save(update_fields=["duplicate_of"])
+    _log(
+        locked,
+        ModerationEntry.Action.DUPLICATE,
+        by=by,
+        reason=note,
+        original=previous,
+        changes={"duplicate_of": original.pk},
+    )
+    update = change_state(locked, Report.State.DUPLICATE, by=by, note=note, expected_at=expected_at)
+    _sync_thread(locked, is_locked=True)
+    _copy_back(report, locked, ["duplicate_of", "state", "updated_at", "closed_at", "expected_at"])
+    report.duplicate_of = original
+    return update
+
+
+@transaction.atomic
+def hide_report(report: Report, *, by, reason: str) -> Report:
+    """Take a report (and its whole discussion) out of public view, with the reason.
+
+    Lists, the map, the API and every discussion URL stop showing it; its
+    followers get no more emails; staff of its authority still see it all."""
+    return _set_hidden(report, hidden=True, by=by, reason=reason)
+
+
+@transaction.atomic
+def unhide_report(report: Report, *, by, reason: str = "") -> Report:
+    """Show a hidden report (and its discussion) again."""
+    return _set_hidden(report, hidden=False, by=by, reason=reason)
+
+
+def _set_hidden(report: Report, *, hidden: bool, by, reason: str) -> Report:
+    locked = _lock(report)
+    if locked.is_hidden != hidden:
+        locked.is_hidden = hidden
+        locked.save(update_fields=["is_hidden"])
+        _sync_thread(locked)
+        _log(
+            locked,
+            ModerationEntry.Action.HIDE if hidden else ModerationEntry.Action.UNHIDE,
+            by=by,
+            reason=reason,
+            original={"is_hidden": not hidden},
+            changes={"is_hidden": hidden},
+        )
+    _copy_back(report, locked, ["is_hidden"])
+    return report
+
+
+@transaction.atomic
+def reassign_report(
+    report: Report,
+    *,
+    by=None,
+    service: Service | None = None,
+    authority: Authority | None = None,
+    note: str = "",
+    reason: str = "",
+) -> ReportUpdate:
+    """ "Not ours": move the report to another category and/or authority.
+
+    Without `authority`, routing decides anew for the (new) category, as if the
+    report had been submitted under it, leaving out the authority that passes it
+    on when it is the one saying "not ours". Every newly responsible authority
+    gets a delivery; the discussion's official voice moves to the new
+    authority's staff; the public timeline says where the report went (with
+    `note`, public); `reason` is for the moderation log only.
+    """
+    locked = _lock(report)
+    old_service, old_authority = locked.service, locked.authority
+    new_service = service or old_service
+    if authority is not None:
+        if not authority.is_active:
+            raise NotAllowed(_("%(name)s is not active.") % {"name": authority.name})
+        targets = [authority]
+    else:
+        targets = routing.route(new_service, locked.lat, locked.lon)
+        if new_service == old_service:
+            targets = [a for a in targets if a != old_authority]
+    if not targets:
+        raise NotAllowed(
+            _("No other authority takes “%(service)s” here: choose one.")
+            % {"service": new_service.name}
+        )
+    primary = targets[0]
+    if primary == old_authority and new_service == old_service:
+        raise NotAllowed(_("The report is already with %(name)s.") % {"name": primary.name})
+    now = timezone.now()
+    # Official when said by the authority passing it on (or an administrator).
+    is_official = _is_official(locked, by)
+    locked.service, locked.authority, locked.updated_at = new_service, primary, now
+    locked.save(update_fields=["service", "authority", "updated_at"])
+    for target in targets:
+        if target.send_method == Authority.SendMethod.NONE:
+            continue
+        delivery, created = Delivery.objects.get_or_create(
+            report=locked,
+            authority=target,
+            defaults={"method": target.send_method, "next_attempt_at": now},
+        )
+        if not created:
+            # Handed back to an authority that had it before: send it again.
+            Delivery.objects.filter(pk=delivery.pk).update(
+                state=Delivery.State.PENDING,
+                method=target.send_method,
+                attempts=0,
+                next_attempt_at=now,
+                claimed_at=None,
+                last_error="",
+            )
+    parts = []
+    if primary != old_authority:
+        parts.append(_("Passed to %(authority)s.") % {"authority": primary.name})
+    if new_service != old_service:
+        parts.append(_("Moved to the category “%(service)s”.") % {"service": new_service.name})
+    if note:
+        parts.append(note)
+    text = " ".join(parts)
+    update = ReportUpdate.objects.create(
+        report=locked, author=by, note=text, is_official=is_official, created_at=now
+    )
+    _sync_thread(locked)
+    _log(
+        locked,
+        ModerationEntry.Action.REASSIGN,
+        by=by,
+        reason=reason or note,
+        original={
+            "service": old_service.code,
+            "authority": old_authority.slug if old_authority else None,
+        },
+        changes={"service": new_service.code, "authority": primary.slug},
+        now=now,
+    )
+    _tell_followers(locked, text, by)
+    _copy_back(report, locked, ["service_id", "authority_id", "updated_at"])
+    report.service, report.authority = new_service, primary
+    return update
+
+
+@transaction.atomic
+def edit_report(
+    report: Report,
+    *,
+    by,
+    title: str | None = None,
+    description: str | None = None,
+    reason: str = "",
+) -> Report:
+    """Staff correct a report's title or description (a phone number in the text, a
+    misleading title). The original text is kept in the moderation log; the
+    discussion's title follows."""
+    locked = _lock(report)
+    original, changes = {}, {}
+    if title is not None and title != locked.title:
+        if not title.strip():
+            raise NotAllowed(_("A report needs a title."))
+        original["title"], changes["title"] = locked.title, title
+    if description is not None and description != locked.description:
+        original["description"], changes["description"] = locked.description, description
+    if not changes:
+        return report
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=[*changes, "updated_at"])
+    _sync_thread(locked)
+    _log(
+        locked,
+        ModerationEntry.Action.EDIT,
+        by=by,
+        reason=reason,
+        original=original,
+        changes=changes,
+    )
+    _copy_back(report, locked, [*changes, "updated_at"])
+    return report

@@ -3,9 +3,7 @@ public answer), list, and the map's GeoJSON."""
 
 from __future__ import annotations
 
-import contextlib
 import math
-from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -38,7 +36,7 @@ from reports.forms.reading import (
 from reports.forms.report import PhotoLocationForm, ReportForm
 from reports.forms.staff import StaffUpdateForm
 from reports.geocoding import GeocodingError
-from reports.models import Photo, Report, ReportUpdate, Service, ServiceAttribute
+from reports.models import Photo, Report, ReportUpdate, Service
 
 REPORTS_PER_PAGE = 25
 # The map never receives more than this many markers; the response says when it was capped.
@@ -118,31 +116,6 @@ def _get_report_for_staff(request: HttpRequest, pk: int) -> Report:
     return report
 
 
-def _answers(report: Report) -> list[dict]:
-    """The report's attribute answers with their question text and value names, in order."""
-    answers = []
-    for attribute in report.service.attributes.all():
-        if attribute.code not in report.attributes:
-            continue
-        value = report.attributes[attribute.code]
-        if attribute.datatype == ServiceAttribute.Datatype.MULTIVALUELIST:
-            values = value if isinstance(value, list) else [value]
-            value = ", ".join(attribute.value_name(v) for v in values)
-        elif attribute.datatype == ServiceAttribute.Datatype.SINGLEVALUELIST:
-            value = attribute.value_name(value)
-        elif attribute.datatype == ServiceAttribute.Datatype.DATETIME:
-            with contextlib.suppress(ValueError):
-                value = datetime.fromisoformat(str(value))
-        answers.append(
-            {
-                "question": attribute.description,
-                "value": value,
-                "is_datetime": isinstance(value, datetime),
-            }
-        )
-    return answers
-
-
 def _render_detail(
     request: HttpRequest, report: Report, staff_form: StaffUpdateForm | None = None
 ) -> HttpResponse:
@@ -151,7 +124,7 @@ def _render_detail(
         "report": report,
         "photos": list(report.photos.all()),
         "updates": list(report.updates.all()),
-        "answers": _answers(report),
+        "answers": report.answers(),
         "can_moderate": can_moderate,
     }
     if can_moderate:

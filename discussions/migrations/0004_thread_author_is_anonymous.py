@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('discussions', '0002_comments_live_notifications'),
+        ('discussions', '0003_thread_owner_moderation_log'),
     ]
 
     operations = [

@@ -11,8 +11,8 @@ def mark_anonymous_threads(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0004_delivery_never_gives_up"),
-        ("discussions", "0003_thread_author_is_anonymous"),
+        ("reports", "0005_thread_owner_from_report"),
+        ("discussions", "0004_thread_author_is_anonymous"),
     ]
 
     operations = [migrations.RunPython(mark_anonymous_threads, migrations.RunPython.noop)]
