@@ -62,12 +62,16 @@ def queue_for_followers(
     url: str = "",
     exclude_user_id: int | None = None,
     now: datetime | None = None,
+    already_told: tuple[int, ...] = (),
 ) -> int:
-    """Write one pending notification per follower of the thread (but the actor)."""
+    """Write one pending notification per follower of the thread (but the actor, and
+    those `already_told` another way, such as a reporter emailed at once)."""
     now = now or timezone.now()
     follows = Follow.objects.filter(thread_id=thread_id)
     if exclude_user_id is not None:
         follows = follows.exclude(user_id=exclude_user_id)
+    if already_told:
+        follows = follows.exclude(user_id__in=already_told)
     # Each follower's choice for this kind of news (comments or status changes);
     # no profile means the default, as it happens.
     preference = "user__profile__email_comments" if comment else "user__profile__email_status"
@@ -89,12 +93,18 @@ def queue_for_followers(
     return len(rows)
 
 
-def notify_thread_event(thread: Thread | int, text: str, *, url: str = "", actor=None) -> int:
+def notify_thread_event(
+    thread: Thread | int, text: str, *, url: str = "", actor=None, already_told=()
+) -> int:
     """Tell the thread's followers about something that is not a comment
     (a report's status change): `text` is shown as is, `url` links to it."""
     thread_id = thread if isinstance(thread, int) else thread.pk
     return queue_for_followers(
-        thread_id, text=str(text), url=url, exclude_user_id=getattr(actor, "pk", None)
+        thread_id,
+        text=str(text),
+        url=url,
+        exclude_user_id=getattr(actor, "pk", None),
+        already_told=tuple(pk for pk in already_told if pk),
     )
 
 

@@ -322,10 +322,16 @@ def _log(report: Report, action: str, *, by, reason="", original=None, changes=N
     )
 
 
-def _tell_followers(report: Report, text: str, by) -> None:
+def _tell_followers(report: Report, text: str, by, already_told=()) -> None:
     if report.thread_id and text and not report.is_hidden:
         # The thread's followers hear about it in their next discussion digest.
-        notify_thread_event(report.thread_id, text, url=report.get_absolute_url(), actor=by)
+        notify_thread_event(
+            report.thread_id,
+            text,
+            url=report.get_absolute_url(),
+            actor=by,
+            already_told=already_told,
+        )
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -398,7 +404,10 @@ def change_state(
         now=now,
     )
     status = _("Status: %(state)s") % {"state": locked.get_state_display()} if changed else ""
-    _tell_followers(locked, " — ".join(str(part) for part in (status, note) if part), by)
+    told = email_reporter_about(locked, update, changed=changed)
+    _tell_followers(
+        locked, " — ".join(str(part) for part in (status, note) if part), by, already_told=told
+    )
     _copy_back(report, locked, fields)
     return update
 
@@ -595,3 +604,26 @@ def edit_report(
     )
     _copy_back(report, locked, [*changes, "updated_at"])
     return report
+
+
+# ---------------------------------------------------------------------------
+# Telling the reporter
+
+
+def email_reporter_about(report: Report, update: ReportUpdate, *, changed: bool) -> tuple:
+    """An official status change or public note goes to the reporter at once (not in a
+    digest), with the note and the expected date. Returns the user ids told, so
+    followers' digests leave them out."""
+    if not update.is_official or not (changed or update.note) or report.is_hidden:
+        return ()
+    if report.reporter_id and update.author_id == report.reporter_id:
+        return ()
+    to = report.contact_email or (report.reporter.email if report.reporter_id else "")
+    if not to:
+        return ()
+    queue_email(
+        to,
+        "report-status-update",
+        {"report": report, "update": update, "changed": changed},
+    )
+    return (report.reporter_id,) if report.reporter_id else ()

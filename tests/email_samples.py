@@ -57,7 +57,19 @@ def _discussion_digest(report, user) -> dict:
     }
 
 
+def _report_status_update(report, user) -> dict:
+    from reports.models import ReportUpdate
+
+    report.state = report.State.IN_PROGRESS
+    report.expected_at = timezone.now()
+    update = ReportUpdate(
+        report=report, state=report.state, note=f"Crew sent to {TRICKY}.", is_official=True
+    )
+    return {"report": report, "update": update, "changed": True}
+
+
 SAMPLES: dict[str, Callable] = {
+    "report-status-update": _report_status_update,
     "report-confirmation": _report_confirmation,
     "report-to-authority": _report_to_authority,
     "discussion-digest": _discussion_digest,

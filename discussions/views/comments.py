@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
@@ -333,5 +334,7 @@ def _changes(request: HttpRequest, pk: int, since: int) -> HttpResponse:
             "poll_url": poll_url(thread),
             "nodes_html": render_nodes(changed, viewer),
             "count": len(changed),
+            # The owner's page parts that move with the version (a report's timeline).
+            "owner_html": mark_safe(live.owner_fragments(request, thread)),
         },
     )
