@@ -30,7 +30,7 @@ def test_official_status_change_is_emailed_to_the_reporter_at_once(
     )
     assert "Crew booked." in email.body_text
     assert "Expected by" in email.body_text and str(expected.year) in email.body_text
-    assert "/reports/%d/" % report.pk in email.body_text
+    assert f"/reports/{report.pk}/" in email.body_text
     # Not told twice: the reporter's digest leaves this out.
     assert not Notification.objects.filter(follow__user=resident).exists()
 
