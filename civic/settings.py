@@ -276,6 +276,14 @@ LEAFLET_CONFIG = {
     "NO_GLOBALS": False,
 }
 
+# "Has this been fixed?": asked this long after a report is sent (or when it is
+# marked fixed); the link works once and expires. Reopening a fixed or closed report
+# takes this many "still broken" confirmations.
+QUESTIONNAIRE_DELAY_DAYS = env_int("QUESTIONNAIRE_DELAY_DAYS", 28)
+QUESTIONNAIRE_LINK_DAYS = env_int("QUESTIONNAIRE_LINK_DAYS", 14)
+REOPEN_CONFIRMATIONS_REPORTER = env_int("REOPEN_CONFIRMATIONS_REPORTER", 1)
+REOPEN_CONFIRMATIONS_OTHERS = env_int("REOPEN_CONFIRMATIONS_OTHERS", 3)
+
 # Worker: retries back off exponentially up to this ceiling; nothing is dropped.
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
 

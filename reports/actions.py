@@ -23,7 +23,7 @@ from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -627,3 +627,37 @@ def email_reporter_about(report: Report, update: ReportUpdate, *, changed: bool)
         {"report": report, "update": update, "changed": changed},
     )
     return (report.reporter_id,) if report.reporter_id else ()
+
+
+@transaction.atomic
+def reopen_report(report: Report, *, by=None, note: str = "", now: datetime | None = None):
+    """A fixed or closed report that is still broken goes back to open: a public
+    timeline entry, the public reopen count, followers told, and a notice back to each
+    authority it was delivered to (by email, or to its Open311 system)."""
+    from reports.models import ReopenNotice
+
+    if report.is_open:
+        raise NotAllowed(_("This report is still open."))
+    now = now or timezone.now()
+    text = note or _("Reopened: it is still broken.")
+    update = change_state(
+        report, Report.State.SUBMITTED, by=by, note=text, is_official=False, now=now
+    )
+    Report.objects.filter(pk=report.pk).update(reopen_count=F("reopen_count") + 1)
+    report.reopen_count += 1
+    sent = Delivery.objects.filter(report=report, state=Delivery.State.SENT).select_related(
+        "authority"
+    )
+    ReopenNotice.objects.bulk_create(
+        ReopenNotice(
+            report=report,
+            authority=delivery.authority,
+            method=delivery.method,
+            note=text,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for delivery in sent
+        if delivery.method != Authority.SendMethod.NONE
+    )
+    return update

@@ -347,6 +347,8 @@ class Report(models.Model):
         related_name="duplicates",
     )
     is_hidden = models.BooleanField(_("hidden"), default=False)
+    # Public: how many times it was reopened after being fixed or closed.
+    reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
     source = models.CharField(_("source"), max_length=16, choices=Source, default=Source.WEB)
     api_key = models.ForeignKey(
         ApiKey,
@@ -558,3 +560,83 @@ class Delivery(RetriedWork):
 
     def __str__(self) -> str:
         return f"{self.report_id} → {self.authority}"
+
+
+class Questionnaire(models.Model):
+    """ "Has this been fixed?", asked once of the reporter: a signed link that works
+    once and expires (reports/reopening.py)."""
+
+    class Answer(models.TextChoices):
+        FIXED = "fixed", _("Yes, fixed")
+        NOT_FIXED = "not_fixed", _("No, still there")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="questionnaires"
+    )
+    sent_to = models.EmailField(_("sent to"))
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer = models.CharField(_("answer"), max_length=16, choices=Answer, blank=True)
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        indexes = [models.Index(fields=["report", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.answer or 'unanswered'}"
+
+
+class StillBroken(models.Model):
+    """A resident saying a fixed or closed report is still broken. Enough of them
+    (counted since the report last closed) reopen it."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="still_broken"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("still-broken confirmation")
+        verbose_name_plural = _("still-broken confirmations")
+        indexes = [models.Index(fields=["report", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} still broken ({self.user_id})"
+
+
+class ReopenNotice(RetriedWork):
+    """A reopened report on its way back to an authority it was delivered to."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="reopen_notices"
+    )
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.CASCADE, related_name="+"
+    )
+    method = models.CharField(_("method"), max_length=16, choices=Authority.SendMethod)
+    note = models.TextField(_("note"), blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State, default=State.PENDING)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reopen notice")
+        verbose_name_plural = _("reopen notices")
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} reopened → {self.authority}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import feeds, views
+from reports import feeds, reopening_views, views
 
 app_name = "reports"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("new/geocode/", views.geocode, name="geocode"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/staff-update/", views.staff_update, name="staff-update"),
+    path("<int:pk>/still-broken/", reopening_views.still_broken, name="still-broken"),
+    path("fixed/<str:token>/", reopening_views.questionnaire, name="questionnaire"),
     # Feeds: RSS, and the same as Atom.
     path("feeds/new.rss", feeds.NewReportsFeed(), name="feed-new"),
     path("feeds/new.atom", feeds.atom(feeds.NewReportsFeed)(), name="feed-new-atom"),

@@ -33,10 +33,12 @@ from reports.forms.reading import (
     PointForm,
     ReportFilterForm,
 )
+from reports.forms.reopen import StillBrokenForm
 from reports.forms.report import PhotoLocationForm, ReportForm
 from reports.forms.staff import StaffUpdateForm
 from reports.geocoding import GeocodingError
 from reports.models import Photo, Report, ReportUpdate, Service
+from reports.reopening import has_confirmed
 
 REPORTS_PER_PAGE = 25
 # The map never receives more than this many markers; the response says when it was capped.
@@ -131,7 +133,20 @@ def _render_detail(
         context["staff_form"] = staff_form or StaffUpdateForm(report=report)
     if report.thread is not None:
         context.update(discussion_context(request, report.thread))
+    context["still_broken"] = _still_broken_context(request, report)
     return render(request, "reports/detail.html", context)
+
+
+def _still_broken_context(request: HttpRequest, report: Report) -> dict | None:
+    """The "Still broken" box of a fixed or closed report (one query for a signed-in viewer)."""
+    if report.state not in (Report.State.FIXED, Report.State.CLOSED) or report.is_hidden:
+        return None
+    confirmed = has_confirmed(report, request.user)
+    return {
+        "confirmed": confirmed,
+        "can_confirm": request.user.is_authenticated and not confirmed,
+        "form": StillBrokenForm(),
+    }
 
 
 @require_GET

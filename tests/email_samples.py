@@ -68,7 +68,21 @@ def _report_status_update(report, user) -> dict:
     return {"report": report, "update": update, "changed": True}
 
 
+def _report_questionnaire(report, user) -> dict:
+    return {
+        "report": report,
+        "answer_url": absolute_url(reverse("reports:questionnaire", args=["signed-token"])),
+        "expires_at": timezone.now(),
+    }
+
+
+def _report_reopened(report, user) -> dict:
+    return {"report": report, "authority": report.authority, "note": f"Still there on {TRICKY}."}
+
+
 SAMPLES: dict[str, Callable] = {
+    "report-questionnaire": _report_questionnaire,
+    "report-reopened": _report_reopened,
     "report-status-update": _report_status_update,
     "report-confirmation": _report_confirmation,
     "report-to-authority": _report_to_authority,

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from civic.outbox import send_due_emails
 from discussions.notifications import send_due_digests
 from reports.delivery import deliver_due, fetch_upstream_updates
+from reports.reopening import send_questionnaires, send_reopen_notices
 
 # How often the authorities' Open311 systems are asked for status changes.
 UPSTREAM_POLL_SECONDS = 300
@@ -27,6 +28,9 @@ def run_round() -> dict[str, int]:
     # cache.add is atomic in the shared cache: one worker polls per period.
     if cache.add("worker:upstream-poll", 1, timeout=UPSTREAM_POLL_SECONDS):
         done["upstream updates"] = fetch_upstream_updates()
+    # "Has this been fixed?" asked of reporters, and reopened reports sent back.
+    done["questionnaires"] = send_questionnaires()
+    done["reopen notices"] = send_reopen_notices()
     # Followers' digests of new comments and status changes (batched per follower).
     done["digests"] = send_due_digests()
     # Emails last: every job above may have queued some.
