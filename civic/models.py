@@ -204,3 +204,21 @@ def display_name(user) -> str:
         return ""
     profile = Profile.of(user)
     return profile.display_name if profile else ""
+
+
+class RateCounter(models.Model):
+    """One fixed-window rate-limit counter (see civic/ratelimit.py): the database storage.
+
+    The key names the scope, who acts, the window and which window it is, so a row is
+    only ever counted up; rows whose window is over are purged by the worker.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

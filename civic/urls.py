@@ -1,25 +1,10 @@
 from __future__ import annotations
 
-from importlib import import_module
-
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import views
-
-# The admin runs with SimpleAdminConfig (no autodiscovery, which would import
-# leaflet's GDAL-bound admin), so every admin module is imported here.
-ADMIN_MODULES = [
-    "django.contrib.auth.admin",
-    "allauth.account.admin",
-    "civic.admin",
-    "discussions.admin",
-    "reports.admin",
-    "reports.open311.admin",
-]
-for module in ADMIN_MODULES:
-    import_module(module)
+from civic import account_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -27,6 +12,8 @@ urlpatterns = [
     path("me/account/", views.account, name="account-settings"),
     path("me/account/data.json", views.account_data, name="account-data"),
     path("me/account/delete/", views.account_delete, name="account-delete"),
+    # Before allauth's own URLs: the same page, answering 429 over the failed-login limit.
+    path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("reports/", include("reports.urls")),
     path("community/", include("discussions.urls")),
