@@ -7,6 +7,7 @@ from django.db import transaction
 
 from civic.models import Profile
 from discussions.models import Comment, Follow, Support, Thread
+from reports.alerts import export_alerts
 from reports.models import Report
 
 
@@ -77,6 +78,8 @@ def export_user_data(user) -> dict:
             for s in Support.objects.filter(user=user).select_related("thread").order_by("pk")
         ],
     }
+    # Data other parts of the site keep about the person.
+    data["alerts"] = export_alerts(user)
     return data
 
 

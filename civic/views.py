@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from civic.account import delete_account, export_user_data
 from civic.forms import DeleteAccountForm, ProfileForm
 from civic.models import Profile
 from discussions.models import Follow, Thread
+from reports.alerts import unsubscribe_token
 from reports.models import Report
 
 HOME_RECENT_REPORTS = 8
@@ -70,7 +72,14 @@ def my_page(request: HttpRequest) -> HttpResponse:
         thread = follow.thread
         report = getattr(thread, "report", None) if thread.kind == Thread.Kind.REPORT else None
         followed.append({"thread": thread, "report": report})
-    return render(request, "me.html", {"page": page, "followed": followed})
+    alerts = [
+        {
+            "alert": alert,
+            "stop_url": reverse("reports:alert-unsubscribe", args=[unsubscribe_token(alert)]),
+        }
+        for alert in request.user.alerts.select_related("authority", "service").order_by("pk")
+    ]
+    return render(request, "me.html", {"page": page, "followed": followed, "alerts": alerts})
 
 
 @login_required

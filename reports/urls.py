@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import feeds, reopening_views, views
+from reports import alert_views, feeds, reopening_views, views
 
 app_name = "reports"
 
@@ -19,6 +19,11 @@ urlpatterns = [
     path("<int:pk>/staff-update/", views.staff_update, name="staff-update"),
     path("<int:pk>/still-broken/", reopening_views.still_broken, name="still-broken"),
     path("fixed/<str:token>/", reopening_views.questionnaire, name="questionnaire"),
+    path("alerts/new/", alert_views.alert_new, name="alert-new"),
+    path("alerts/confirm/<str:token>/", alert_views.alert_confirm, name="alert-confirm"),
+    path(
+        "alerts/unsubscribe/<str:token>/", alert_views.alert_unsubscribe, name="alert-unsubscribe"
+    ),
     # Feeds: RSS, and the same as Atom.
     path("feeds/new.rss", feeds.NewReportsFeed(), name="feed-new"),
     path("feeds/new.atom", feeds.atom(feeds.NewReportsFeed)(), name="feed-new-atom"),

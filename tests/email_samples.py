@@ -80,7 +80,38 @@ def _report_reopened(report, user) -> dict:
     return {"report": report, "authority": report.authority, "note": f"Still there on {TRICKY}."}
 
 
+def _alert(report, user):
+    from reports.models import Alert
+
+    return Alert(pk=1, kind=Alert.Kind.SERVICE, service=report.service, email="a@example.org")
+
+
+def _alert_confirm(report, user) -> dict:
+    return {
+        "alert": _alert(report, user),
+        "confirm_url": absolute_url(reverse("reports:alert-confirm", args=["token"])),
+    }
+
+
+def _alert_digest(report, user) -> dict:
+    from reports.models import ReportUpdate
+
+    stop = absolute_url(reverse("reports:alert-unsubscribe", args=["token"]))
+    update = ReportUpdate(report=report, state="fixed", note=f"Done on {TRICKY}.")
+    url = absolute_url(report.get_absolute_url())
+    return {
+        "entries": [
+            {"report": report, "url": url, "update": None},
+            {"report": report, "url": url, "update": update},
+        ],
+        "alerts": [{"alert": _alert(report, user), "unsubscribe_url": stop}],
+        "unsubscribe_url": stop + "?all=1",
+    }
+
+
 SAMPLES: dict[str, Callable] = {
+    "alert-confirm": _alert_confirm,
+    "alert-digest": _alert_digest,
     "report-questionnaire": _report_questionnaire,
     "report-reopened": _report_reopened,
     "report-status-update": _report_status_update,
