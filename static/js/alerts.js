@@ -12,6 +12,15 @@
     return checked ? checked.value : "radius";
   }
 
+  // Show only the fields of the chosen kind (all of them stay in the page without script).
+  function showKind() {
+    Array.prototype.forEach.call(form.querySelectorAll("[data-alert-kind]"), function (group) {
+      group.hidden = group.dataset.alertKind !== kind();
+    });
+  }
+  form.addEventListener("change", showKind);
+  showKind();
+
   civicMap.onReady("alert-map", function (map, el) {
     var status = document.getElementById("alert-map-status");
     var clear = document.getElementById("alert-area-clear");
