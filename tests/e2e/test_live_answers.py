@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import VIEWPORTS, mark_page, same_document, sign_in
+from tests.e2e.browser import VIEWPORTS, audit, mark_page, same_document, sign_in
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_authority, make_report, make_service, make_staff, make_user
 
@@ -76,3 +76,25 @@ def test_account_page(live_server, page, screenshot):
     page.goto(live_server.url + "/me/account/")
     expect(page.get_by_label("Display name")).to_have_value("Ana Lopez")
     screenshot("account-settings")
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_new_pages_have_no_accessibility_problems(live_server, page, viewport):
+    service = make_service(name="Pothole")
+    authority = make_authority(services=[service], name="Borough Council")
+    user = make_user(first_name="Ana", last_name="Lopez")
+    report = make_report(service=service, reporter=user, title="Deep pothole")
+    from reports.actions import change_state
+
+    change_state(report, "fixed", by=make_staff(authority))
+    page.set_viewport_size(VIEWPORTS[viewport])
+    sign_in(page.context, live_server, user)
+    for path in (
+        "/me/account/",
+        "/me/account/delete/",
+        "/reports/alerts/new/",
+        report.get_absolute_url(),
+    ):
+        page.goto(live_server.url + path)
+        problems = audit(page)
+        assert not problems, f"{path}:\n" + "\n".join(problems)
