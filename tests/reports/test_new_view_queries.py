@@ -15,7 +15,7 @@ def test_my_page_with_alerts_runs_constant_queries(
     client, service, django_assert_num_queries, rows
 ):
     user = make_user()
-    for n in range(rows):
+    for _n in range(rows):
         Alert.objects.create(
             user=user,
             email=user.email,
@@ -28,7 +28,9 @@ def test_my_page_with_alerts_runs_constant_queries(
     # 4 follows, 5 alerts with their authority and service.
     with django_assert_num_queries(5):
         response = client.get(reverse("me"))
-    assert response.content.decode().count("Stop</a>") == rows
+    html = response.content.decode()
+    assert html.count("Stop</a>") == rows
+    assert "<title>My page · Civic</title>" in html
 
 
 @pytest.mark.parametrize("rows", [1, 30])
