@@ -455,6 +455,12 @@ class ModerationEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.target_type} {self.target_id})"
 
+    @property
+    def original_items(self) -> list[tuple[str, object]]:
+        """The original values as (field, value) pairs: a template must not loop over
+        `original.items`, which a field called "items" would shadow."""
+        return list((self.original or {}).items()) if isinstance(self.original, dict) else []
+
     @classmethod
     def record(
         cls,

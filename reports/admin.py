@@ -12,6 +12,8 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -587,6 +589,62 @@ class DeliveryAdmin(AuthorityScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# ---------------------------------------------------------------------------
+# Users: suspending and reinstating (here, not in civic: it hides reports too)
+
+User = get_user_model()
+
+
+class SuspendActionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason (kept in the moderation log):"), required=False, max_length=1000
+    )
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class CivicUserAdmin(UserAdmin):
+    action_form = SuspendActionForm
+    actions = ["suspend", "reinstate"]
+
+    @admin.action(description=_("Suspend: refuse sign-in and hide what they published"))
+    def suspend(self, request: HttpRequest, queryset: QuerySet) -> None:
+        reason = _action_reason(request)
+        if not reason:
+            self.message_user(
+                request,
+                _("Say why in the box beside the action: the reason is kept in the log."),
+                messages.ERROR,
+            )
+            return
+        count = 0
+        for user in queryset.filter(is_active=True):
+            try:
+                report_actions.suspend_user(user, by=request.user, reason=reason)
+                count += 1
+            except report_actions.NotAllowed as refusal:
+                self.message_user(request, refusal.message, messages.ERROR)
+        self.message_user(
+            request,
+            ngettext("%d account suspended.", "%d accounts suspended.", count) % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Reinstate: allow sign-in and show again what was hidden"))
+    def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = 0
+        for user in queryset.filter(is_active=False):
+            report_actions.reinstate_user(user, by=request.user, reason=_action_reason(request))
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%d account reinstated.", "%d accounts reinstated.", count) % count,
+            messages.SUCCESS,
+        )
 
 
 # Admin autodiscovery imports each app's admin module only: the API keys' admin lives

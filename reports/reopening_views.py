@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions.actions import NotAllowed
+from reports.access import report_for_user
 from reports.forms.reopen import QuestionnaireForm, StillBrokenForm
-from reports.models import Questionnaire, Report
+from reports.models import Questionnaire
 from reports.reopening import (
     LinkError,
     answer_questionnaire,
@@ -52,7 +53,7 @@ def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def still_broken(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(Report.objects.visible(), pk=pk)
+    report, _access = report_for_user(request.user, pk)
     form = StillBrokenForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(

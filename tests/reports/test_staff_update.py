@@ -430,20 +430,23 @@ def test_report_page_for_a_resident_costs_no_query_for_the_panel(
 
 
 @pytest.mark.parametrize("rows", [1, 30])
-def test_report_page_for_staff_costs_one_query_for_the_panel(
-    rows, staff_client, report, django_assert_num_queries
+def test_report_page_for_staff_costs_four_queries_for_the_panels_and_log(
+    rows, staff_client, staff, report, django_assert_num_queries
 ):
     for n in range(rows):
-        report.set_state("acknowledged" if n % 2 else "in_progress", note=f"Update {n}")
+        report.set_state("acknowledged" if n % 2 else "in_progress", by=staff, note=f"N{n}")
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         # 1-6. as for a resident
         # 7. is the user in the authority's staff group (show the panel?)
-        # 8. the thread with the viewer's follow and support state
-        # 9. the first page of comments
+        # 8. the moderation log with its authors
+        # 9. the thread with the viewer's follow and support state
+        # 10. the first page of comments
+        # 11. the authorities and 12. the categories "not ours" may pass it to
         response = staff_client.get(report.get_absolute_url())
 
     assert PANEL in response.content.decode()
+    assert response.content.decode().count('class="moderation-log__item"') == rows
 
 
 def test_reopened_duplicate_no_longer_says_duplicate_of(staff_client, service, report):
