@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -189,7 +190,12 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 # Sign-up also asks for the display name shown beside what people write.
 ACCOUNT_SIGNUP_FORM_CLASS = "civic.forms.SignupForm"
-ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional")
+# Sign-up, sign-in and password reset never tell whether an address has an account: with
+# enumeration prevention and mandatory verification, signing up with a taken address
+# answers exactly like a new one ("check your inbox"), and the owner gets an email instead.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_LOGOUT_ON_GET = False
@@ -318,6 +324,14 @@ REOPEN_CONFIRMATIONS_OTHERS = env_int("REOPEN_CONFIRMATIONS_OTHERS", 3)
 
 # Worker: retries back off exponentially up to this ceiling; nothing is dropped.
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
+# A claimed email or delivery is the claiming worker's for this long from the moment it
+# was claimed; after that another worker may take it (the first one died mid-send).
+WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 600)
+# After this many failed tries a delivery is "stuck": the authority's staff and the site's
+# administrators (superusers and ADMINS) get one email, the admin flags it; retries go on.
+DELIVERY_STUCK_AFTER = env_int("DELIVERY_STUCK_AFTER", 5)
+# Site administrators, as "Name <email>" or plain addresses, comma-separated.
+ADMINS = [parseaddr(address) for address in env_list("ADMINS")]
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG=false.
 if not DEBUG:

@@ -275,7 +275,7 @@ def send_reopen_notices(limit: int = 50) -> int:
     now = timezone.now()
     done = 0
     for pk in ReopenNotice.due_ids(now, limit):
-        if not ReopenNotice.claim(pk, now):
+        if not ReopenNotice.claim(pk):
             continue
         notice = ReopenNotice.objects.select_related("report__service", "authority").get(pk=pk)
         sender = SENDERS.get(notice.method)
@@ -283,10 +283,15 @@ def send_reopen_notices(limit: int = 50) -> int:
             if sender is None:
                 raise DeliveryError(f"No way to send by {notice.method!r}.")
             if notice.method == Authority.SendMethod.EMAIL:
+                # Only while this claim holds the (locked) row: never sent twice.
                 with transaction.atomic():
+                    if not notice.still_claimed(lock=True):
+                        continue
                     sender(notice)
                     notice.mark_sent(now)
             else:
+                if not notice.still_claimed():
+                    continue
                 sender(notice)
                 notice.mark_sent(now)
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried

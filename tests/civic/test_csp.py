@@ -59,6 +59,7 @@ def test_a_map_page_carries_its_settings_as_data_not_script(client):
     assert '<script id="map-config" type="application/json">' in body
     assert "/static/vendor/leaflet/leaflet.js" in body
     assert "/static/js/map.js" in body
+    assert "{#" not in body and "{% " not in body  # no template comment leaks into the page
     assert 'id="report-map"' in body and "data-map " in body
     # Every <script> either loads a file or is a JSON data block.
     for tag in re.findall(r"<script\b[^>]*>", body):
