@@ -15,9 +15,12 @@ one-click unsubscribe link and List-Unsubscribe headers.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+import numpy
+import shapely
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
@@ -64,8 +67,10 @@ class _Matcher:
     def __init__(self, alert: Alert, areas: dict) -> None:
         self.alert = alert
         self.area = None
+        self.shape = None
         if alert.kind == Alert.Kind.POLYGON:
-            self.area = prep(shape(alert.polygon))
+            self.shape = shape(alert.polygon)
+            self.area = prep(self.shape)
         elif alert.kind == Alert.Kind.AUTHORITY and alert.authority.boundary:
             # The authority's area is its boundary (shared by its alerts in the batch).
             if alert.authority_id not in areas:
@@ -114,9 +119,48 @@ def candidate_alerts(reports: list[Report], *, updates_only: bool = False) -> li
 
 
 def match(reports: list[Report], alerts: list[Alert]) -> list[tuple[Alert, Report]]:
+    """The (alert, report) pairs that match. Reports are sorted by latitude once, so an
+    area alert only looks at the reports inside its latitude band (a binary search),
+    and a service or authority alert reuses its key's list: thousands of alerts against
+    a batch stay cheap."""
     areas: dict = {}
-    matchers = [_Matcher(alert, areas) for alert in alerts]
-    return [(m.alert, report) for report in reports for m in matchers if m.matches(report)]
+    by_lat = sorted(reports, key=lambda r: r.lat)
+    lats = [r.lat for r in by_lat]
+    lat_array = numpy.array(lats, dtype=float)
+    lon_array = numpy.array([r.lon for r in by_lat], dtype=float)
+    by_service: dict[int, list[Report]] = defaultdict(list)
+    for report in reports:
+        by_service[report.service_id].append(report)
+    by_authority: dict[int, list[Report]] = {}
+    pairs = []
+    for alert in alerts:
+        matcher = _Matcher(alert, areas)
+        if alert.kind == Alert.Kind.SERVICE:
+            pairs.extend((alert, r) for r in by_service.get(alert.service_id, ()))
+        elif alert.kind == Alert.Kind.AUTHORITY:
+            if alert.authority_id not in by_authority:
+                by_authority[alert.authority_id] = [r for r in reports if matcher.matches(r)]
+            pairs.extend((alert, r) for r in by_authority[alert.authority_id])
+        else:
+            start, end = bisect_left(lats, alert.south), bisect_right(lats, alert.north)
+            if start == end:
+                continue
+            lat, lon = lat_array[start:end], lon_array[start:end]
+            inside = (lon >= alert.west) & (lon <= alert.east)
+            if alert.kind == Alert.Kind.RADIUS:
+                inside &= _distances(alert.lat, alert.lon, lat, lon) <= alert.radius
+            else:
+                inside &= shapely.contains_xy(matcher.shape, lon, lat)
+            pairs.extend((alert, by_lat[start + i]) for i in numpy.flatnonzero(inside))
+    return pairs
+
+
+def _distances(lat: float, lon: float, lats, lons):
+    """Haversine distances in metres from one point to arrays of points."""
+    phi1, phi2 = math.radians(lat), numpy.radians(lats)
+    dphi, dlam = phi2 - phi1, numpy.radians(lons - lon)
+    a = numpy.sin(dphi / 2) ** 2 + math.cos(phi1) * numpy.cos(phi2) * numpy.sin(dlam / 2) ** 2
+    return 2 * EARTH_RADIUS_METRES * numpy.arcsin(numpy.minimum(1.0, numpy.sqrt(a)))
 
 
 # --- the worker job --------------------------------------------------------------------

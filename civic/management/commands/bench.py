@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from discussions.actions import post_comment
 from reports.models import Report
@@ -59,6 +60,9 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=200, help="Timed requests per URL.")
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--seconds", type=int, default=10, help="Duration of throughput runs.")
+        parser.add_argument(
+            "--alerts", type=int, default=10_000, help="Area alerts for the matching run."
+        )
 
     def handle(self, *args, **options) -> None:
         if settings.DEBUG:
@@ -78,6 +82,49 @@ class Command(BaseCommand):
             server.terminate()
             server.wait(timeout=10)
         self.photo()
+        self.alerts(options["alerts"])
+
+    def alerts(self, count: int) -> None:
+        """A morning's alert run: `count` alerts against a batch of new reports. The
+        matching costs one query per batch, whatever the number of alerts."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from reports.alerts import radius_bbox, run_alerts
+        from reports.models import Alert, AlertCursor, AlertNotice
+
+        Alert.objects.filter(email__endswith="@bench.invalid").delete()
+        west, south, east, north = settings.SERVICE_AREA
+        rows = []
+        for n in range(count):
+            lat = south + (north - south) * ((n * 7919) % 1000) / 1000
+            lon = west + (east - west) * ((n * 104729) % 1000) / 1000
+            alert = Alert(
+                email=f"a{n}@bench.invalid",
+                kind=Alert.Kind.RADIUS,
+                lat=lat,
+                lon=lon,
+                radius=500,
+                frequency=Alert.Frequency.INSTANT,
+                confirmed_at=timezone.now(),
+            )
+            alert.west, alert.south, alert.east, alert.north = radius_bbox(lat, lon, 500)
+            rows.append(alert)
+        Alert.objects.bulk_create(rows, batch_size=1000)
+        newest = Report.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        AlertCursor.objects.update_or_create(
+            name="alerts", defaults={"last_report_id": max(newest - 500, 0), "last_update_id": 0}
+        )
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            matched = run_alerts(batch=500)
+            elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"\nAlert run: {count:,} alerts against 500 new reports: {elapsed:.2f} s, "
+            f"{len(queries)} queries, {matched:,} matches"
+        )
+        AlertNotice.objects.filter(alert__email__endswith="@bench.invalid").delete()
+        Alert.objects.filter(email__endswith="@bench.invalid").delete()
 
     def long_thread(self, count: int) -> Report:
         report = Report.objects.select_related("thread").order_by("-requested_at").first()
