@@ -109,7 +109,18 @@ def _alert_digest(report, user) -> dict:
     }
 
 
+def _delivery_stuck(report, user) -> dict:
+    return {
+        "report": report,
+        "authority": report.authority,
+        "attempts": 8,
+        "error": "SMTPRecipientsRefused: {'roads@mill-lane.example': (550, \"Can't & won't\")}",
+        "admin_path": reverse("admin:reports_delivery_change", args=[1]),
+    }
+
+
 SAMPLES: dict[str, Callable] = {
+    "delivery-stuck": _delivery_stuck,
     "alert-confirm": _alert_confirm,
     "alert-digest": _alert_digest,
     "report-questionnaire": _report_questionnaire,
