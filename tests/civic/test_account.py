@@ -127,3 +127,23 @@ def test_delete_account_keeps_reports_without_a_trace_of_the_person(
     assert Comment.objects.get(body="Still broken on Monday").author is None
     page = client.get(report.get_absolute_url()).content.decode()
     assert "Former member" in page and "Rosa" not in page
+
+
+def test_my_data_lists_my_alerts_and_leaving_removes_them(resident_client, resident, service):
+    from django.utils import timezone
+
+    from reports.models import Alert
+
+    Alert.objects.create(
+        user=resident,
+        email=resident.email,
+        kind=Alert.Kind.SERVICE,
+        service=service,
+        confirmed_at=timezone.now(),
+    )
+    data = json.loads(resident_client.get(reverse("account-data")).content)
+    assert [a["kind"] for a in data["alerts"]] == ["service"]
+    resident_client.post(
+        reverse("account-delete"), {"password": "correct-horse-battery", "confirm": "on"}
+    )
+    assert not Alert.objects.exists()
