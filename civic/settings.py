@@ -295,7 +295,14 @@ def _origin(url: str) -> str | None:
 # Pages load their scripts from /static/; data for scripts travels in data- attributes
 # and json_script elements. Images may come from the tile server and the media host.
 _img_sources = [SELF, "blob:"]
-for _url in [MAP_TILES_URL, MEDIA_URL, env("AWS_S3_ENDPOINT_URL"), *env_list("CSP_IMG_SRC")]:
+_s3_domain = env("AWS_S3_CUSTOM_DOMAIN")
+for _url in [
+    MAP_TILES_URL,
+    MEDIA_URL,
+    env("AWS_S3_ENDPOINT_URL"),
+    f"https://{_s3_domain}" if _s3_domain else "",
+    *env_list("CSP_IMG_SRC"),
+]:
     _source = _origin(_url)
     if _source and _source not in _img_sources:
         _img_sources.append(_source)
