@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 import numpy
 import shapely
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
@@ -302,7 +303,7 @@ def send_due_alerts(now: datetime | None = None, limit: int = 200) -> int:
             unsubscribe_all = absolute_url(
                 reverse("reports:alert-unsubscribe", args=[unsubscribe_token(first)]) + "?all=1"
             )
-            with translation.override(None):
+            with translation.override(settings.LANGUAGE_CODE):
                 queue_email(
                     email,
                     "alert-digest",
