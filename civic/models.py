@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -136,6 +137,98 @@ class OutboundEmail(RetriedWork):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class Profile(models.Model):
+    """What a person chooses about themselves: the name others see and the email they get."""
+
+    class Frequency(models.TextChoices):
+        INSTANT = "instant", _("As it happens")
+        DAILY = "daily", _("Once a day")
+        OFF = "off", _("Never")
+
+    # The kinds of email a person can tune (field name → what it is about).
+    EMAIL_KINDS = {
+        "email_comments": _("Comments on what I follow"),
+        "email_status": _("Status changes on what I follow"),
+        "email_alerts": _("My area alerts"),
+    }
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="profile",
+    )
+    display_name = models.CharField(
+        _("display name"),
+        max_length=60,
+        blank=True,
+        help_text=_("Shown beside what you write. Not your email address."),
+    )
+    show_name_on_reports = models.BooleanField(
+        _("show my name on my reports"),
+        default=False,
+        help_text=_("The starting choice on a new report; you can still change it each time."),
+    )
+    email_comments = models.CharField(
+        _("comments on what I follow"),
+        max_length=8,
+        choices=Frequency,
+        default=Frequency.INSTANT,
+    )
+    email_status = models.CharField(
+        _("status changes on what I follow"),
+        max_length=8,
+        choices=Frequency,
+        default=Frequency.INSTANT,
+    )
+    email_alerts = models.CharField(
+        _("my area alerts"), max_length=8, choices=Frequency, default=Frequency.DAILY
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+        constraints = [
+            # Two people may not look alike: "Ana" and "ana" are the same name.
+            models.UniqueConstraint(
+                Lower("display_name"),
+                condition=~Q(display_name=""),
+                name="unique_display_name_ci",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or f"{self.user_id}"
+
+    @classmethod
+    def of(cls, user) -> Profile | None:
+        """The user's profile if it was loaded or exists (no query when select_related)."""
+        try:
+            return user.profile
+        except cls.DoesNotExist:
+            return None
+
+    @classmethod
+    def for_user(cls, user) -> Profile:
+        profile, _created = cls.objects.get_or_create(user=user)
+        return profile
+
+    @classmethod
+    def name_taken(cls, name: str, *, exclude_user_id: int | None = None) -> bool:
+        qs = cls.objects.filter(display_name__iexact=name.strip())
+        if exclude_user_id is not None:
+            qs = qs.exclude(user_id=exclude_user_id)
+        return qs.exists()
+
+
+def display_name(user) -> str:
+    """The display name a user chose, or "" (no query when the profile was select_related)."""
+    if user is None or not getattr(user, "pk", None):
+        return ""
+    profile = Profile.of(user)
+    return profile.display_name if profile else ""
 
 
 class RateCounter(models.Model):

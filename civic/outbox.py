@@ -6,8 +6,8 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -16,19 +16,33 @@ from civic.models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 
+def render_email_part(name: str, context: dict, *, autoescape: bool) -> str:
+    """Render one part of an email. Subjects and text bodies are plain text, so they are
+    rendered with autoescape off ("St John's Road & Mill Lane", not "&#x27;" and "&amp;");
+    the HTML body keeps Django's escaping."""
+    template = get_template(name).template  # the Django engine's own Template
+    return template.render(Context(context, autoescape=autoescape))
+
+
+def render_email(template: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text body, HTML body or "") of templates/emails/<template>-*."""
+    context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
+    subject = render_email_part(f"emails/{template}-subject.txt", context, autoescape=False)
+    body_text = render_email_part(f"emails/{template}-body.txt", context, autoescape=False)
+    try:
+        body_html = render_email_part(f"emails/{template}-body.html", context, autoescape=True)
+    except TemplateDoesNotExist:  # the HTML part is optional; a broken one is a bug
+        body_html = ""
+    return " ".join(subject.split()), body_text, body_html
+
+
 def queue_email(
     to: str, template: str, context: dict, headers: dict | None = None
 ) -> OutboundEmail | None:
     """Render templates/emails/<template>-{subject,body}.txt (+ -body.html) into the outbox."""
     if not to:
         return None
-    context = {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
-    body_text = render_to_string(f"emails/{template}-body.txt", context)
-    try:
-        body_html = render_to_string(f"emails/{template}-body.html", context)
-    except TemplateDoesNotExist:  # the HTML part is optional; a broken one is a bug
-        body_html = ""
+    subject, body_text, body_html = render_email(template, context)
     return OutboundEmail.objects.create(
         to=to,
         subject=subject[:255],

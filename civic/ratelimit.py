@@ -42,6 +42,8 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
     # Address searches reach an outside geocoder (the public Nominatim allows 1 request/s).
     "geocode": [(60, 10), (3600, 60)],
     "open311-post": [(60, 60)],
+    # Area alerts: each guest sign-up sends a confirmation email.
+    "alert": [(600, 5), (86400, 20)],
 }
 
 

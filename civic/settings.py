@@ -189,6 +189,8 @@ if TESTING:
 ACCOUNT_ADAPTER = "civic.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Sign-up also asks for the display name shown beside what people write.
+ACCOUNT_SIGNUP_FORM_CLASS = "civic.forms.SignupForm"
 # Sign-up, sign-in and password reset never tell whether an address has an account: with
 # enumeration prevention and mandatory verification, signing up with a taken address
 # answers exactly like a new one ("check your inbox"), and the owner gets an email instead.
@@ -324,6 +326,14 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# "Has this been fixed?": asked this long after a report is sent (or when it is
+# marked fixed); the link works once and expires. Reopening a fixed or closed report
+# takes this many "still broken" confirmations.
+QUESTIONNAIRE_DELAY_DAYS = env_int("QUESTIONNAIRE_DELAY_DAYS", 28)
+QUESTIONNAIRE_LINK_DAYS = env_int("QUESTIONNAIRE_LINK_DAYS", 14)
+REOPEN_CONFIRMATIONS_REPORTER = env_int("REOPEN_CONFIRMATIONS_REPORTER", 1)
+REOPEN_CONFIRMATIONS_OTHERS = env_int("REOPEN_CONFIRMATIONS_OTHERS", 3)
 
 # Worker: retries back off exponentially up to this ceiling; nothing is dropped.
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)

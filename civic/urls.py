@@ -9,6 +9,9 @@ from civic import account_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.my_page, name="me"),
+    path("me/account/", views.account, name="account-settings"),
+    path("me/account/data.json", views.account_data, name="account-data"),
+    path("me/account/delete/", views.account_delete, name="account-delete"),
     # Before allauth's own URLs: the same page, answering 429 over the failed-login limit.
     path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),

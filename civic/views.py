@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
+from civic.account import delete_account, export_user_data
+from civic.forms import DeleteAccountForm, ProfileForm
+from civic.models import Profile
 from discussions.models import Follow, Thread
+from reports.alerts import unsubscribe_token
 from reports.models import Report
 
 HOME_RECENT_REPORTS = 8
@@ -63,4 +72,57 @@ def my_page(request: HttpRequest) -> HttpResponse:
         thread = follow.thread
         report = getattr(thread, "report", None) if thread.kind == Thread.Kind.REPORT else None
         followed.append({"thread": thread, "report": report})
-    return render(request, "me.html", {"page": page, "followed": followed})
+    alerts = [
+        {
+            "alert": alert,
+            "stop_url": reverse("reports:alert-unsubscribe", args=[unsubscribe_token(alert)]),
+        }
+        for alert in request.user.alerts.select_related("authority", "service").order_by("pk")
+    ]
+    return render(request, "me.html", {"page": page, "followed": followed, "alerts": alerts})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The person's own settings: display name, the name-on-reports default, emails."""
+    profile = Profile.for_user(request.user)
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your settings are saved."))
+        next_url = request.POST.get("next", "")
+        if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+            return redirect(next_url)
+        return redirect("account-settings")
+    return render(
+        request,
+        "account/settings.html",
+        {"form": form, "next": request.GET.get("next", request.POST.get("next", ""))},
+        status=200,
+    )
+
+
+@login_required
+@require_GET
+def account_data(request: HttpRequest) -> HttpResponse:
+    """Download my data: everything held about the signed-in person, as JSON."""
+    response = JsonResponse(export_user_data(request.user), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-civic-data.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        delete_account(user)
+        messages.success(
+            request, _("Your account is deleted. Your reports stay, without your name.")
+        )
+        return redirect("home")
+    return render(request, "account/delete.html", {"form": form})

@@ -91,7 +91,10 @@ def comment_for_user(user, pk: int) -> tuple[Comment, CommentAccess]:
     """A comment (with its thread and what its fragment shows) and what the user may do
     with it; 404 when there is no such comment or its thread is hidden from them."""
     comment = get_object_or_404(
-        Comment.objects.select_related("thread", "author", "reply_to__author", "parent"), pk=pk
+        Comment.objects.select_related(
+            "thread", "author__profile", "reply_to__author__profile", "parent"
+        ),
+        pk=pk,
     )
     access = comment_access(comment, user)
     if not access.view:

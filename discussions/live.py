@@ -10,10 +10,13 @@ directly and the empty poll costs exactly one query either way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import BaseDatabaseCache
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 
 from discussions.models import Thread
 
@@ -71,3 +74,21 @@ def _publish(thread_id: int) -> None:
     state = Thread.objects.filter(pk=thread_id).values_list("version", "is_hidden").first()
     if state is not None:
         cache.set(_key(thread_id), state, VERSION_TIMEOUT)
+
+
+# What else an owned thread's page shows that changes with the thread's version (a
+# report's status and timeline): the owning app registers a function that returns
+# out-of-band fragments for the poll's answer. discussions knows no reports.
+_owner_fragments: dict[str, Callable[[HttpRequest, Thread], str]] = {}
+
+
+def register_owner_fragments(kind: str, render: Callable[[HttpRequest, Thread], str]) -> None:
+    _owner_fragments[kind] = render
+
+
+def owner_fragments(request: HttpRequest, thread: Thread) -> str:
+    """The owner's out-of-band fragments for a poll answer ("" for a topic)."""
+    render = _owner_fragments.get(thread.kind)
+    if render is None or thread.owner_id is None:
+        return ""
+    return render(request, thread)

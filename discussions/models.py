@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civic.models import display_name
+
 # Replies nest this many levels deep (top level included); a reply to a comment
 # at the last level attaches beside it, labelled "replying to <name>".
 MAX_DEPTH = 4
@@ -30,10 +32,12 @@ def register_owner_page(kind: str, url_name: str) -> None:
 
 
 def public_name(user) -> str:
-    """The name shown beside what a user writes; never their email address."""
+    """The name shown beside what a user writes: the display name they chose (their
+    full name for accounts from before display names); never their email address nor
+    their id. Load users with `select_related("…__profile")` to keep this query-free."""
     if user is None:
         return str(_("Former member"))
-    return user.get_full_name() or str(_("Resident %(number)s") % {"number": user.pk})
+    return display_name(user) or user.get_full_name() or str(_("A resident"))
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -75,6 +79,9 @@ class Thread(models.Model):
         on_delete=models.SET_NULL,
         related_name="threads",
     )
+    # The author chose not to be named here (a report sent anonymously): their
+    # comments in this thread show as "Reporter", never their name.
+    author_is_anonymous = models.BooleanField(_("author anonymous"), default=False)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
@@ -142,6 +149,12 @@ class Thread(models.Model):
     @property
     def has_place(self) -> bool:
         return self.lat is not None and self.lon is not None
+
+    def author_name_for(self, user) -> str:
+        """How `user` is named in this thread."""
+        if self.author_is_anonymous and user is not None and user.pk == self.author_id:
+            return str(_("Reporter"))
+        return public_name(user)
 
     def support_label(self) -> str:
         return _("Me too") if self.kind == self.Kind.REPORT else _("Upvote")

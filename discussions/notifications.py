@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
+from civic.links import absolute_url
+from civic.models import Profile
 from civic.outbox import queue_email
 from discussions.markup import plain_excerpt
 from discussions.models import Comment, Follow, Notification, Thread, public_name
@@ -37,8 +39,16 @@ def digest_interval() -> timedelta:
     return timedelta(seconds=getattr(settings, "DISCUSSIONS_DIGEST_INTERVAL", 600))
 
 
-def _due_at(now: datetime, last_emailed_at: datetime | None) -> datetime:
+DAILY = timedelta(days=1)
+
+
+def _due_at(now: datetime, last_emailed_at: datetime | None, frequency: str = "") -> datetime:
+    """When a new row is due: after the burst delay, and no sooner than the follower's
+    interval since their last email about the thread (a day for "once a day", which
+    also waits a day after the first news, to gather the day's)."""
     due = now + digest_delay()
+    if frequency == Profile.Frequency.DAILY:
+        return max(due, (last_emailed_at or now) + DAILY)
     if last_emailed_at is not None:
         due = max(due, last_emailed_at + digest_interval())
     return due
@@ -52,12 +62,19 @@ def queue_for_followers(
     url: str = "",
     exclude_user_id: int | None = None,
     now: datetime | None = None,
+    already_told: tuple[int, ...] = (),
 ) -> int:
-    """Write one pending notification per follower of the thread (but the actor)."""
+    """Write one pending notification per follower of the thread (but the actor, and
+    those `already_told` another way, such as a reporter emailed at once)."""
     now = now or timezone.now()
     follows = Follow.objects.filter(thread_id=thread_id)
     if exclude_user_id is not None:
         follows = follows.exclude(user_id=exclude_user_id)
+    if already_told:
+        follows = follows.exclude(user_id__in=already_told)
+    # Each follower's choice for this kind of news (comments or status changes);
+    # no profile means the default, as it happens.
+    preference = "user__profile__email_comments" if comment else "user__profile__email_status"
     rows = [
         Notification(
             follow_id=follow_id,
@@ -65,20 +82,29 @@ def queue_for_followers(
             text=text[:500],
             url=url[:255],
             created_at=now,
-            due_at=_due_at(now, last_emailed_at),
+            due_at=_due_at(now, last_emailed_at, frequency or ""),
         )
-        for follow_id, last_emailed_at in follows.values_list("pk", "last_emailed_at")
+        for follow_id, last_emailed_at, frequency in follows.values_list(
+            "pk", "last_emailed_at", preference
+        )
+        if frequency != Profile.Frequency.OFF
     ]
     Notification.objects.bulk_create(rows)
     return len(rows)
 
 
-def notify_thread_event(thread: Thread | int, text: str, *, url: str = "", actor=None) -> int:
+def notify_thread_event(
+    thread: Thread | int, text: str, *, url: str = "", actor=None, already_told=()
+) -> int:
     """Tell the thread's followers about something that is not a comment
     (a report's status change): `text` is shown as is, `url` links to it."""
     thread_id = thread if isinstance(thread, int) else thread.pk
     return queue_for_followers(
-        thread_id, text=str(text), url=url, exclude_user_id=getattr(actor, "pk", None)
+        thread_id,
+        text=str(text),
+        url=url,
+        exclude_user_id=getattr(actor, "pk", None),
+        already_told=tuple(pk for pk in already_told if pk),
     )
 
 
@@ -95,7 +121,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, int] | None:
 
 
 def absolute(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
+    return absolute_url(url)
 
 
 def send_due_digests(now: datetime | None = None, limit: int = 200) -> int:
@@ -113,7 +139,10 @@ def send_due_digests(now: datetime | None = None, limit: int = 200) -> int:
 def _send_digest(follow_id: int, now: datetime) -> int:
     with transaction.atomic():
         pending = Notification.objects.filter(follow_id=follow_id).select_related(
-            "follow__user", "follow__thread", "comment__author", "comment__reply_to"
+            "follow__user__profile",
+            "follow__thread",
+            "comment__author__profile",
+            "comment__reply_to",
         )
         if connection.features.has_select_for_update_skip_locked:
             # Another worker holding these rows is sending them: skip, don't wait.
@@ -172,7 +201,7 @@ def _entry(item: Notification, user) -> dict:
     reply_to = comment.reply_to
     return {
         "is_event": False,
-        "author": public_name(comment.author),
+        "author": item.follow.thread.author_name_for(comment.author),
         "is_official": comment.is_official,
         "is_reply_to_you": reply_to is not None and reply_to.author_id == user.pk,
         "text": plain_excerpt(comment.body, 400),

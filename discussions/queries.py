@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from civic.models import Profile
 from discussions.access import thread_access
 from discussions.forms import CommentForm
 from discussions.models import Comment, Flag, Follow, Support, Thread
@@ -38,6 +39,7 @@ def with_viewer_state(qs: QuerySet[Thread], user) -> QuerySet[Thread]:
         viewer_follows=Exists(Follow.objects.filter(thread=OuterRef("pk"), user_id=user.pk)),
         viewer_supports=Exists(Support.objects.filter(thread=OuterRef("pk"), user_id=user.pk)),
         viewer_is_official=Exists(memberships),
+        viewer_has_name=Exists(Profile.objects.filter(user_id=user.pk).exclude(display_name="")),
     )
 
 
@@ -51,7 +53,13 @@ def viewer_for(thread: Thread, user) -> Viewer:
     Needs `thread` from `thread_for_viewer` (for the membership annotation)."""
     is_member = bool(getattr(thread, "viewer_is_official", False))
     access = thread_access(thread, user, is_official_member=is_member)
-    return Viewer(user=user, can_post=access.post, can_moderate=access.moderate, now=timezone.now())
+    return Viewer(
+        user=user,
+        can_post=access.post,
+        can_moderate=access.moderate,
+        now=timezone.now(),
+        anonymous_author_id=thread.author_id if thread.author_is_anonymous else None,
+    )
 
 
 # What a comment's fragment and permissions read; the rest (the source text,
@@ -76,18 +84,22 @@ DISPLAY_FIELDS = (
     "author__id",
     "author__first_name",
     "author__last_name",
+    "author__profile__id",
+    "author__profile__display_name",
     "reply_to__id",
     "reply_to__author_id",
     "reply_to__author__id",
     "reply_to__author__first_name",
     "reply_to__author__last_name",
+    "reply_to__author__profile__id",
+    "reply_to__author__profile__display_name",
 )
 
 
 def comments_for_display(thread_id: int, user) -> QuerySet[Comment]:
     qs = (
         Comment.objects.filter(thread_id=thread_id)
-        .select_related("author", "reply_to__author")
+        .select_related("author__profile", "reply_to__author__profile")
         .only(*DISPLAY_FIELDS)
     )
     if user.is_authenticated:
@@ -174,6 +186,10 @@ def discussion_context(request: HttpRequest, thread: Thread, *, url: str | None 
             "is_following": bool(getattr(thread, "viewer_follows", False)),
             "is_supporting": bool(getattr(thread, "viewer_supports", False)),
             "form": CommentForm() if viewer.can_post else None,
+            # Comments carry a name: someone without a display name chooses one first.
+            "needs_display_name": user.is_authenticated
+            and not getattr(thread, "viewer_has_name", False),
+            "name_url": f"{reverse('account-settings')}?{urlencode({'next': thread_url})}",
             "login_url": f"{reverse('account_login')}?{urlencode({'next': thread_url})}",
         }
     }

@@ -15,6 +15,7 @@ new version, hence a new key, so there is nothing to invalidate across processes
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -49,6 +50,13 @@ class Viewer:
     can_post: bool
     can_moderate: bool
     now: datetime
+    # The thread's author when they are anonymous there: shown as "Reporter".
+    anonymous_author_id: int | None = None
+
+    def author_name(self, user) -> str:
+        if user is not None and self.anonymous_author_id and user.pk == self.anonymous_author_id:
+            return gettext("Reporter")
+        return public_name(user)
 
 
 class _LocalFragments:
@@ -120,8 +128,13 @@ def permissions(comment: Comment, viewer: Viewer) -> dict[str, bool]:
     }
 
 
-def _cache_key(comment: Comment, perms: dict[str, bool], locale: str) -> str:
+def _cache_key(comment: Comment, perms: dict[str, bool], locale: str, viewer: Viewer) -> str:
     bits = "".join("1" if perms[name] else "0" for name in sorted(perms))
+    # The names shown are part of the fragment: a renamed author gets a new key.
+    names = viewer.author_name(comment.author)
+    if comment.reply_to_id and comment.reply_to is not None:
+        names += "|" + viewer.author_name(comment.reply_to.author)
+    bits += ":" + hashlib.blake2s(names.encode(), digest_size=6).hexdigest()
     # The creation time too: SQLite may hand a deleted row's id to a new comment.
     born = int(comment.created_at.timestamp() * 1_000_000)
     return f"discussions:c:{FRAGMENT_SCHEMA}:{comment.pk}.{born}:{comment.version}:{locale}:{bits}"
@@ -171,12 +184,12 @@ def _labels() -> dict[str, str]:
 
 
 def _article_context(
-    comment: Comment, perms: dict[str, bool], urls: _Urls, labels: dict[str, str]
+    comment: Comment, perms: dict[str, bool], urls: _Urls, labels: dict[str, str], viewer: Viewer
 ) -> dict:
     reply_to = comment.reply_to if comment.reply_to_id else None
     # Nesting already says which comment a reply answers, except past the depth limit.
     replying_to = (
-        public_name(reply_to.author)
+        viewer.author_name(reply_to.author)
         if reply_to is not None and comment.reply_to_id != comment.parent_id
         else None
     )
@@ -187,7 +200,7 @@ def _article_context(
         "version": str(comment.version),
         "iso_time": comment.created_at.isoformat(),
         "labels": labels,
-        "author_name": public_name(comment.author),
+        "author_name": viewer.author_name(comment.author),
         "replying_to": replying_to,
         "replying_to_id": str(comment.reply_to_id),
         "perms": perms,
@@ -207,7 +220,7 @@ def render_articles(comments: Sequence[Comment], viewer: Viewer) -> dict[int, st
     # The fragment holds translated words and a local exact time.
     locale = f"{translation.get_language() or ''}:{timezone.get_current_timezone_name()}"
     perms = {c.pk: permissions(c, viewer) for c in comments}
-    keys = {c.pk: _cache_key(c, perms[c.pk], locale) for c in comments}
+    keys = {c.pk: _cache_key(c, perms[c.pk], locale, viewer) for c in comments}
     store = _fragment_store()
     found = store.get_many(list(keys.values()))
     template = get_template(COMMENT_TEMPLATE)
@@ -220,7 +233,9 @@ def render_articles(comments: Sequence[Comment], viewer: Viewer) -> dict[int, st
         key = keys[comment.pk]
         html = found.get(key)
         if html is None:
-            html = template.render(_article_context(comment, perms[comment.pk], urls, labels))
+            html = template.render(
+                _article_context(comment, perms[comment.pk], urls, labels, viewer)
+            )
             fresh[key] = html
         out[comment.pk] = html.replace(_WHEN, relative_time(comment.created_at, viewer.now, memo))
     if fresh:

@@ -23,7 +23,7 @@ from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,6 +96,7 @@ def submit_report(
     thread = _new_thread(
         title=title, reporter=reporter, lat=lat, lon=lon, address=address, authority=primary, at=now
     )
+    thread.author_is_anonymous = not show_name
     thread.save()
     report = Report(
         service=service,
@@ -198,17 +199,17 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
         authorities = routing.route(service, row["lat"], row["lon"], candidates[service.pk])
         primary = authorities[0] if authorities else None
         at = row["requested_at"]
-        threads.append(
-            _new_thread(
-                title=row["title"],
-                reporter=row.get("reporter"),
-                lat=row["lat"],
-                lon=row["lon"],
-                address=row.get("address", ""),
-                authority=primary,
-                at=at,
-            )
+        thread = _new_thread(
+            title=row["title"],
+            reporter=row.get("reporter"),
+            lat=row["lat"],
+            lon=row["lon"],
+            address=row.get("address", ""),
+            authority=primary,
+            at=at,
         )
+        thread.author_is_anonymous = not row.get("show_name", False)
+        threads.append(thread)
         state = row.get("state", Report.State.SUBMITTED)
         updated = row.get("updated_at", at)
         reports.append(
@@ -324,10 +325,16 @@ def _log(report: Report, action: str, *, by, reason="", original=None, changes=N
     )
 
 
-def _tell_followers(report: Report, text: str, by) -> None:
+def _tell_followers(report: Report, text: str, by, already_told=()) -> None:
     if report.thread_id and text and not report.is_hidden:
         # The thread's followers hear about it in their next discussion digest.
-        notify_thread_event(report.thread_id, text, url=report.get_absolute_url(), actor=by)
+        notify_thread_event(
+            report.thread_id,
+            text,
+            url=report.get_absolute_url(),
+            actor=by,
+            already_told=already_told,
+        )
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -400,7 +407,10 @@ def change_state(
         now=now,
     )
     status = _("Status: %(state)s") % {"state": locked.get_state_display()} if changed else ""
-    _tell_followers(locked, " — ".join(str(part) for part in (status, note) if part), by)
+    told = email_reporter_about(locked, update, changed=changed)
+    _tell_followers(
+        locked, " — ".join(str(part) for part in (status, note) if part), by, already_told=told
+    )
     _copy_back(report, locked, fields)
     return update
 
@@ -685,3 +695,60 @@ def reinstate_user(user, *, by, reason: str = "") -> ModerationEntry:
         original={"is_active": False},
         changes={"is_active": True},
     )
+
+
+# ---------------------------------------------------------------------------
+# Telling the reporter
+
+
+def email_reporter_about(report: Report, update: ReportUpdate, *, changed: bool) -> tuple:
+    """An official status change or public note goes to the reporter at once (not in a
+    digest), with the note and the expected date. Returns the user ids told, so
+    followers' digests leave them out."""
+    if not update.is_official or not (changed or update.note) or report.is_hidden:
+        return ()
+    if report.reporter_id and update.author_id == report.reporter_id:
+        return ()
+    to = report.contact_email or (report.reporter.email if report.reporter_id else "")
+    if not to:
+        return ()
+    queue_email(
+        to,
+        "report-status-update",
+        {"report": report, "update": update, "changed": changed},
+    )
+    return (report.reporter_id,) if report.reporter_id else ()
+
+
+@transaction.atomic
+def reopen_report(report: Report, *, by=None, note: str = "", now: datetime | None = None):
+    """A fixed or closed report that is still broken goes back to open: a public
+    timeline entry, the public reopen count, followers told, and a notice back to each
+    authority it was delivered to (by email, or to its Open311 system)."""
+    from reports.models import ReopenNotice
+
+    if report.is_open:
+        raise NotAllowed(_("This report is still open."))
+    now = now or timezone.now()
+    text = note or _("Reopened: it is still broken.")
+    update = change_state(
+        report, Report.State.SUBMITTED, by=by, note=text, is_official=False, now=now
+    )
+    Report.objects.filter(pk=report.pk).update(reopen_count=F("reopen_count") + 1)
+    report.reopen_count += 1
+    sent = Delivery.objects.filter(report=report, state=Delivery.State.SENT).select_related(
+        "authority"
+    )
+    ReopenNotice.objects.bulk_create(
+        ReopenNotice(
+            report=report,
+            authority=delivery.authority,
+            method=delivery.method,
+            note=text,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for delivery in sent
+        if delivery.method != Authority.SendMethod.NONE
+    )
+    return update

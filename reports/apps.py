@@ -11,3 +11,9 @@ class ReportsConfig(AppConfig):
 
         # A report's thread is shown on the report's page.
         register_owner_page(Thread.Kind.REPORT, "reports:detail")
+
+        from discussions.live import register_owner_fragments
+        from reports.live import report_fragments
+
+        # Its status and timeline move with the thread's version: the live poll sends them.
+        register_owner_fragments(Thread.Kind.REPORT, report_fragments)

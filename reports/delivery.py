@@ -21,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from civic.links import absolute_url
 from civic.outbox import queue_email
 from reports.actions import change_state
 from reports.models import Authority, Contact, Delivery, Report
@@ -93,7 +94,7 @@ def open311_payload(
 def _media_url(report: Report) -> str:
     photo = report.photos.first()
     if photo:
-        return settings.SITE_URL + photo.image.url
+        return absolute_url(photo.image.url)
     return report.media_url
 
 

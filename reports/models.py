@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civic.models import RetriedWork
+from civic.models import RetriedWork, display_name
 
 
 class Service(models.Model):
@@ -347,6 +347,8 @@ class Report(models.Model):
         related_name="duplicates",
     )
     is_hidden = models.BooleanField(_("hidden"), default=False)
+    # Public: how many times it was reopened after being fixed or closed.
+    reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
     source = models.CharField(_("source"), max_length=16, choices=Source, default=Source.WEB)
     api_key = models.ForeignKey(
         ApiKey,
@@ -397,7 +399,11 @@ class Report(models.Model):
 
     @property
     def public_name(self) -> str:
+        """The reporter as shown publicly: their display name when they chose to be
+        named (the name they gave, for guests and Open311 clients), else "Anonymous"."""
         if self.show_name:
+            if self.reporter_id and display_name(self.reporter):
+                return display_name(self.reporter)
             if self.contact_name:
                 return self.contact_name
             if self.reporter_id and self.reporter.first_name:
@@ -576,3 +582,200 @@ class Delivery(RetriedWork):
     @property
     def is_stuck(self) -> bool:
         return self.state != self.State.SENT and self.attempts >= settings.DELIVERY_STUCK_AFTER
+
+
+class Questionnaire(models.Model):
+    """ "Has this been fixed?", asked once of the reporter: a signed link that works
+    once and expires (reports/reopening.py)."""
+
+    class Answer(models.TextChoices):
+        FIXED = "fixed", _("Yes, fixed")
+        NOT_FIXED = "not_fixed", _("No, still there")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="questionnaires"
+    )
+    sent_to = models.EmailField(_("sent to"))
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer = models.CharField(_("answer"), max_length=16, choices=Answer, blank=True)
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        indexes = [models.Index(fields=["report", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.answer or 'unanswered'}"
+
+
+class StillBroken(models.Model):
+    """A resident saying a fixed or closed report is still broken. Enough of them
+    (counted since the report last closed) reopen it."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="still_broken"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("still-broken confirmation")
+        verbose_name_plural = _("still-broken confirmations")
+        indexes = [models.Index(fields=["report", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} still broken ({self.user_id})"
+
+
+class ReopenNotice(RetriedWork):
+    """A reopened report on its way back to an authority it was delivered to."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="reopen_notices"
+    )
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.CASCADE, related_name="+"
+    )
+    method = models.CharField(_("method"), max_length=16, choices=Authority.SendMethod)
+    note = models.TextField(_("note"), blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State, default=State.PENDING)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reopen notice")
+        verbose_name_plural = _("reopen notices")
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} reopened → {self.authority}"
+
+
+class AlertQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(confirmed_at__isnull=False)
+
+
+class Alert(models.Model):
+    """ "Email me about new reports" in an area: around a point, an authority's
+    area, a drawn polygon, or one service (matching in reports/alerts.py)."""
+
+    class Kind(models.TextChoices):
+        RADIUS = "radius", _("Around a point")
+        AUTHORITY = "authority", _("An authority's area")
+        POLYGON = "polygon", _("An area I draw")
+        SERVICE = "service", _("One category, everywhere")
+
+    class Frequency(models.TextChoices):
+        INSTANT = "instant", _("As they come")
+        DAILY = "daily", _("Once a day")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alerts",
+    )
+    email = models.EmailField(_("email"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    radius = models.PositiveIntegerField(_("radius (m)"), null=True, blank=True)
+    polygon = models.JSONField(_("area"), null=True, blank=True)
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    # The area's bounding box (radius and polygon): the matching query's prefilter.
+    west = models.FloatField(null=True, blank=True)
+    south = models.FloatField(null=True, blank=True)
+    east = models.FloatField(null=True, blank=True)
+    north = models.FloatField(null=True, blank=True)
+    include_updates = models.BooleanField(_("also updates on reports there"), default=False)
+    # For guests; signed-in people follow their account's email preference.
+    frequency = models.CharField(
+        _("how often"), max_length=8, choices=Frequency, default=Frequency.DAILY
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("area alert")
+        verbose_name_plural = _("area alerts")
+        indexes = [
+            models.Index(fields=["kind", "west", "east"]),
+            models.Index(fields=["service"]),
+            models.Index(fields=["authority"]),
+            models.Index(fields=["email"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.describe()}"
+
+    def describe(self) -> str:
+        if self.kind == self.Kind.RADIUS:
+            return str(_("within %(radius)d m of %(lat).5f, %(lon).5f")) % {
+                "radius": self.radius or 0,
+                "lat": self.lat or 0,
+                "lon": self.lon or 0,
+            }
+        if self.kind == self.Kind.AUTHORITY and self.authority_id:
+            return str(_("reports for %(name)s")) % {"name": self.authority.name}
+        if self.kind == self.Kind.SERVICE and self.service_id:
+            return str(_("%(service)s reports")) % {"service": self.service.name}
+        return str(_("an area you drew"))
+
+
+class AlertNotice(models.Model):
+    """A new report (or update) an alert matched, waiting for the next email."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="pending")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    update = models.ForeignKey(
+        ReportUpdate, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("alert notice")
+        verbose_name_plural = _("alert notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "report", "update"], name="one_notice_per_match"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id}: {self.report_id}"
+
+
+class AlertCursor(models.Model):
+    """How far the alert job has read: the last report and timeline entry matched."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_report_id = models.BigIntegerField(default=0)
+    last_update_id = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_report_id}/{self.last_update_id}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import views
+from reports import alert_views, feeds, reopening_views, views
 
 app_name = "reports"
 
@@ -19,4 +19,30 @@ urlpatterns = [
     path("<int:pk>/staff-update/", views.staff_update, name="staff-update"),
     path("<int:pk>/staff-reassign/", views.staff_reassign, name="staff-reassign"),
     path("<int:pk>/staff-visibility/", views.staff_visibility, name="staff-visibility"),
+    path("<int:pk>/still-broken/", reopening_views.still_broken, name="still-broken"),
+    path("fixed/<str:token>/", reopening_views.questionnaire, name="questionnaire"),
+    path("alerts/new/", alert_views.alert_new, name="alert-new"),
+    path("alerts/confirm/<str:token>/", alert_views.alert_confirm, name="alert-confirm"),
+    path(
+        "alerts/unsubscribe/<str:token>/", alert_views.alert_unsubscribe, name="alert-unsubscribe"
+    ),
+    # Feeds: RSS, and the same as Atom.
+    path("feeds/new.rss", feeds.NewReportsFeed(), name="feed-new"),
+    path("feeds/new.atom", feeds.atom(feeds.NewReportsFeed)(), name="feed-new-atom"),
+    path("feeds/near.rss", feeds.NearReportsFeed(), name="feed-near"),
+    path("feeds/near.atom", feeds.atom(feeds.NearReportsFeed)(), name="feed-near-atom"),
+    path("feeds/service/<slug:code>.rss", feeds.ServiceReportsFeed(), name="feed-service"),
+    path(
+        "feeds/service/<slug:code>.atom",
+        feeds.atom(feeds.ServiceReportsFeed)(),
+        name="feed-service-atom",
+    ),
+    path("feeds/authority/<slug:slug>.rss", feeds.AuthorityReportsFeed(), name="feed-authority"),
+    path(
+        "feeds/authority/<slug:slug>.atom",
+        feeds.atom(feeds.AuthorityReportsFeed)(),
+        name="feed-authority-atom",
+    ),
+    path("<int:pk>/updates.rss", feeds.ReportUpdatesFeed(), name="feed-updates"),
+    path("<int:pk>/updates.atom", feeds.atom(feeds.ReportUpdatesFeed)(), name="feed-updates-atom"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from civic import ratelimit
+from civic.models import Profile
 from discussions.models import ModerationEntry
 from discussions.queries import discussion_context
 from reports import geocoding, routing, stats
@@ -33,10 +34,12 @@ from reports.forms.reading import (
     PointForm,
     ReportFilterForm,
 )
+from reports.forms.reopen import StillBrokenForm
 from reports.forms.report import PhotoLocationForm, ReportForm
 from reports.forms.staff import ReassignForm, StaffUpdateForm, VisibilityForm
 from reports.geocoding import GeocodingError
 from reports.models import Photo, Report, ReportUpdate, Service
+from reports.reopening import has_confirmed
 
 REPORTS_PER_PAGE = 25
 # The map never receives more than this many markers; the response says when it was capped.
@@ -75,7 +78,7 @@ def _get_report_for_viewer(request: HttpRequest, pk: int) -> tuple[Report, Repor
         request.user,
         pk,
         queryset=Report.objects.select_related(
-            "service", "authority", "reporter", "thread", "duplicate_of"
+            "service", "authority", "reporter__profile", "thread", "duplicate_of"
         ).prefetch_related(
             "photos",
             Prefetch("updates", queryset=ReportUpdate.objects.select_related("author")),
@@ -90,7 +93,9 @@ def _get_report_for_staff(request: HttpRequest, pk: int) -> Report:
     report, _access = report_for_user(
         request.user,
         pk,
-        queryset=Report.objects.select_related("service", "authority", "reporter", "duplicate_of"),
+        queryset=Report.objects.select_related(
+            "service", "authority", "reporter__profile", "duplicate_of"
+        ),
         need="answer",
     )
     return report
@@ -123,7 +128,20 @@ def _render_detail(
             )
     if report.thread is not None:
         context.update(discussion_context(request, report.thread))
+    context["still_broken"] = _still_broken_context(request, report)
     return render(request, "reports/detail.html", context)
+
+
+def _still_broken_context(request: HttpRequest, report: Report) -> dict | None:
+    """The "Still broken" box of a fixed or closed report (one query for a signed-in viewer)."""
+    if report.state not in (Report.State.FIXED, Report.State.CLOSED) or report.is_hidden:
+        return None
+    confirmed = has_confirmed(report, request.user)
+    return {
+        "confirmed": confirmed,
+        "can_confirm": request.user.is_authenticated and not confirmed,
+        "form": StillBrokenForm(),
+    }
 
 
 @require_GET
@@ -358,6 +376,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
         return ratelimit.limited(response, wait) if wait else response
     initial = _prefill(request.GET)
     initial.setdefault("name", request.user.get_full_name())
+    profile = Profile.objects.filter(user=request.user).first()
+    if profile is not None:
+        initial.setdefault("show_name", profile.show_name_on_reports)
     # A no-JavaScript button sends the form by GET: a chosen file comes as its bare name.
     return _render_new(
         request, ReportForm(initial=initial), photos_dropped=bool(request.GET.get("photos"))

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from PIL import Image
 
+from civic.models import Profile
 from discussions.actions import create_topic, post_comment
 from discussions.models import Comment, Thread
 from reports.actions import submit_report
@@ -27,7 +28,14 @@ SQUARE = {
 }
 
 
-def make_user(email: str | None = None, password: str = "correct-horse-battery", **kw):
+def make_user(
+    email: str | None = None,
+    password: str = "correct-horse-battery",
+    display_name: str | None = "",
+    **kw,
+):
+    """A signed-up user with a verified email and a display name (their full name, or
+    "Member <n>"); `display_name=None` makes one who has not chosen a name yet."""
     n = next(_seq)
     email = email or f"user{n}@example.org"
     user = get_user_model().objects.create_user(
@@ -36,6 +44,11 @@ def make_user(email: str | None = None, password: str = "correct-horse-battery",
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if display_name is not None:
+        name = display_name or user.get_full_name() or f"Member {n}"
+        if not display_name and Profile.name_taken(name):
+            name = f"{name} {n}"
+        Profile.objects.create(user=user, display_name=name)
     return user
 
 

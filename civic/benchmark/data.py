@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -86,7 +87,7 @@ def _session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def prepare(reports: int, comments: int) -> dict:
+def prepare(reports: int, comments: int, alerts: int = 0) -> dict:
     """Build the data set (idempotent) and return what the load runs need."""
     call_command("migrate", interactive=False, verbosity=0)
     call_command("seed_demo", reports=reports, stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -115,6 +116,7 @@ def prepare(reports: int, comments: int) -> dict:
         "session_cookie": _session_cookie(resident),
         "session_cookie_name": settings.SESSION_COOKIE_NAME,
         "post_service": plain.code,
+        "alert_run": alert_run(alerts) if alerts else None,
     }
 
 
@@ -122,3 +124,52 @@ def write(info: dict, folder: Path) -> Path:
     path = folder / "bench.json"
     path.write_text(json.dumps(info, indent=2))
     return path
+
+
+def alert_run(count: int, batch: int = 500) -> dict:
+    """A morning's alert run: `count` point alerts against a batch of new reports.
+
+    The matching costs one query per batch of reports, whatever the number of alerts;
+    the figures say so. The benchmark's alerts are removed afterwards."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from reports.alerts import radius_bbox, run_alerts
+    from reports.models import Alert, AlertCursor, AlertNotice
+
+    Alert.objects.filter(email__endswith="@bench.invalid").delete()
+    west, south, east, north = settings.SERVICE_AREA
+    rows = []
+    for n in range(count):
+        lat = south + (north - south) * ((n * 7919) % 1000) / 1000
+        lon = west + (east - west) * ((n * 104729) % 1000) / 1000
+        alert = Alert(
+            email=f"a{n}@bench.invalid",
+            kind=Alert.Kind.RADIUS,
+            lat=lat,
+            lon=lon,
+            radius=500,
+            frequency=Alert.Frequency.INSTANT,
+            confirmed_at=timezone.now(),
+        )
+        alert.west, alert.south, alert.east, alert.north = radius_bbox(lat, lon, 500)
+        rows.append(alert)
+    Alert.objects.bulk_create(rows, batch_size=1000)
+    newest = Report.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    AlertCursor.objects.update_or_create(
+        name="alerts", defaults={"last_report_id": max(newest - batch, 0), "last_update_id": 0}
+    )
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        matched = run_alerts(batch=batch)
+        elapsed = time.perf_counter() - started
+    AlertNotice.objects.filter(alert__email__endswith="@bench.invalid").delete()
+    Alert.objects.filter(email__endswith="@bench.invalid").delete()
+    return {
+        "alerts": count,
+        "reports": batch,
+        "seconds": round(elapsed, 3),
+        "queries": len(queries),
+        "matches": matched,
+    }

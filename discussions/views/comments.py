@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
 from civic import ratelimit
+from civic.models import display_name
 from discussions import actions, live
 from discussions.access import comment_for_user, thread_for_user
 from discussions.forms import CommentForm, FlagForm, ModerateForm
@@ -106,6 +108,12 @@ def _post(request: HttpRequest, thread: Thread, reply_to: Comment | None = None)
     )
     context = {"form": form, "thread": thread, "comment": reply_to}
     if not form.is_valid():
+        return _form_response(request, template, context)
+    if not display_name(request.user):
+        form.add_error(
+            None,
+            _("Choose your display name on your account page first: it is shown beside comments."),
+        )
         return _form_response(request, template, context)
     if wait := ratelimit.hit("comment", request.user.pk):
         form.add_error(None, _too_fast())
@@ -322,5 +330,7 @@ def _changes(request: HttpRequest, pk: int, since: int) -> HttpResponse:
             "poll_url": poll_url(thread),
             "nodes_html": render_nodes(changed, viewer),
             "count": len(changed),
+            # The owner's page parts that move with the version (a report's timeline).
+            "owner_html": mark_safe(live.owner_fragments(request, thread)),
         },
     )

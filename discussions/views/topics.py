@@ -25,7 +25,7 @@ MAP_LIMIT = 500
 @require_GET
 def topic_list(request: HttpRequest) -> HttpResponse:
     filters = TopicFilterForm(request.GET)
-    topics = Thread.objects.visible().topics().select_related("author")
+    topics = Thread.objects.visible().topics().select_related("author__profile")
     if kind := filters.kind_value():
         topics = topics.filter(kind=kind)
     topics = topics.order_by(*filters.ordering())
@@ -109,7 +109,7 @@ def topic_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    qs = with_viewer_state(Thread.objects.visible().select_related("author"), request.user)
+    qs = with_viewer_state(Thread.objects.visible().select_related("author__profile"), request.user)
     thread = get_object_or_404(qs, pk=pk)
     if not thread.is_topic:
         # A report's thread lives on its owner's page, an address derived from

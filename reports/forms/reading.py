@@ -22,6 +22,15 @@ class PointForm(forms.Form):
     lon = forms.FloatField(min_value=-180, max_value=180)
 
 
+class NearFeedForm(PointForm):
+    """A point and a radius in metres, for the "near here" feed."""
+
+    radius = forms.IntegerField(min_value=10, max_value=5000, required=False)
+
+    def clean_radius(self) -> int:
+        return self.cleaned_data.get("radius") or 500
+
+
 class AddressSearchForm(forms.Form):
     """The address typed on the new-report form, searched with "Find this address"."""
 
@@ -51,7 +60,8 @@ class PinForm(forms.Form):
         return lat, lon
 
 
-STATE_GROUPS = {"open": Report.OPEN_STATES, "closed": Report.CLOSED_STATES}
+# Group values differ from every state's value: "closed" alone is the Closed state.
+STATE_GROUPS = {"open": Report.OPEN_STATES, "finished": Report.CLOSED_STATES}
 
 
 class ReportFilterForm(forms.Form):
@@ -74,7 +84,7 @@ class ReportFilterForm(forms.Form):
         choices=[
             ("", gettext_lazy("Any status")),
             ("open", gettext_lazy("Open (not yet fixed)")),
-            ("closed", gettext_lazy("Fixed or closed")),
+            ("finished", gettext_lazy("Fixed or closed")),
             (gettext_lazy("One status"), Report.State.choices),
         ],
     )

@@ -22,6 +22,11 @@ urlpatterns = [
         views.request_detail,
         name="request",
     ),
+    re_path(
+        r"^v2/requests/(?P<request_id>[^/]+)/reopen\.(?P<fmt>[^/.]*)\Z",
+        views.request_reopen,
+        name="request-reopen",
+    ),
     re_path(r"^v2/tokens/(?P<token>[^/]+)\.(?P<fmt>[^/.]*)\Z", views.token_detail, name="token"),
     # Last: any other URL under /open311/ gets the spec's error list, not Django's 404 page.
     re_path(r"^(?P<path>[\s\S]*)\Z", views.not_found, name="not-found"),

@@ -235,6 +235,29 @@ def token_detail(request: HttpRequest, params, fmt: str, token: str) -> HttpResp
     )
 
 
+@api_view("POST")
+def request_reopen(request: HttpRequest, params, fmt: str, request_id: str) -> HttpResponse:
+    """A Civic extension: the client that submitted a request says it is still broken
+    (`description` is the public note). A fixed or closed request opens again here,
+    goes on to the authorities and is told to its followers; an open one gets the note."""
+    from reports.actions import change_state, reopen_report
+
+    key = _authenticate(params)
+    report = None
+    if is_id(request_id):
+        report = Report.objects.visible().filter(pk=int(request_id), api_key=key).first()
+    if report is None:
+        raise Open311Error(404, f"service_request_id {request_id!r} not found for this api_key.")
+    note = " ".join(params.get("description", "").split())[:2000]
+    note = note or "Reopened by the service that submitted it: still broken."
+    if report.is_open:
+        change_state(report, report.state, note=note, is_official=False)
+    else:
+        reopen_report(report, note=note)
+    report = requests_queryset(False).get(pk=report.pk)
+    return render_api(fmt, "service_requests", [request_data(request, report, False)])
+
+
 def _authenticate(params) -> ApiKey:
     raw = params.get("api_key", "").strip()
     if not raw:

@@ -60,6 +60,10 @@
   // The map opens on the service area (data-map-fit).
   civicMap.onReady("new-report-map", function (created) {
     map = created;
+    // The boundary the "outside the area" message speaks of, drawn (west, south, east, north).
+    L.rectangle([[area[1], area[0]], [area[3], area[2]]], {
+      fill: false, weight: 2, dashArray: "6 4", interactive: false, className: "service-area"
+    }).addTo(map);
     map.on("click", function (e) { setPin(e.latlng); });
     if (latInput.value && lonInput.value) {
       // Back after a validation error: the pin stays where it was.

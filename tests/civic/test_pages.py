@@ -100,11 +100,12 @@ def test_my_page_runs_a_constant_number_of_queries(
         topic = Thread.objects.create(kind=Thread.Kind.IDEA, title=f"Idea {n}")
         Follow.objects.create(thread=topic, user=resident)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         # 1. the session  2. the user
         # 3. count of my reports (pagination)
         # 4. the page of my reports with their service and thread
         # 5. my follows with their thread and the thread's report
+        # 6. my area alerts with their authority and service
         response = resident_client.get(reverse("me"))
 
     assert len(response.context["followed"]) == min(2 * rows, 50)

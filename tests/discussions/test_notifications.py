@@ -91,10 +91,15 @@ def test_deleted_and_hidden_comments_are_left_out(topic, neighbour, resident, st
 
 def test_status_changes_reach_the_reports_followers(report, staff, resident, start):
     actions.set_following(report.thread, staff, True)
+    follower = make_user(email="follower@example.org")
+    actions.set_following(report.thread, follower, True)
     with time_machine.travel(start, tick=False):
         report.set_state(report.State.FIXED, by=staff, note="Filled in this morning.")
     send_due_digests(now=start + timedelta(minutes=3))
-    [email] = emails_to(resident)
+    # The reporter was emailed at once (reports' own email); followers get the digest.
+    [immediate] = emails_to(resident)
+    assert "Filled in this morning." in immediate.body_text
+    [email] = emails_to(follower)
     assert "Status: Fixed — Filled in this morning." in email.body_text
     assert report.get_absolute_url() in email.body_text
     assert emails_to(staff) == []  # the actor is not told about their own change

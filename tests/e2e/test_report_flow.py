@@ -44,6 +44,7 @@ def test_resident_signs_up_reports_a_problem_and_finds_it_on_the_home_map(
     # Sign up through the real allauth form.
     page.goto(live_server.url + "/accounts/signup/")
     page.get_by_label("Email").fill("newcomer@example.org")
+    page.get_by_label("Display name").fill("Newcomer")
     page.get_by_label("Password", exact=True).fill("a-long-and-unusual-passphrase")
     page.get_by_label("Password (again)").fill("a-long-and-unusual-passphrase")
     screenshot("flow-1-signup")

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from civic.models import OutboundEmail
 from discussions.models import Follow, Notification
 from reports.models import Report, ReportUpdate
 from tests.factories import make_report, make_user
@@ -47,11 +48,12 @@ def test_staff_acknowledges_with_a_public_note(staff_client, staff, report, resi
         staff,
         True,
     )
-    # The reporter follows the report and hears about it in the next digest.
-    pending = Notification.objects.get(follow__user=resident)
-    assert "Acknowledged" in pending.text
-    assert "A crew comes on Monday." in pending.text
-    assert pending.url == report.get_absolute_url()
+    # The reporter hears about it at once, by email, rather than in the next digest.
+    email = OutboundEmail.objects.get(to=resident.email)
+    assert "Acknowledged" in email.subject
+    assert "A crew comes on Monday." in email.body_text
+    assert report.get_absolute_url() in email.body_text
+    assert not Notification.objects.filter(follow__user=resident).exists()
 
 
 def test_the_update_shows_on_the_page_with_a_success_message(staff_client, report):

@@ -141,3 +141,13 @@ def test_report_page_runs_a_constant_number_of_queries(
         response = anonymous.get(report.get_absolute_url())
 
     assert response.content.decode().count('class="timeline__item') == rows + 1
+
+
+def test_description_markdown_is_rendered_and_sanitised(client, service, authority):
+    report = make_report(
+        service, description="It is *deep*.\n\n<script>alert(1)</script> [map](javascript:x)"
+    )
+    html = client.get(report.get_absolute_url()).content.decode()
+    assert "<em>deep</em>" in html
+    assert "<script>alert(1)</script>" not in html
+    assert 'href="javascript' not in html

@@ -193,6 +193,9 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=1, help="wrk runs per endpoint.")
         parser.add_argument("--requests", type=int, default=100, help="Sequential requests.")
         parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument(
+            "--alerts", type=int, default=10_000, help="Area alerts for the matching run."
+        )
         parser.add_argument("--only", default="", help="Run only endpoints whose label has this.")
         parser.add_argument("--prepare", action="store_true", help="(internal) build one data set.")
 
@@ -216,7 +219,7 @@ class Command(BaseCommand):
     def prepare(self, options: dict) -> None:
         from civic.benchmark import data
 
-        info = data.prepare(int(options["reports"]), options["comments"])
+        info = data.prepare(int(options["reports"]), options["comments"], options["alerts"])
         data.write(info, Path(settings.DATA_DIR))
 
     def env(self, folder: Path) -> dict[str, str]:
@@ -234,6 +237,7 @@ class Command(BaseCommand):
                 "--prepare",
                 f"--reports={size}",
                 f"--comments={options['comments']}",
+                f"--alerts={options['alerts']}",
             ],
             env=self.env(folder),
             cwd=settings.BASE_DIR,
@@ -244,6 +248,12 @@ class Command(BaseCommand):
             f"  data ready in {time.perf_counter() - started:.0f} s: {info['reports']:,} reports, "
             f"{info['services']} services, a thread of {info['comments']} comments"
         )
+        if info.get("alert_run"):
+            run = info["alert_run"]
+            self.stdout.write(
+                f"  alert run: {run['alerts']:,} alerts against {run['reports']} new reports in "
+                f"{run['seconds']:.2f} s, {run['queries']} queries, {run['matches']:,} matches"
+            )
         port, hello_port = options["port"], options["port"] + 1
         civic = self.serve(["civic.wsgi"], port, self.env(folder))
         hello = self.serve(["civic.benchmark.hello:application"], hello_port, os.environ.copy())

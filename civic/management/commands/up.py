@@ -22,6 +22,18 @@ from reports.models import Report
 class Command(BaseCommand):
     help = "Migrate, seed the demo when empty, then serve with gunicorn and run the worker."
 
+    @staticmethod
+    def site_url(host: str, port: int) -> str:
+        """SITE_URL from the environment when given, else the address being served."""
+        given = os.environ.get("SITE_URL", "").strip()
+        if given:
+            return given.rstrip("/")
+        if host in ("0.0.0.0", "::", ""):  # every interface: this machine's own name works
+            host = "127.0.0.1"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{port}"
+
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
@@ -29,6 +41,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true", help="Never seed demo data.")
 
     def handle(self, *args, host: str, port: int, workers: int, no_seed: bool, **options) -> None:
+        site_url = self.site_url(host, port)
+        # Emails, feeds and deliveries link to SITE_URL: the server and the worker
+        # (started below, with this environment) must know the address in use.
+        os.environ["SITE_URL"] = settings.SITE_URL = site_url
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -64,9 +80,7 @@ class Command(BaseCommand):
         ]
         from civic.management.commands.seed_demo import Command as Seed
 
-        self.stdout.write(
-            self.style.SUCCESS(f"\n{settings.SITE_NAME} is running at http://{host}:{port}/")
-        )
+        self.stdout.write(self.style.SUCCESS(f"\n{settings.SITE_NAME} is running at {site_url}/"))
         if seeded or Report.objects.filter(source=Report.Source.IMPORT).exists():
             self.stdout.write("Demo logins:\n" + Seed.logins())
         self.stdout.write("Press Ctrl-C to stop.\n")

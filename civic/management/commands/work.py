@@ -16,7 +16,9 @@ from django.db import close_old_connections
 from civic import ratelimit
 from civic.outbox import send_due_emails
 from discussions.notifications import send_due_digests
+from reports.alerts import run_alerts, send_due_alerts
 from reports.delivery import deliver_due, fetch_upstream_updates
+from reports.reopening import send_questionnaires, send_reopen_notices
 
 # How often the authorities' Open311 systems are asked for status changes.
 UPSTREAM_POLL_SECONDS = 300
@@ -30,6 +32,12 @@ def run_round() -> dict[str, int]:
     # cache.add is atomic in the shared cache: one worker polls per period.
     if cache.add("worker:upstream-poll", 1, timeout=UPSTREAM_POLL_SECONDS):
         done["upstream updates"] = fetch_upstream_updates()
+    # "Has this been fixed?" asked of reporters, and reopened reports sent back.
+    done["questionnaires"] = send_questionnaires()
+    done["reopen notices"] = send_reopen_notices()
+    # Area alerts: match new reports (one query per batch), then send what is due.
+    done["alert matches"] = run_alerts()
+    done["alert emails"] = send_due_alerts()
     # Followers' digests of new comments and status changes (batched per follower).
     done["digests"] = send_due_digests()
     if ratelimit.storage() == "database" and cache.add(

@@ -1,0 +1,301 @@
+"""Closing the loop: "Has this been fixed?" asked of the reporter, "Still broken"
+from residents, and a reopened report going back to its authorities.
+
+- `send_questionnaires()` (worker job) asks each reporter once, a while after their
+  report was sent or as soon as staff mark it fixed, by a signed link;
+- `answer_questionnaire()` takes the answer (the link works once and expires):
+  "Yes, fixed" closes it as fixed by the reporter, "No" reopens it;
+- `confirm_still_broken()` counts residents' confirmations on a fixed or closed
+  report and reopens it at the threshold (1 for the reporter, 3 for others);
+- `send_reopen_notices()` (worker job) tells each authority it was delivered to.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic.links import absolute_url
+from civic.outbox import queue_email
+from discussions.actions import NotAllowed
+from reports.actions import change_state, reopen_report
+from reports.delivery import UPSTREAM_TIMEOUT, DeliveryError
+from reports.models import (
+    Authority,
+    Contact,
+    Delivery,
+    Photo,
+    Questionnaire,
+    ReopenNotice,
+    Report,
+    StillBroken,
+)
+
+logger = logging.getLogger(__name__)
+
+TOKEN_SALT = "reports.questionnaire"
+
+
+def questionnaire_token(questionnaire: Questionnaire) -> str:
+    return signing.dumps(questionnaire.pk, salt=TOKEN_SALT, compress=False)
+
+
+def questionnaire_url(questionnaire: Questionnaire) -> str:
+    return absolute_url(reverse("reports:questionnaire", args=[questionnaire_token(questionnaire)]))
+
+
+class LinkError(Exception):
+    """A questionnaire link that is broken, expired or already used: `message` says which."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def questionnaire_for_token(token: str, now: datetime | None = None) -> Questionnaire:
+    """The open questionnaire behind a link, or LinkError."""
+    now = now or timezone.now()
+    try:
+        pk = signing.loads(token, salt=TOKEN_SALT)
+    except signing.BadSignature as exc:
+        raise LinkError(_("This link is not valid. Please use the link from your email.")) from exc
+    questionnaire = (
+        Questionnaire.objects.select_related("report__service", "report__authority")
+        .filter(pk=pk)
+        .first()
+    )
+    if questionnaire is None or questionnaire.report.is_hidden:
+        raise LinkError(_("This link is not valid. Please use the link from your email."))
+    if questionnaire.answered_at is not None:
+        raise LinkError(
+            _("You have already answered, thank you. The report page shows where it is.")
+        )
+    if questionnaire.expires_at <= now:
+        raise LinkError(
+            _("This link has expired. You can still say it is broken on the report page.")
+        )
+    return questionnaire
+
+
+def _due_reports(now: datetime):
+    delay = timedelta(days=settings.QUESTIONNAIRE_DELAY_DAYS)
+    asked_ever = Questionnaire.objects.filter(report=OuterRef("pk"))
+    asked_since_closed = asked_ever.filter(created_at__gte=OuterRef("closed_at"))
+    sent_long_ago = Delivery.objects.filter(
+        report=OuterRef("pk"), state=Delivery.State.SENT, sent_at__lte=now - delay
+    )
+    return (
+        Report.objects.visible()
+        .exclude(contact_email="")
+        .filter(
+            # A while after it was sent and still open: ask once.
+            (Q(state__in=Report.OPEN_STATES) & Exists(sent_long_ago) & ~Exists(asked_ever))
+            # Marked fixed by staff: ask whether it really is, once per fix.
+            | (Q(state=Report.State.FIXED) & ~Exists(asked_since_closed))
+        )
+        .select_related("service")
+    )
+
+
+def send_questionnaires(now: datetime | None = None, limit: int = 100) -> int:
+    """Ask each due reporter "Has this been fixed?" once; returns how many were asked."""
+    now = now or timezone.now()
+    asked = 0
+    for report in _due_reports(now).order_by("pk")[:limit]:
+        with transaction.atomic():
+            questionnaire = Questionnaire.objects.create(
+                report=report,
+                sent_to=report.contact_email,
+                created_at=now,
+                expires_at=now + timedelta(days=settings.QUESTIONNAIRE_LINK_DAYS),
+            )
+            queue_email(
+                report.contact_email,
+                "report-questionnaire",
+                {
+                    "report": report,
+                    "answer_url": questionnaire_url(questionnaire),
+                    "expires_at": questionnaire.expires_at,
+                },
+            )
+        asked += 1
+    return asked
+
+
+@transaction.atomic
+def answer_questionnaire(questionnaire: Questionnaire, answer: str, *, note: str = "", now=None):
+    """Record the reporter's answer once; "fixed" closes the report as fixed by the
+    reporter, "not fixed" reopens it with a public timeline entry."""
+    now = now or timezone.now()
+    taken = Questionnaire.objects.filter(pk=questionnaire.pk, answered_at__isnull=True).update(
+        answered_at=now, answer=answer
+    )
+    if not taken:  # answered meanwhile, in another tab
+        raise LinkError(
+            _("You have already answered, thank you. The report page shows where it is.")
+        )
+    report = questionnaire.report
+    by = report.reporter
+    if answer == Questionnaire.Answer.FIXED:
+        if report.state != Report.State.FIXED:
+            change_state(
+                report,
+                Report.State.FIXED,
+                by=by,
+                note=note or _("Fixed, says the person who reported it."),
+                is_official=False,
+                now=now,
+            )
+        return report
+    text = note or _("Still there, says the person who reported it.")
+    if report.is_open:
+        change_state(report, report.state, by=by, note=text, is_official=False, now=now)
+    else:
+        reopen_report(report, by=by, note=text, now=now)
+    return report
+
+
+def confirmations_needed(report: Report, user) -> int:
+    if report.reporter_id and user.pk == report.reporter_id:
+        return settings.REOPEN_CONFIRMATIONS_REPORTER
+    return settings.REOPEN_CONFIRMATIONS_OTHERS
+
+
+def _since_closed(report: Report):
+    qs = StillBroken.objects.filter(report=report)
+    if report.closed_at:
+        qs = qs.filter(created_at__gte=report.closed_at)
+    return qs
+
+
+def has_confirmed(report: Report, user) -> bool:
+    return user.is_authenticated and _since_closed(report).filter(user=user).exists()
+
+
+@transaction.atomic
+def confirm_still_broken(report: Report, user, *, note: str = "", photos=(), now=None) -> bool:
+    """A signed-in resident says a fixed or closed report is still broken. Returns True
+    when this confirmation reopened it."""
+    now = now or timezone.now()
+    report = (
+        Report.objects.select_for_update(of=("self",)).select_related("authority").get(pk=report.pk)
+    )
+    if report.is_open or report.is_hidden or report.state == Report.State.DUPLICATE:
+        raise NotAllowed(_("Only a fixed or closed report can be reported as still broken."))
+    if _since_closed(report).filter(user=user).exists():
+        raise NotAllowed(_("You have already said this is still broken."))
+    StillBroken.objects.create(report=report, user=user, note=note, created_at=now)
+    order = report.photos.count()
+    for n, processed in enumerate(photos):
+        photo = Photo(
+            report=report, order=order + n, width=processed.width, height=processed.height
+        )
+        photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
+        photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
+        photo.save()
+    confirmations = _since_closed(report).count()
+    reporter_said = report.reporter_id is not None and (
+        _since_closed(report).filter(user_id=report.reporter_id).count()
+        >= settings.REOPEN_CONFIRMATIONS_REPORTER
+    )
+    if not (reporter_said or confirmations >= settings.REOPEN_CONFIRMATIONS_OTHERS):
+        return False
+    reason = note or _("Still broken, say %(count)d residents.") % {"count": confirmations}
+    reopen_report(report, by=user, note=reason, now=now)
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Back to the authority
+
+
+def _send_by_email(notice: ReopenNotice) -> str:
+    report = notice.report
+    contact = Contact.objects.filter(authority=notice.authority, service=report.service_id).first()
+    to = (contact.email if contact else "") or notice.authority.email
+    if not to:
+        raise DeliveryError(f"{notice.authority} has no email address for {report.service}.")
+    queue_email(
+        to,
+        "report-reopened",
+        {"report": report, "authority": notice.authority, "note": notice.note},
+    )
+    return ""
+
+
+def _send_by_open311(notice: ReopenNotice) -> str:
+    """POST the reopening to the upstream's requests/<id>/reopen endpoint (a Civic
+    extension to GeoReport v2: another Civic accepts it as a public note and reopens)."""
+    authority = notice.authority
+    delivery = Delivery.objects.filter(report=notice.report_id, authority=authority).first()
+    if not authority.endpoint or delivery is None or not delivery.external_id:
+        raise DeliveryError(f"{authority} has no upstream request to reopen.")
+    url = f"{authority.endpoint.rstrip('/')}/requests/{delivery.external_id}/reopen.json"
+    data = {"api_key": authority.api_key, "description": notice.note}
+    if authority.jurisdiction:
+        data["jurisdiction_id"] = authority.jurisdiction
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(data).encode(),
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=UPSTREAM_TIMEOUT) as response:
+            json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        detail = exc.read()[:500].decode("utf-8", "replace")
+        raise DeliveryError(f"HTTP {exc.code} from {url}: {detail}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        raise DeliveryError(f"{url}: {exc}") from exc
+    return ""
+
+
+SENDERS = {
+    Authority.SendMethod.EMAIL: _send_by_email,
+    Authority.SendMethod.OPEN311: _send_by_open311,
+}
+
+
+def send_reopen_notices(limit: int = 50) -> int:
+    """Send every due reopen notice; returns how many went."""
+    now = timezone.now()
+    done = 0
+    for pk in ReopenNotice.due_ids(now, limit):
+        if not ReopenNotice.claim(pk):
+            continue
+        notice = ReopenNotice.objects.select_related("report__service", "authority").get(pk=pk)
+        sender = SENDERS.get(notice.method)
+        try:
+            if sender is None:
+                raise DeliveryError(f"No way to send by {notice.method!r}.")
+            if notice.method == Authority.SendMethod.EMAIL:
+                # Only while this claim holds the (locked) row: never sent twice.
+                with transaction.atomic():
+                    if not notice.still_claimed(lock=True):
+                        continue
+                    sender(notice)
+                    notice.mark_sent(now)
+            else:
+                if not notice.still_claimed():
+                    continue
+                sender(notice)
+                notice.mark_sent(now)
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+            notice.mark_failed(exc, now)
+            continue
+        done += 1
+    return done
