@@ -21,13 +21,18 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py up
 
+# The suite runs in parallel (pytest-xdist): each worker gets its own test database.
+# Tests marked with one xdist_group (a shared server, for instance) stay on one worker.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+
 test: $(VENV)/.installed-test
 	scripts/test-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
-	DATABASE_URL=postgres://civic:civic@127.0.0.1:5432/civic $(BIN)/pytest -m "not e2e" -q
+	$(PYTEST)
+	DATABASE_URL=postgres://civic:civic@127.0.0.1:5432/civic $(PYTEST) -m "not e2e" -q
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
