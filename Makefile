@@ -30,12 +30,13 @@ test: $(VENV)/.installed-test
 	scripts/test-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(PYTEST)
 	DATABASE_URL=postgres://civic:civic@127.0.0.1:5432/civic $(PYTEST) -m "not e2e" -q
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 # Figures on big data (a separate database in data/bench), served as in production.
 bench: $(VENV)/.installed-test
