@@ -83,7 +83,6 @@ def send_due_emails(limit: int = 100) -> int:
     """Send every due email (up to `limit`); returns how many went out."""
     now = timezone.now()
     sent = 0
-    for pk in OutboundEmail.due_ids(now, limit):
-        if OutboundEmail.claim(pk, now):
-            sent += send_one(OutboundEmail.objects.get(pk=pk))
+    for pk in OutboundEmail.claim_due(now, limit):
+        sent += send_one(OutboundEmail.objects.get(pk=pk))
     return sent
