@@ -32,7 +32,8 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(PYTEST)
+	$(PYTEST) -m "not scaleout"
+	# PostgreSQL, plus the scale-out suite: two gunicorn nodes on PostgreSQL, Redis and S3 (moto).
 	DATABASE_URL=postgres://civic:civic@127.0.0.1:5432/civic $(PYTEST) -m "not e2e" -q
 
 lint: $(VENV)/.installed-test
