@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import views
+from civic import health, views
 
 # The admin runs with SimpleAdminConfig (no autodiscovery, which would import
 # leaflet's GDAL-bound admin), so every admin module is imported here.
@@ -23,6 +23,7 @@ for module in ADMIN_MODULES:
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", health.health, name="health"),
     path("me/", views.my_page, name="me"),
     path("accounts/", include("allauth.urls")),
     path("reports/", include("reports.urls")),

@@ -12,11 +12,12 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from civic import jobs
+from civic import health, jobs
 
 
 def run_round() -> dict[str, int]:
     """One pass over every app's due work; returns how much each job did."""
+    health.beat()
     done = {}
     for job in jobs.collect():
         if job.is_due():
