@@ -309,3 +309,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Operations: structured logs. LOG_FORMAT=json writes every log record, and one line
+# per request (civic.request: method, path, status, duration_ms), as JSON lines.
+MIDDLEWARE.insert(0, "civic.logs.RequestLogMiddleware")
+if env("LOG_FORMAT", "plain") == "json":
+    LOGGING["formatters"]["json"] = {"()": "civic.logs.JsonFormatter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    LOGGING["loggers"]["civic.request"] = {"level": "INFO"}
+else:
+    # In plain form, gunicorn's access log already has one line per request.
+    LOGGING["loggers"]["civic.request"] = {"level": "WARNING"}
