@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -59,13 +60,20 @@ def queue_message(message: EmailMessage) -> list[OutboundEmail]:
     ]
 
 
+def message_id(email: OutboundEmail) -> str:
+    domain = urlsplit(settings.SITE_URL).hostname or "civic.localhost"
+    return f"<outbox-{email.pk}@{domain}>"
+
+
 def send_one(email: OutboundEmail) -> bool:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
-        headers=email.headers or None,
+        # One Message-ID per outbox row: a retry after an unclear failure is the same
+        # message to the receiving servers, which drop duplicates.
+        headers={"Message-ID": message_id(email), **(email.headers or {})},
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
