@@ -320,3 +320,5 @@ if env("LOG_FORMAT", "plain") == "json":
 else:
     # In plain form, gunicorn's access log already has one line per request.
     LOGGING["loggers"]["civic.request"] = {"level": "WARNING"}
+# /health/ answers 503 when no worker has finished a round for this long.
+HEALTH_WORKER_STALE_SECONDS = env_int("HEALTH_WORKER_STALE_SECONDS", 120)

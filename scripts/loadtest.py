@@ -530,7 +530,7 @@ def main() -> int:
                 sys.executable, "-m", "gunicorn", "civic.wsgi",
                 "--bind", f"{HOST}:{port}",
                 "--workers", str(args.workers), "--threads", "4", "--worker-class", "gthread",
-                "--graceful-timeout", "5",
+                "--graceful-timeout", "5", "--no-control-socket",
             ],
             cwd=ROOT,
             env={**os.environ, **env},

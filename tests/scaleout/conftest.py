@@ -225,6 +225,8 @@ def nodes(cluster) -> Iterator[tuple[Node, Node]]:
                 "2",
                 "--worker-class",
                 "gthread",
+                # gunicorn's control socket has one default path: two nodes would share it.
+                "--no-control-socket",
             )
             started.append((process, Node(name, f"http://127.0.0.1:{port}")))
         for process, node in started:
