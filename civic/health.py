@@ -18,7 +18,7 @@ from django.db.models import Count, Min
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from civic.models import RetriedWork
 
@@ -77,7 +77,7 @@ def _backlog() -> dict:
     return backlog
 
 
-@require_GET
+@require_safe
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     database = _database()

@@ -322,3 +322,5 @@ else:
     LOGGING["loggers"]["civic.request"] = {"level": "WARNING"}
 # /health/ answers 503 when no worker has finished a round for this long.
 HEALTH_WORKER_STALE_SECONDS = env_int("HEALTH_WORKER_STALE_SECONDS", 120)
+# Load balancers probe /health/ over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]

@@ -63,3 +63,9 @@ def test_unhealthy_when_the_database_is_unreachable(client):
     body = response.json()
     assert body["database"]["ok"] is False
     assert body["backlog"] is None
+
+
+@pytest.mark.django_db
+def test_load_balancers_may_probe_with_head(client):
+    run_round()
+    assert client.head(reverse("health")).status_code == 200
