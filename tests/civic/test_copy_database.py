@@ -11,6 +11,8 @@ import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.own_database
 POSTGRES = os.environ.get("SCALEOUT_POSTGRES", "postgres://civic:civic@127.0.0.1:5432")
 
 SEED = """

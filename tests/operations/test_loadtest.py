@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.own_database
 
 
 def test_load_and_fault_run_at_tiny_size_loses_nothing_and_sends_once(tmp_path):
