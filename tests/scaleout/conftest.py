@@ -30,14 +30,6 @@ REDIS = os.environ.get("SCALEOUT_REDIS_URL", "redis://127.0.0.1:6390/0")
 BUCKET = "civic-photos"
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "/scaleout/" in str(item.path):
-            item.add_marker(pytest.mark.scaleout)
-            # One set of servers per run: every scale-out test on the same xdist worker.
-            item.add_marker(pytest.mark.xdist_group("scaleout"))
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

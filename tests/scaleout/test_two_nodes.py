@@ -13,6 +13,9 @@ from PIL import Image
 
 from tests.scaleout.conftest import Browser, free_port, stop, wait_until
 
+# One set of servers per run: every scale-out test on the same xdist worker.
+pytestmark = [pytest.mark.scaleout, pytest.mark.xdist_group("scaleout")]
+
 HTMX = {"HX-Request": "true"}
 
 
