@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import module_has_submodule
 
+from civic import ratelimit
 from civic.outbox import send_due_emails
 
 
@@ -45,8 +46,20 @@ class Job:
         return cache.add(f"worker:job:{self.name.replace(' ', '-')}", 1, timeout=self.every)
 
 
-# Emails last: every job before them may have queued some.
-JOBS = [Job("emails", send_due_emails, order=1000)]
+# How often the rate-limit counters of windows that are over are deleted.
+RATE_COUNTER_PURGE_SECONDS = 600
+
+
+def purge_rate_counters() -> int:
+    # Only the database storage keeps counters of windows that are over; caches expire them.
+    return ratelimit.purge_expired() if ratelimit.storage() == "database" else 0
+
+
+JOBS = [
+    Job("expired rate counters", purge_rate_counters, order=900, every=RATE_COUNTER_PURGE_SECONDS),
+    # Emails last: every job before them may have queued some.
+    Job("emails", send_due_emails, order=1000),
+]
 
 
 def collect() -> list[Job]:

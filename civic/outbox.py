@@ -77,6 +77,10 @@ def send_one(email: OutboundEmail) -> bool:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    # Checked again right before sending: a slow round must not send a row that another
+    # worker has taken since (or sent).
+    if not email.still_claimed():
+        return False
     now = timezone.now()
     try:
         message.send(fail_silently=False)
@@ -89,8 +93,7 @@ def send_one(email: OutboundEmail) -> bool:
 
 def send_due_emails(limit: int = 100) -> int:
     """Send every due email (up to `limit`); returns how many went out."""
-    now = timezone.now()
     sent = 0
-    for pk in OutboundEmail.claim_due(now, limit):
+    for pk in OutboundEmail.claim_due(limit):
         sent += send_one(OutboundEmail.objects.get(pk=pk))
     return sent

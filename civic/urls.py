@@ -1,30 +1,17 @@
 from __future__ import annotations
 
-from importlib import import_module
-
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import health, views
-
-# The admin runs with SimpleAdminConfig (no autodiscovery, which would import
-# leaflet's GDAL-bound admin), so every admin module is imported here.
-ADMIN_MODULES = [
-    "django.contrib.auth.admin",
-    "allauth.account.admin",
-    "civic.admin",
-    "discussions.admin",
-    "reports.admin",
-    "reports.open311.admin",
-]
-for module in ADMIN_MODULES:
-    import_module(module)
+from civic import account_views, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", health.health, name="health"),
     path("me/", views.my_page, name="me"),
+    # Before allauth's own URLs: the same page, answering 429 over the failed-login limit.
+    path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("reports/", include("reports.urls")),
     path("community/", include("discussions.urls")),

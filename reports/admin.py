@@ -192,7 +192,7 @@ class PhotoInline(ReadOnlyInline):
     @admin.display(description=_("photo"))
     def preview(self, obj: Photo) -> str:
         return format_html(
-            '<a href="{}"><img src="{}" alt="" style="max-height:80px"></a>',
+            '<a href="{}"><img src="{}" alt="" height="80"></a>',
             obj.image.url,
             obj.thumbnail.url,
         )
@@ -409,6 +409,23 @@ class ReportAdmin(AuthorityScopedAdmin):
 # Deliveries
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """Deliveries that keep failing (settings.DELIVERY_STUCK_AFTER tries or more)."""
+
+    title = _("stuck")
+    parameter_name = "stuck"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("yes", _("Stuck (still retried)")), ("no", _("Not stuck"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.stuck()
+        if self.value() == "no":
+            return queryset.not_stuck()
+        return queryset
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(AuthorityScopedAdmin):
     list_display = (
@@ -417,11 +434,12 @@ class DeliveryAdmin(AuthorityScopedAdmin):
         "method",
         "state",
         "attempts",
+        "stuck",
         "next_attempt_at",
         "short_error",
         "sent_at",
     )
-    list_filter = ("state", "method", "authority")
+    list_filter = (StuckFilter, "state", "method", "authority")
     list_select_related = ("report", "authority")
     search_fields = ("report__title", "external_id", "last_error")
     raw_id_fields = ("report",)
@@ -437,8 +455,13 @@ class DeliveryAdmin(AuthorityScopedAdmin):
         "sent_at",
         "external_id",
         "created_at",
+        "stuck_notified_at",
     )
     actions = ["retry_now"]
+
+    @admin.display(description=_("stuck"), boolean=True)
+    def stuck(self, obj: Delivery) -> bool:
+        return obj.is_stuck
 
     @admin.display(description=_("last error"))
     def short_error(self, obj: Delivery) -> str:
@@ -462,3 +485,8 @@ class DeliveryAdmin(AuthorityScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# Admin autodiscovery imports each app's admin module only: the API keys' admin lives
+# beside the API, so it is registered from here.
+from reports.open311 import admin as open311_admin  # noqa: E402, F401

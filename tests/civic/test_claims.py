@@ -7,7 +7,6 @@ import threading
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from civic.models import OutboundEmail
 
@@ -22,17 +21,16 @@ def make_emails(n: int) -> list[OutboundEmail]:
 @pytest.mark.django_db
 def test_claiming_takes_each_due_row_once():
     emails = make_emails(3)
-    now = timezone.now()
-    first = list(OutboundEmail.claim_due(now, limit=10))
+    first = list(OutboundEmail.claim_due(limit=10))
     assert sorted(first) == sorted(e.pk for e in emails)
-    assert list(OutboundEmail.claim_due(now, limit=10)) == []  # all claimed already
+    assert list(OutboundEmail.claim_due(limit=10)) == []  # all claimed already
     assert set(OutboundEmail.objects.values_list("state", flat=True)) == {"sending"}
 
 
 @pytest.mark.django_db
 def test_claiming_stops_at_the_limit():
     make_emails(5)
-    assert len(list(OutboundEmail.claim_due(timezone.now(), limit=2))) == 2
+    assert len(list(OutboundEmail.claim_due(limit=2))) == 2
     assert OutboundEmail.objects.filter(state="pending").count() == 3
 
 
@@ -58,7 +56,7 @@ def test_on_postgresql_a_worker_skips_the_row_another_worker_holds():
     try:
         assert locked.wait(30)
         with CaptureQueriesContext(connection) as queries:
-            claimed = list(OutboundEmail.claim_due(timezone.now(), limit=10))
+            claimed = list(OutboundEmail.claim_due(limit=10))
     finally:
         release.set()
         thread.join()
