@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import account_views, views
+from civic import account_views, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", health.health, name="health"),
     path("me/", views.my_page, name="me"),
     path("me/account/", views.account, name="account-settings"),
     path("me/account/data.json", views.account_data, name="account-data"),
