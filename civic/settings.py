@@ -139,6 +139,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+    if TESTING:
+        # A test database file rather than SQLite's shared in-memory one: there,
+        # connections on other threads (the volunteer sign-up race) fail at once
+        # with "database table is locked" instead of waiting for the write lock.
+        DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-civic.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: shared between processes. The database cache by default (its table is

@@ -17,6 +17,7 @@ ADMIN_MODULES = [
     "discussions.admin",
     "reports.admin",
     "reports.open311.admin",
+    "volunteers.admin",
 ]
 for module in ADMIN_MODULES:
     import_module(module)
@@ -28,6 +29,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("community/", include("discussions.urls")),
     path("open311/", include("reports.open311.urls")),
+    path("volunteers/", include("volunteers.urls")),
     path("admin/", admin.site.urls),
 ]
 
