@@ -255,15 +255,17 @@ class Opportunity(models.Model):
         """Move the first people waiting into the free places (call inside the lock)."""
         if not locked.is_active or locked.end_at <= timezone.now():
             return []
-        waiting = Signup.objects.filter(
-            opportunity=locked, state=Signup.State.WAITLISTED
-        ).select_related("user")
+        waiting = (
+            Signup.objects.filter(opportunity=locked, state=Signup.State.WAITLISTED)
+            .select_related("user")
+            .order_by("queued_at", "pk")
+        )
         if locked.capacity is not None:
             free = locked.capacity - self._holding_count(locked.pk)
             if free <= 0:
                 return []
-            waiting = waiting.order_by("queued_at", "pk")[:free]
-        promoted = list(waiting.order_by("queued_at", "pk"))
+            waiting = waiting[:free]
+        promoted = list(waiting)
         now = timezone.now()
         for signup in promoted:
             signup.state = Signup.State.CONFIRMED
