@@ -14,7 +14,8 @@ _seq = itertools.count(1)
 
 def make_opportunity(thread, organiser, **kw):
     n = next(_seq)
-    start = kw.pop("start_at", timezone.now() + timedelta(days=3))
+    # Calls are posted to the minute (the form has no seconds).
+    start = kw.pop("start_at", timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
     kw.setdefault("end_at", start + timedelta(hours=2))
     kw.setdefault("title", f"Clean-up {n}")
     kw.setdefault("meeting_point", "The north gate")
