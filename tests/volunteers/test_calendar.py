@@ -43,7 +43,9 @@ def test_moved_call_keeps_its_uid_with_a_higher_sequence(client, call):
 
 def test_feed_lists_upcoming_calls_only(client, report, organiser):
     soon = make_opportunity(report.thread, organiser, title="Soon")
-    make_opportunity(report.thread, organiser, title="Later", start_at=soon.start_at + timedelta(days=9))
+    make_opportunity(
+        report.thread, organiser, title="Later", start_at=soon.start_at + timedelta(days=9)
+    )
     cancelled = make_opportunity(report.thread, organiser, title="Cancelled one")
     actions.cancel_opportunity(cancelled)
 
@@ -63,7 +65,9 @@ def test_confirmation_email_links_the_calendar_file(call, volunteer):
 
 
 def test_ics_of_a_past_call_still_parses(client, report, organiser):
-    call = make_opportunity(report.thread, organiser, start_at=timezone.now() + timedelta(minutes=5))
+    call = make_opportunity(
+        report.thread, organiser, start_at=timezone.now() + timedelta(minutes=5)
+    )
     body = client.get(reverse("volunteers:ics", args=[call.pk])).content
 
     assert Calendar.from_ical(body).walk("VEVENT")
