@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,19 +35,6 @@ from volunteers.templatetags.volunteers import call_context
 
 LIST_LIMIT = 100
 FEED_LIMIT = 500
-
-
-def _map_config() -> dict:
-    """What the page script needs to draw a map (read from data- attributes)."""
-    _name, tiles, options = settings.LEAFLET_CONFIG["TILES"][0]
-    lat, lon = settings.MAP_CENTER
-    return {
-        "tiles": tiles,
-        "attribution": options.get("attribution", ""),
-        "lat": lat,
-        "lon": lon,
-        "zoom": settings.LEAFLET_CONFIG.get("DEFAULT_ZOOM", 13),
-    }
 
 
 def _visible_thread(pk: int) -> Thread:
@@ -112,7 +98,6 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "calls": calls,
             "mapped": [c for c in calls if c.has_place],
-            "map": _map_config(),
         },
     )
 
@@ -161,7 +146,7 @@ def opportunity_new(request: HttpRequest, thread_pk: int) -> HttpResponse:
         )
     initial = {"meeting_point": thread.address, "lat": thread.lat, "lon": thread.lon}
     form = OpportunityForm(request.POST or None, initial=initial)
-    context = {"form": form, "thread": thread, "map": _map_config()}
+    context = {"form": form, "thread": thread}
     if request.method == "POST" and form.is_valid():
         if wait := ratelimit.hit("volunteer-call", request.user.pk):
             form.add_error(
@@ -188,7 +173,6 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "thread": opportunity.thread,
         "opportunity": opportunity,
-        "map": _map_config(),
     }
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -1,21 +1,10 @@
 /* Volunteer pages: the map of upcoming calls, "use my location", and the meeting-point
-   pin picker. No inline script: everything comes from data- attributes, and the only
-   global used is Leaflet's `L`. Without JavaScript every form still works. */
+   pin picker. No inline script: the calls come from data- attributes on the list items,
+   the maps from static/js/map.js (civicMap). Without JavaScript every form still works. */
 (function () {
   "use strict";
 
-  function tiles(el, map) {
-    if (!el.dataset.tiles) return;
-    L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution || "", maxZoom: 19 }).addTo(map);
-  }
-
-  function centre(el) {
-    return [parseFloat(el.dataset.centerLat), parseFloat(el.dataset.centerLon)];
-  }
-
-  function callsMap(el) {
-    var map = L.map(el).setView(centre(el), parseInt(el.dataset.zoom, 10) || 13);
-    tiles(el, map);
+  function callsMap(map) {
     var points = [];
     document.querySelectorAll("[data-call]").forEach(function (item) {
       var lat = parseFloat(item.dataset.lat), lon = parseFloat(item.dataset.lon);
@@ -28,8 +17,8 @@
         .addTo(map);
       points.push([lat, lon]);
     });
-    if (points.length > 1) map.fitBounds(points, { padding: [30, 30], maxZoom: 15 });
-    else if (points.length === 1) map.setView(points[0], 15);
+    if (points.length > 1) map.fitBounds(points, { padding: [30, 30], maxZoom: 15, animate: false });
+    else if (points.length === 1) map.setView(points[0], 15, { animate: false });
   }
 
   function locate(form) {
@@ -38,7 +27,7 @@
     if (!button || !navigator.geolocation) return;
     button.hidden = false;
     button.addEventListener("click", function () {
-      status.textContent = button.dataset.finding || "…";
+      status.textContent = button.dataset.finding || "";
       navigator.geolocation.getCurrentPosition(
         function (position) {
           form.querySelector("[name=lat]").value = position.coords.latitude.toFixed(5);
@@ -47,38 +36,38 @@
           if (km && !km.value) km.value = "3";
           form.submit();
         },
-        function () {
-          status.textContent = button.dataset.failed || "";
-        }
+        function () { status.textContent = button.dataset.failed || ""; }
       );
     });
   }
 
-  function pinPicker(el) {
-    var box = el.querySelector(".map");
-    var latInput = el.querySelector("[data-pin-lat]");
-    var lonInput = el.querySelector("[data-pin-lon]");
-    if (!box || !latInput || !lonInput) return;
-    box.hidden = false;
+  function pinPicker(picker) {
+    var box = picker.querySelector(".map");
+    var latInput = document.querySelector("[data-pin-lat]");
+    var lonInput = document.querySelector("[data-pin-lon]");
+    if (!box || !latInput || !lonInput || !window.civicMap) return;
     var lat = parseFloat(latInput.value), lon = parseFloat(lonInput.value);
     var has = !isNaN(lat) && !isNaN(lon);
-    var map = L.map(box).setView(has ? [lat, lon] : centre(el), has ? 16 : parseInt(el.dataset.zoom, 10) || 13);
-    tiles(el, map);
-    var marker = has ? L.marker([lat, lon]).addTo(map) : null;
-    function place(latlng) {
-      if (marker) marker.setLatLng(latlng);
-      else marker = L.marker(latlng).addTo(map);
-      latInput.value = latlng.lat.toFixed(6);
-      lonInput.value = latlng.lng.toFixed(6);
+    if (has) {
+      box.dataset.mapCenter = lat + "," + lon;
+      box.dataset.mapZoom = "16";
     }
-    map.on("click", function (event) { place(event.latlng); });
+    // Shown (and drawn) only with JavaScript: without it the coordinates are typed.
+    box.hidden = false;
+    var map = window.civicMap.create(box);
+    var marker = has ? L.marker([lat, lon]).addTo(map) : null;
+    map.on("click", function (event) {
+      if (marker) marker.setLatLng(event.latlng);
+      else marker = L.marker(event.latlng).addTo(map);
+      latInput.value = event.latlng.lat.toFixed(6);
+      lonInput.value = event.latlng.lng.toFixed(6);
+    });
   }
 
   function start() {
     document.querySelectorAll("[data-near-form]").forEach(locate);
-    if (typeof L === "undefined") return;
-    var calls = document.querySelector("[data-calls-map]");
-    if (calls) callsMap(calls);
+    if (typeof L === "undefined" || !window.civicMap) return;
+    window.civicMap.onReady("volunteer-map", callsMap);
     document.querySelectorAll("[data-pin-picker]").forEach(pinPicker);
   }
 
