@@ -1,11 +1,11 @@
-"""Everything volunteers asks of reports, in one place.
-
-A call on a report's thread reaches the report only through these functions, so
-when report changes move to a new home (reports/actions.py) only this file follows.
-"""
+"""Everything volunteers asks of reports, in one place: which report a call's thread
+belongs to, who may mark it fixed, and the two changes a call makes to it (through
+reports.actions, like every other report change)."""
 
 from __future__ import annotations
 
+from reports.access import report_access
+from reports.actions import change_state
 from reports.models import Report
 
 
@@ -18,18 +18,16 @@ def report_for_thread(thread_id: int) -> Report | None:
 
 
 def may_mark_fixed(user, report: Report | None) -> bool:
-    """The staff responsible for the report (or a superuser) may mark it fixed."""
-    if report is None or not report.is_open or not user.is_authenticated:
+    """The staff who answer for the report (or a superuser), while it is open."""
+    if report is None or not report.is_open:
         return False
-    if user.is_superuser:
-        return True
-    return user.is_staff and bool(report.authority and report.authority.has_staff(user))
+    return report_access(user, report).answer
 
 
 def post_timeline_note(report: Report, note: str, *, by=None) -> None:
-    """A public entry on the report's timeline, leaving its state as it is."""
-    report.set_state(report.state, by=by, note=note, is_official=False)
+    """A public (not official) entry on the report's timeline; its state stays."""
+    change_state(report, report.state, by=by, note=note, is_official=False)
 
 
 def mark_fixed(report: Report, note: str, *, by) -> None:
-    report.fix(by=by, note=note)
+    change_state(report, Report.State.FIXED, by=by, note=note)

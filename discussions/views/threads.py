@@ -12,10 +12,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions import actions
+from discussions.access import thread_for_user
 from discussions.forms import ToggleForm
 from discussions.models import Follow, Thread
 from discussions.notifications import read_unsubscribe_token
-from discussions.views.common import back_to_thread, get_thread, posted
+from discussions.views.common import back_to_thread, posted
 
 
 def _toggle_response(request: HttpRequest, thread: Thread, template: str, message: str):
@@ -37,7 +38,7 @@ def _button_context(request: HttpRequest, thread: Thread) -> dict:
 @require_POST
 @login_required
 def thread_follow(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = get_thread(pk)
+    thread, _access = thread_for_user(request.user, pk)
     form = ToggleForm(request.POST)
     form.is_valid()
     following = actions.set_following(thread, request.user, form.cleaned_data.get("on", False))
@@ -54,7 +55,7 @@ def thread_follow(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def thread_support(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = get_thread(pk)
+    thread, _access = thread_for_user(request.user, pk)
     form = ToggleForm(request.POST)
     form.is_valid()
     supporting = form.cleaned_data.get("on", False)

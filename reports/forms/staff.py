@@ -6,11 +6,11 @@ from datetime import date, datetime, time
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from reports import actions
 from reports.models import Report, ReportUpdate
 
 STAFF_NOTE_MAX_LENGTH = 2000
@@ -22,8 +22,9 @@ class StaffUpdateForm(forms.Form):
     """A staff member's public answer on the report page: a new status, a note, or both,
     and the day the fix is expected by.
 
-    `save(by=…)` applies it through the report's state methods, which write the official
-    timeline entry and tell the followers.
+    `save(by=…)` applies it through `reports.actions` (change_state, mark_duplicate),
+    which write the official timeline entry, keep the discussion in step, log it and
+    tell the followers.
     """
 
     state = forms.ChoiceField(label=gettext_lazy("Status"), choices=Report.State.choices)
@@ -117,7 +118,17 @@ class StaffUpdateForm(forms.Form):
             message = _("A report cannot be a duplicate of itself. Type the original's number.")
         else:
             self.original = Report.objects.visible().filter(pk=number).first()
+            if self.original is not None and self.original.duplicate_of_id != self.report.pk:
+                return
             if self.original is not None:
+                self.add_error(
+                    "duplicate_of",
+                    ValidationError(
+                        _("Report #%(number)d is itself a duplicate of this one.")
+                        % {"number": number},
+                        code="invalid_original",
+                    ),
+                )
                 return
             message = _(
                 "There is no public report #%(number)d. Check the number on the original "
@@ -125,17 +136,22 @@ class StaffUpdateForm(forms.Form):
             ) % {"number": number}
         self.add_error("duplicate_of", ValidationError(message, code="invalid_original"))
 
-    @transaction.atomic
     def save(self, *, by) -> ReportUpdate:
         """Apply the answer; returns the new timeline entry."""
         report, data = self.report, self.cleaned_data
+        expected_at = actions.KEEP
         if data["expected_at"] != self.current_expected:
-            report.expected_at = (
+            expected_at = (
                 timezone.make_aware(datetime.combine(data["expected_at"], EXPECTED_TIME_OF_DAY))
                 if data["expected_at"]
                 else None
             )
-            report.save(update_fields=["expected_at"])
-        if data["state"] == Report.State.DUPLICATE:
-            return report.mark_duplicate(self.original, by=by, note=data["note"])
-        return report.set_state(data["state"], by=by, note=data["note"])
+        if data["state"] == Report.State.DUPLICATE and (
+            report.state != Report.State.DUPLICATE or report.duplicate_of_id != self.original.pk
+        ):
+            return actions.mark_duplicate(
+                report, self.original, by=by, note=data["note"], expected_at=expected_at
+            )
+        return actions.change_state(
+            report, data["state"], by=by, note=data["note"], expected_at=expected_at
+        )

@@ -121,7 +121,7 @@ def test_marking_a_duplicate_needs_the_original(staff_client, report):
     response = _post_change_form(staff_client, _change_url(report), new_state="duplicate")
 
     assert response.status_code == 200
-    assert "choose the original" in response.content.decode()
+    assert "type the original&#x27;s number" in response.content.decode()
     report.refresh_from_db()
     assert report.state == Report.State.SUBMITTED
 
