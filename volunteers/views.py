@@ -77,8 +77,10 @@ def _render_call(request: HttpRequest, opportunity: Opportunity, **extra) -> Htt
     context = call_context(request, opportunity.thread, only=opportunity.pk)
     context.update(extra)
     # The block swapped on the call's own page sits under its h1.
-    if request.headers.get("HX-Current-URL", "").split("?")[0].endswith(
-        opportunity.get_absolute_url()
+    if (
+        request.headers.get("HX-Current-URL", "")
+        .split("?")[0]
+        .endswith(opportunity.get_absolute_url())
     ):
         context["heading_level"] = 2
     return render(request, "volunteers/partials/call.html", {**context, **context["calls"][0]})
