@@ -224,6 +224,8 @@ def signup(request: HttpRequest, pk: int) -> HttpResponse:
             show_name=form.cleaned_data["show_name"],
         )
     except SignupRefused as refusal:
+        if request.htmx:  # htmx swaps only successes: say it in the block itself
+            return _render_call(request, opportunity, error=refusal.message)
         return _refused(request, refusal.message, status=409)
     if result.is_confirmed:
         message = _("You are signed up. A confirmation email with a calendar link is on its way.")
@@ -244,7 +246,10 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     EmptyForm(request.POST).is_valid()
     signup = Signup.objects.filter(opportunity=opportunity, user=request.user).first()
     if signup is None or not signup.is_active:
-        return _refused(request, _("You are not signed up for this call."), status=409)
+        message = _("You are not signed up for this call.")
+        if request.htmx and not request.POST.get("next"):
+            return _render_call(request, opportunity, error=message)
+        return _refused(request, message, status=409)
     opportunity.withdraw(signup)
     message = _("You have withdrawn. Thank you for letting the organiser know.")
     if request.htmx and not request.POST.get("next"):

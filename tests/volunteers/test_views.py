@@ -220,6 +220,18 @@ def test_volunteer_cannot_sign_up_twice(client, call, volunteer):
     assert call.signups.count() == 1
 
 
+def test_second_sign_up_by_htmx_says_why_in_the_block(client, call, volunteer):
+    client.force_login(volunteer)
+    url = reverse("volunteers:signup", args=[call.pk])
+    client.post(url, {}, **HTMX)
+
+    response = client.post(url, {}, **HTMX)
+
+    assert response.status_code == 200
+    assert "You have already signed up for this call." in response.content.decode()
+    assert call.signups.count() == 1
+
+
 def test_anonymous_cannot_sign_up(client, call):
     response = client.post(reverse("volunteers:signup", args=[call.pk]), {})
 
