@@ -303,6 +303,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Volunteer calls: confirmed volunteers are reminded this many hours before the start.
+VOLUNTEER_REMINDER_HOURS = env_int("VOLUNTEER_REMINDER_HOURS", 24)
+
 # Worker: retries back off exponentially up to this ceiling; nothing is dropped.
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,6 +60,8 @@ def create_opportunity(thread: Thread, organiser, **fields) -> Opportunity:
     opportunity = Opportunity(
         thread=thread, organiser=organiser, created_at=now, updated_at=now, **fields
     )
+    if opportunity.start_at <= now:
+        raise ValidationError({"start_at": _("The start must be in the future.")})
     opportunity.full_clean()
     opportunity.save()
     return opportunity

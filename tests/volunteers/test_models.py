@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -158,3 +159,9 @@ def test_ended_or_cancelled_calls_take_no_signups(report, organiser, volunteer):
 def test_end_before_start_is_refused_by_the_database(call):
     with pytest.raises(IntegrityError), transaction.atomic():
         Opportunity.objects.filter(pk=call.pk).update(end_at=call.start_at - timedelta(hours=1))
+
+
+def test_a_new_call_must_start_in_the_future(report, organiser):
+    with pytest.raises(ValidationError, match="in the future"):
+        make_opportunity(report.thread, organiser, start_at=timezone.now() - timedelta(hours=1))
+    assert not Opportunity.objects.exists()

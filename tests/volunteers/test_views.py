@@ -473,9 +473,11 @@ def test_problem_solved_reaches_the_report_timeline_and_staff_mark_it_fixed(
 
     client.force_login(outsider)
     assert client.post(reverse("volunteers:mark-fixed", args=[busy_call.pk])).status_code == 403
+    assert "Mark the report fixed" not in client.get(report.get_absolute_url()).content.decode()
     client.force_login(staff)
     roster = client.get(reverse("volunteers:roster", args=[busy_call.pk])).content.decode()
     assert "Mark the report fixed" in roster
+    assert "Mark the report fixed" in client.get(report.get_absolute_url()).content.decode()
     client.post(reverse("volunteers:mark-fixed", args=[busy_call.pk]))
     report.refresh_from_db()
     assert report.state == Report.State.FIXED

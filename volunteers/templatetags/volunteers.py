@@ -11,6 +11,7 @@ from django import template
 from django.db.models import Prefetch
 from django.urls import reverse
 
+from volunteers import reporting
 from volunteers.actions import can_organise
 from volunteers.forms import SignupForm
 from volunteers.models import Opportunity, Signup
@@ -57,6 +58,13 @@ def call_context(request, thread, only: int | None = None) -> dict:
         }
         if calls and any(c.organiser_id != user.pk for c in calls):
             moderator = thread.can_moderate(user)
+    # "Problem solved" on a report's call: its responsible staff get a one-click "mark fixed"
+    # (looked up only when such a call is shown to a staff member).
+    can_mark_fixed = False
+    solved = any(c.outcome == Opportunity.Outcome.SOLVED for c in calls)
+    if solved and user.is_authenticated and user.is_staff:
+        report = reporting.report_for_thread(thread.pk)
+        can_mark_fixed = reporting.may_mark_fixed(user, report)
     items = []
     for call in calls:
         call.thread = thread
@@ -70,6 +78,7 @@ def call_context(request, thread, only: int | None = None) -> dict:
                     s.user.first_name for s in call.public_signups if s.user.first_name
                 ],
                 "signup_form": SignupForm(prefix_pk=call.pk),
+                "can_mark_fixed": can_mark_fixed and call.outcome == Opportunity.Outcome.SOLVED,
             }
         )
     return {
