@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -167,6 +168,14 @@ else:
         }
     }
 
+# Rate limits (civic/ratelimit.py) count atomically in "database" (a conditional UPDATE
+# on civic.RateCounter) or "redis" (INCR); "cache" uses the default cache's incr, atomic
+# on LocMemCache within one process, which is what most tests use.
+REDIS_URL = env("REDIS_URL")
+RATE_LIMIT_STORAGE = env(
+    "RATE_LIMIT_STORAGE", "cache" if TESTING else ("redis" if REDIS_URL else "database")
+)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -184,7 +193,12 @@ if TESTING:
 ACCOUNT_ADAPTER = "civic.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional")
+# Sign-up, sign-in and password reset never tell whether an address has an account: with
+# enumeration prevention and mandatory verification, signing up with a taken address
+# answers exactly like a new one ("check your inbox"), and the owner gets an email instead.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_LOGOUT_ON_GET = False
@@ -284,7 +298,14 @@ def _origin(url: str) -> str | None:
 # Pages load their scripts from /static/; data for scripts travels in data- attributes
 # and json_script elements. Images may come from the tile server and the media host.
 _img_sources = [SELF, "blob:"]
-for _url in [MAP_TILES_URL, MEDIA_URL, env("AWS_S3_ENDPOINT_URL"), *env_list("CSP_IMG_SRC")]:
+_s3_domain = env("AWS_S3_CUSTOM_DOMAIN")
+for _url in [
+    MAP_TILES_URL,
+    MEDIA_URL,
+    env("AWS_S3_ENDPOINT_URL"),
+    f"https://{_s3_domain}" if _s3_domain else "",
+    *env_list("CSP_IMG_SRC"),
+]:
     _source = _origin(_url)
     if _source and _source not in _img_sources:
         _img_sources.append(_source)
@@ -308,6 +329,14 @@ VOLUNTEER_REMINDER_HOURS = env_int("VOLUNTEER_REMINDER_HOURS", 24)
 
 # Worker: retries back off exponentially up to this ceiling; nothing is dropped.
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
+# A claimed email or delivery is the claiming worker's for this long from the moment it
+# was claimed; after that another worker may take it (the first one died mid-send).
+WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 600)
+# After this many failed tries a delivery is "stuck": the authority's staff and the site's
+# administrators (superusers and ADMINS) get one email, the admin flags it; retries go on.
+DELIVERY_STUCK_AFTER = env_int("DELIVERY_STUCK_AFTER", 5)
+# Site administrators, as "Name <email>" or plain addresses, comma-separated.
+ADMINS = [parseaddr(address) for address in env_list("ADMINS")]
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG=false.
 if not DEBUG:

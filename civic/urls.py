@@ -4,11 +4,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import views
+from civic import account_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.my_page, name="me"),
+    # Before allauth's own URLs: the same page, answering 429 over the failed-login limit.
+    path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("reports/", include("reports.urls")),
     path("community/", include("discussions.urls")),

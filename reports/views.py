@@ -275,7 +275,8 @@ def _render_new(
 def report_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, geocode_as=request.user.pk)
-        if form.is_valid() and ratelimit.hit("report", request.user.pk):
+        wait = 0
+        if form.is_valid() and (wait := ratelimit.hit("report", request.user.pk)):
             form.add_error(
                 None,
                 _(
@@ -306,12 +307,15 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "address_query": form.cleaned_data.get("address", ""),
         }
         # Browsers cannot put a chosen file back into a file input.
-        return _render_new(
+        response = _render_new(
             request,
             form,
             photos_dropped=bool(request.FILES.getlist("photos")),
             address_search=address_search,
         )
+        # Over the report limit, or over the address-search one while placing the pin.
+        wait = wait or form.geocode_wait
+        return ratelimit.limited(response, wait) if wait else response
     initial = _prefill(request.GET)
     initial.setdefault("name", request.user.get_full_name())
     # A no-JavaScript button sends the form by GET: a chosen file comes as its bare name.
@@ -333,11 +337,12 @@ def geocode(request: HttpRequest) -> HttpResponse:
     places: list[geocoding.Place] = []
     searched = False
     error = ""
+    wait = 0
     if not geocoding.is_enabled():
         error = _("Address search is not available here. Please place the pin on the map.")
     elif not form.is_valid():
         error = form.errors["address"][0]
-    elif ratelimit.hit("geocode", request.user.pk):
+    elif wait := ratelimit.hit("geocode", request.user.pk):
         error = _(
             "You searched for many addresses in a short time. Please wait a few minutes, or "
             "place the pin on the map."
@@ -357,17 +362,19 @@ def geocode(request: HttpRequest) -> HttpResponse:
         "address_query": form.cleaned_data.get("address", "") if form.is_valid() else "",
         "address_error": error,
     }
-    # Errors answer 200 too: htmx swaps only successful responses, and the message
+    # Errors answer 200 (htmx swaps only successful responses, and 429s): the message
     # belongs where the results would be.
     if request.htmx:
-        return render(request, "reports/partials/places.html", address_search)
-    initial = _prefill(request.GET)
-    return _render_new(
-        request,
-        ReportForm(initial=initial),
-        photos_dropped=bool(request.GET.get("photos")),
-        address_search=address_search,
-    )
+        response = render(request, "reports/partials/places.html", address_search)
+    else:
+        initial = _prefill(request.GET)
+        response = _render_new(
+            request,
+            ReportForm(initial=initial),
+            photos_dropped=bool(request.GET.get("photos")),
+            address_search=address_search,
+        )
+    return ratelimit.limited(response, wait) if wait else response
 
 
 @require_GET
@@ -388,8 +395,9 @@ def photo_location(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect("reports:new")
     form = PhotoLocationForm(request.POST, request.FILES)
-    if ratelimit.hit("photo-location", request.user.pk):
-        return HttpResponse(_("Too many photos checked in a short time."), status=429)
+    if wait := ratelimit.hit("photo-location", request.user.pk):
+        response = render(request, "reports/partials/photo_location.html", {"rate_limited": True})
+        return ratelimit.limited(response, wait)
     location = form.location() if form.is_valid() else None
     return render(
         request,

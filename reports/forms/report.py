@@ -120,6 +120,8 @@ class ReportForm(forms.Form):
         self.geocode_as = geocode_as
         self.placed_at: Place | None = None
         self.places: list[Place] = []
+        # Seconds to wait when the address search was over its rate limit (0: it was not).
+        self.geocode_wait = 0
         if geocoding.is_enabled():
             self.fields["address"].help_text = _(
                 "For example a street and house number, or “outside the library”. Shown "
@@ -231,7 +233,8 @@ class ReportForm(forms.Form):
     def _place_from_address(self, cleaned: dict, address: str) -> None:
         """No pin but an address: use the one place it matches, or explain why not."""
         values = {"address": address}
-        if ratelimit.hit("geocode", self.geocode_as):
+        if wait := ratelimit.hit("geocode", self.geocode_as):
+            self.geocode_wait = wait
             error = ValidationError(
                 _(
                     "You searched for many addresses in a short time, so we did not look up "
