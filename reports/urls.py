@@ -17,4 +17,6 @@ urlpatterns = [
     path("new/geocode/", views.geocode, name="geocode"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/staff-update/", views.staff_update, name="staff-update"),
+    path("<int:pk>/staff-reassign/", views.staff_reassign, name="staff-reassign"),
+    path("<int:pk>/staff-visibility/", views.staff_visibility, name="staff-visibility"),
 ]

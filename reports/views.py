@@ -23,7 +23,7 @@ from civic import ratelimit
 from discussions.models import ModerationEntry
 from discussions.queries import discussion_context
 from reports import geocoding, routing, stats
-from reports.access import ReportAccess, report_for_user
+from reports.access import ReportAccess, report_access, report_for_user
 from reports.actions import submit_report
 from reports.forms.fields import ATTRIBUTE_PREFIX
 from reports.forms.reading import (
@@ -34,7 +34,7 @@ from reports.forms.reading import (
     ReportFilterForm,
 )
 from reports.forms.report import PhotoLocationForm, ReportForm
-from reports.forms.staff import StaffUpdateForm
+from reports.forms.staff import ReassignForm, StaffUpdateForm, VisibilityForm
 from reports.geocoding import GeocodingError
 from reports.models import Photo, Report, ReportUpdate, Service
 
@@ -101,6 +101,8 @@ def _render_detail(
     report: Report,
     access: ReportAccess,
     staff_form: StaffUpdateForm | None = None,
+    reassign_form: ReassignForm | None = None,
+    visibility_form: VisibilityForm | None = None,
 ) -> HttpResponse:
     can_moderate = access.answer
     context = {
@@ -112,8 +114,13 @@ def _render_detail(
     }
     if can_moderate:
         context["staff_form"] = staff_form or StaffUpdateForm(report=report)
-    if access.moderate and report.thread_id:
-        context["moderation_log"] = list(ModerationEntry.objects.for_thread(report.thread_id)[:50])
+    if access.moderate:
+        context["reassign_form"] = reassign_form or ReassignForm(report=report)
+        context["visibility_form"] = visibility_form or VisibilityForm(report=report)
+        if report.thread_id:
+            context["moderation_log"] = list(
+                ModerationEntry.objects.for_thread(report.thread_id)[:50]
+            )
     if report.thread is not None:
         context.update(discussion_context(request, report.thread))
     return render(request, "reports/detail.html", context)
@@ -152,6 +159,39 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
         "message": message,
     }
     return render(request, "reports/partials/staff_updated.html", context)
+
+
+def _staff_moderation(request: HttpRequest, pk: int, form_class, message: str):
+    """The "not ours" and hide/show forms: post/redirect/get, or the page with errors."""
+    report, _access = report_for_user(
+        request.user,
+        pk,
+        queryset=Report.objects.select_related("service", "authority"),
+        need="moderate",
+    )
+    form = form_class(request.POST, report=report)
+    if form.is_valid() and form.save(by=request.user) is not None:
+        messages.success(request, message)
+        # Passed on, the report may have left this staff member's reach.
+        if report_access(request.user, report).view:
+            return redirect(report)
+        return redirect("reports:list")
+    name = "reassign_form" if form_class is ReassignForm else "visibility_form"
+    return _render_detail(request, *_get_report_for_viewer(request, pk), **{name: form})
+
+
+@login_required
+@require_POST
+def staff_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    return _staff_moderation(
+        request, pk, ReassignForm, _("The report is passed on; its timeline says so.")
+    )
+
+
+@login_required
+@require_POST
+def staff_visibility(request: HttpRequest, pk: int) -> HttpResponse:
+    return _staff_moderation(request, pk, VisibilityForm, _("Done: the moderation log keeps why."))
 
 
 @require_GET

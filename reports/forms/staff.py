@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reports import actions
-from reports.models import Report, ReportUpdate
+from reports.models import Authority, Report, ReportUpdate, Service
 
 STAFF_NOTE_MAX_LENGTH = 2000
 # "Expected by Friday" means by the end of Friday, in the site's time zone.
@@ -155,3 +155,88 @@ class StaffUpdateForm(forms.Form):
         return actions.change_state(
             report, data["state"], by=by, note=data["note"], expected_at=expected_at
         )
+
+
+class ReassignForm(forms.Form):
+    """ "Not ours": pass the report to another authority, or file it under another
+    category (routing then picks who takes it). Applied by `reports.actions.reassign_report`."""
+
+    authority = forms.ModelChoiceField(
+        label=gettext_lazy("Pass to"),
+        queryset=Authority.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("(whoever takes the category here)"),
+    )
+    service = forms.ModelChoiceField(
+        label=gettext_lazy("Category"), queryset=Service.objects.none()
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Public note"),
+        required=False,
+        max_length=STAFF_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Shown on the timeline after “Passed to …”."),
+    )
+
+    def __init__(self, *args, report: Report, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "reassign-%s")
+        kwargs.setdefault("initial", {"service": report.service_id})
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.fields["authority"].queryset = Authority.objects.filter(is_active=True).exclude(
+            pk=report.authority_id
+        )
+        self.fields["service"].queryset = Service.objects.filter(is_active=True) | (
+            Service.objects.filter(pk=report.service_id)
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (
+            "service" in cleaned
+            and cleaned.get("authority") is None
+            and cleaned["service"] == self.report.service
+        ):
+            self.add_error(
+                "authority", _("Choose the authority to pass it to, or another category.")
+            )
+        return cleaned
+
+    def save(self, *, by) -> ReportUpdate | None:
+        """Apply it; a refusal (nobody else takes that category here) becomes a form error."""
+        data = self.cleaned_data
+        try:
+            return actions.reassign_report(
+                self.report,
+                by=by,
+                service=data["service"],
+                authority=data["authority"],
+                note=data["note"],
+            )
+        except actions.NotAllowed as refusal:
+            self.add_error(None, refusal.message)
+            return None
+
+
+class VisibilityForm(forms.Form):
+    """Hide the report (and its discussion) from the public, or show it again, saying why."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Kept in the moderation log; not shown publicly."),
+        error_messages={"required": gettext_lazy("Say why: it is kept in the moderation log.")},
+    )
+
+    def __init__(self, *args, report: Report, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "visibility-%s")
+        super().__init__(*args, **kwargs)
+        self.report = report
+
+    def save(self, *, by) -> Report:
+        if self.report.is_hidden:
+            return actions.unhide_report(self.report, by=by, reason=self.cleaned_data["reason"])
+        return actions.hide_report(self.report, by=by, reason=self.cleaned_data["reason"])
