@@ -161,7 +161,7 @@ def opportunity_new(request: HttpRequest, thread_pk: int) -> HttpResponse:
                 _("You have posted many calls recently. Please try again in %(minutes)d minutes.")
                 % {"minutes": max(wait // 60, 1)},
             )
-            return _form_page(request, "volunteers/form.html", context, status=429)
+            return ratelimit.limited(_form_page(request, "volunteers/form.html", context), wait)
         data = {k: v for k, v in form.cleaned_data.items() if k != "move_to_waitlist"}
         opportunity = actions.create_opportunity(thread, request.user, **data)
         messages.success(request, _("Your call is posted. Volunteers can sign up now."))
@@ -335,7 +335,9 @@ def email_all(request: HttpRequest, pk: int) -> HttpResponse:
             _("You have emailed the volunteers recently. Please try again in %(minutes)d minutes.")
             % {"minutes": max(wait // 60, 1)},
         )
-        return _roster_page(request, opportunity, access, status=429, message_form=form)
+        return ratelimit.limited(
+            _roster_page(request, opportunity, access, message_form=form), wait
+        )
     told = actions.email_volunteers(opportunity, form.cleaned_data["message"])
     messages.success(
         request, _("Your message is on its way to %(count)d volunteers.") % {"count": told}

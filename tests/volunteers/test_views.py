@@ -170,8 +170,9 @@ def test_posting_calls_is_rate_limited(resident_client, report, settings):
 
     response = resident_client.post(url, form_data(title="Second call"))
 
-    assert response.status_code == 429
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
     assert "try again" in response.content.decode()
+    assert 'value="Second call"' in response.content.decode()
     assert Opportunity.objects.count() == 1
 
 
