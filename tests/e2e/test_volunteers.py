@@ -66,7 +66,7 @@ def test_sign_up_in_place_then_the_waiting_list(live_server, page, screenshot, p
     assert not audit(page), "\n".join(audit(page))
 
 
-def test_promoted_after_a_withdrawal(live_server, page, place):
+def test_promoted_after_a_withdrawal(live_server, page, screenshot, place):
     confirmed = make_user(first_name="Ann", email="ann@example.org")
     place["call"].sign_up(confirmed)
     place["call"].sign_up(make_user(first_name="Ben"))
@@ -85,7 +85,9 @@ def test_promoted_after_a_withdrawal(live_server, page, place):
     page.context.clear_cookies()
     sign_in(page.context, live_server, waiting)
     page.goto(live_server.url + "/me/")
-    expect(page.locator("#my-signups-title + ul")).to_contain_text("Confirmed")
+    expect(page.locator("#my-signups-title ~ ul")).to_contain_text("Confirmed")
+    page.set_viewport_size(VIEWPORTS["phone"])
+    screenshot("volunteers-my-page-phone")
 
 
 def test_sign_up_without_javascript(live_server, browser, place):
