@@ -21,16 +21,24 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/python manage.py up
 
+# The suite runs in parallel (pytest-xdist): each worker gets its own test database.
+# Tests marked with one xdist_group (a shared server, for instance) stay on one worker.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+
 test: $(VENV)/.installed-test
 	scripts/test-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
-	DATABASE_URL=postgres://civic:civic@127.0.0.1:5432/civic $(BIN)/pytest -m "not e2e" -q
+	$(PYTEST) -m "not scaleout"
+	# PostgreSQL, plus the scale-out suite: two gunicorn nodes on PostgreSQL, Redis and S3 (moto).
+	DATABASE_URL=postgres://civic:civic@127.0.0.1:5432/civic $(PYTEST) -q \
+	  -m "(not e2e and not own_database) or scaleout"
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 # Figures on big data (a separate database in data/bench), served as in production.
 bench: $(VENV)/.installed-test

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -84,6 +85,39 @@ class RetriedWork(models.Model):
         if lock:
             rows = rows.select_for_update()
         return bool(self.claim_token) and rows.exists()
+
+    @classmethod
+    def claim_due(cls, limit: int) -> Iterator[int]:
+        """Claim due rows one at a time, up to `limit`, yielding each claimed id.
+
+        Each row is claimed (its lease starting) just before it is sent, so a long
+        batch never holds claims it is not working on. On PostgreSQL the row is
+        picked with `SELECT … FOR UPDATE SKIP LOCKED` and stamped in the same
+        transaction: concurrent workers each take a different row at once instead
+        of racing for the same one. Elsewhere (SQLite has one writer at a time) the
+        conditional UPDATE of `claim` decides.
+        """
+        if not connection.features.has_select_for_update_skip_locked:
+            for pk in cls.due_ids(timezone.now(), limit):
+                if cls.claim(pk):
+                    yield pk
+            return
+        for _attempt in range(limit):
+            with transaction.atomic():
+                now = timezone.now()
+                pk = (
+                    cls.objects.filter(cls.due_filter(now))
+                    .order_by("next_attempt_at")
+                    .select_for_update(skip_locked=True)
+                    .values_list("pk", flat=True)
+                    .first()
+                )
+                if pk is None:
+                    return
+                cls.objects.filter(pk=pk).update(
+                    state=cls.State.SENDING, claimed_at=now, claim_token=uuid.uuid4().hex
+                )
+            yield pk
 
     def mark_sent(self, now, **fields) -> None:
         type(self).objects.filter(pk=self.pk).update(

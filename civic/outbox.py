@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -59,13 +60,20 @@ def queue_message(message: EmailMessage) -> list[OutboundEmail]:
     ]
 
 
+def message_id(email: OutboundEmail) -> str:
+    domain = urlsplit(settings.SITE_URL).hostname or "civic.localhost"
+    return f"<outbox-{email.pk}@{domain}>"
+
+
 def send_one(email: OutboundEmail) -> bool:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
-        headers=email.headers or None,
+        # One Message-ID per outbox row: a retry after an unclear failure is the same
+        # message to the receiving servers, which drop duplicates.
+        headers={"Message-ID": message_id(email), **(email.headers or {})},
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
@@ -85,9 +93,7 @@ def send_one(email: OutboundEmail) -> bool:
 
 def send_due_emails(limit: int = 100) -> int:
     """Send every due email (up to `limit`); returns how many went out."""
-    now = timezone.now()
     sent = 0
-    for pk in OutboundEmail.due_ids(now, limit):
-        if OutboundEmail.claim(pk):
-            sent += send_one(OutboundEmail.objects.get(pk=pk))
+    for pk in OutboundEmail.claim_due(limit):
+        sent += send_one(OutboundEmail.objects.get(pk=pk))
     return sent

@@ -157,6 +157,8 @@ elif env("REDIS_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env("REDIS_URL"),
+            # Several sites (or test runs) can share one Redis under different prefixes.
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX"),
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
@@ -230,7 +232,16 @@ STORAGES = {
     },
 }
 if env("AWS_STORAGE_BUCKET_NAME"):
+    # Photos in S3-compatible object storage (django-storages); credentials come from
+    # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY as boto3 reads them.
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None  # MinIO, moto, Garage, …
+    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME") or None
+    AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN") or None  # a CDN in front of the bucket
+    # Signed, expiring URLs by default; false for a public-read bucket or a CDN.
+    AWS_QUERYSTRING_AUTH = env_bool("AWS_QUERYSTRING_AUTH", True)
+    AWS_S3_FILE_OVERWRITE = False
 
 # Uploads: photos are up to 10 MB each; keep large bodies on disk, not in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -359,3 +370,18 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Operations: structured logs. LOG_FORMAT=json writes every log record, and one line
+# per request (civic.request: method, path, status, duration_ms), as JSON lines.
+MIDDLEWARE.insert(0, "civic.logs.RequestLogMiddleware")
+if env("LOG_FORMAT", "plain") == "json":
+    LOGGING["formatters"]["json"] = {"()": "civic.logs.JsonFormatter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    LOGGING["loggers"]["civic.request"] = {"level": "INFO"}
+else:
+    # In plain form, gunicorn's access log already has one line per request.
+    LOGGING["loggers"]["civic.request"] = {"level": "WARNING"}
+# /health/ answers 503 when no worker has finished a round for this long.
+HEALTH_WORKER_STALE_SECONDS = env_int("HEALTH_WORKER_STALE_SECONDS", 120)
+# Load balancers probe /health/ over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]

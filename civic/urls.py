@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import account_views, views
+from civic import account_views, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", health.health, name="health"),
     path("me/", views.my_page, name="me"),
     # Before allauth's own URLs: the same page, answering 429 over the failed-login limit.
     path("accounts/login/", account_views.login, name="account_login"),

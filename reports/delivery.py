@@ -200,12 +200,10 @@ def notify_if_stuck(delivery: Delivery, attempts: int, error: Exception) -> bool
 
 def deliver_due(limit: int = 50) -> int:
     """Send every due delivery (up to `limit`); returns how many succeeded."""
-    now = timezone.now()
     done = 0
-    for pk in Delivery.due_ids(now, limit):
-        if Delivery.claim(pk):
-            delivery = Delivery.objects.select_related("report__service", "authority").get(pk=pk)
-            done += deliver(delivery)
+    for pk in Delivery.claim_due(limit):
+        delivery = Delivery.objects.select_related("report__service", "authority").get(pk=pk)
+        done += deliver(delivery)
     return done
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs beside Python: Chromium for the
-# browser tests and a PostgreSQL server for the second database run.
+# browser tests, a PostgreSQL server for the second database run, and Redis for
+# the scale-out suite. The S3-compatible store (moto) comes from the Python test
+# extras and is started by the suite itself on a free port.
 set -euo pipefail
 
 SUDO=""
@@ -10,6 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} with apt…"
   $SUDO apt-get update -qq
@@ -34,4 +37,16 @@ as_postgres psql -q -tc "SELECT 1 FROM pg_roles WHERE rolname='civic'" | grep -q
   || as_postgres psql -q -c "CREATE ROLE civic LOGIN PASSWORD 'civic' CREATEDB"
 as_postgres psql -q -tc "SELECT 1 FROM pg_database WHERE datname='civic'" | grep -q 1 \
   || as_postgres psql -q -c "CREATE DATABASE civic OWNER civic"
-echo "Chromium and PostgreSQL are ready."
+# Redis: a daemon on loopback for the suite (REDIS_TEST_PORT, default 6390), no
+# persistence. Started once; running the script again finds it answering.
+redis_port=${REDIS_TEST_PORT:-6390}
+if ! redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null | grep -q PONG; then
+  redis-server --bind 127.0.0.1 --port "$redis_port" --daemonize yes --save "" \
+    --appendonly no --dir /tmp --logfile "/tmp/civic-redis-$redis_port.log" \
+    --pidfile "/tmp/civic-redis-$redis_port.pid"
+  for _ in $(seq 1 30); do
+    redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.2
+  done
+fi
+echo "Chromium, PostgreSQL and Redis (127.0.0.1:$redis_port) are ready."

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from civic.jobs import Job
 from volunteers import emails
 from volunteers.models import Opportunity, Signup
 
@@ -75,3 +76,7 @@ def ask_organisers_to_close(now: datetime | None = None) -> int:
 def run_due(now: datetime | None = None) -> int:
     """The worker's volunteers job: how many emails it queued."""
     return send_due_reminders(now) + ask_organisers_to_close(now)
+
+
+# After the digests (30), before the emails (1000) that carry what these queue.
+JOBS = [Job("volunteer reminders", run_due, order=40)]

@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(code: str) -> subprocess.CompletedProcess:
+def run(code: str, data_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         cwd=ROOT,
@@ -18,12 +18,12 @@ def run(code: str) -> subprocess.CompletedProcess:
         env={
             "PATH": "/usr/bin:/bin",
             "DJANGO_SETTINGS_MODULE": "civic.settings",
-            "DATA_DIR": "/tmp/civic-startup-test",
+            "DATA_DIR": str(data_dir),
         },
     )
 
 
-def test_project_starts_and_serves_admin_urls_without_gdal():
+def test_project_starts_and_serves_admin_urls_without_gdal(tmp_path):
     # Any import of GeoDjango's GDAL bindings fails here, as on a machine without GDAL.
     result = run(
         """
@@ -40,7 +40,8 @@ def test_project_starts_and_serves_admin_urls_without_gdal():
         from django.urls import reverse
         import civic.urls
         print(reverse("admin:reports_report_changelist"))
-        """
+        """,
+        tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "/admin/reports/report/" in result.stdout
@@ -57,7 +58,7 @@ def test_no_model_change_is_missing_a_migration():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_settings_pass_the_deploy_check():
+def test_production_settings_pass_the_deploy_check(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -69,20 +70,25 @@ def test_production_settings_pass_the_deploy_check():
             "DEBUG": "false",
             "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
             "ALLOWED_HOSTS": "civic.example.org",
-            "DATA_DIR": "/tmp/civic-startup-test",
+            "DATA_DIR": str(tmp_path),
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_settings_refuse_to_start_without_a_secret_key():
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "DEBUG": "false", "ALLOWED_HOSTS": "civic.example.org"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "civic.example.org",
+            "DATA_DIR": str(tmp_path),
+        },
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr

@@ -1,4 +1,4 @@
-"""The background worker: sends due emails and delivers reports, in a loop.
+"""The background worker: runs every app's jobs (civic/jobs.py) in a loop.
 
 Each round claims due rows with conditional updates, so several workers can run
 side by side. SIGTERM/SIGINT finish the current round and exit.
@@ -9,42 +9,24 @@ from __future__ import annotations
 import signal
 import time
 
-from django.core.cache import cache
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from civic import ratelimit
-from civic.outbox import send_due_emails
-from discussions.notifications import send_due_digests
-from reports.delivery import deliver_due, fetch_upstream_updates
-from volunteers.jobs import run_due as volunteer_reminders
-
-# How often the authorities' Open311 systems are asked for status changes.
-UPSTREAM_POLL_SECONDS = 300
-# How often the rate-limit counters of windows that are over are deleted.
-RATE_COUNTER_PURGE_SECONDS = 600
+from civic import health, jobs
 
 
 def run_round() -> dict[str, int]:
-    """One pass over every kind of due work; returns how much each job did."""
-    done = {"deliveries": deliver_due()}
-    # cache.add is atomic in the shared cache: one worker polls per period.
-    if cache.add("worker:upstream-poll", 1, timeout=UPSTREAM_POLL_SECONDS):
-        done["upstream updates"] = fetch_upstream_updates()
-    # Followers' digests of new comments and status changes (batched per follower).
-    done["digests"] = send_due_digests()
-    done["volunteer reminders"] = volunteer_reminders()
-    if ratelimit.storage() == "database" and cache.add(
-        "worker:rate-counter-purge", 1, timeout=RATE_COUNTER_PURGE_SECONDS
-    ):
-        done["expired rate counters"] = ratelimit.purge_expired()
-    # Emails last: every job above may have queued some.
-    done["emails"] = send_due_emails()
+    """One pass over every app's due work; returns how much each job did."""
+    health.beat()
+    done = {}
+    for job in jobs.collect():
+        if job.is_due():
+            done[job.name] = job.run()
     return done
 
 
 class Command(BaseCommand):
-    help = "Send due emails and deliver reports to authorities, retrying failures with backoff."
+    help = "Run every app's background jobs (emails, deliveries, digests…), retrying failures."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="Run one round and exit.")
