@@ -88,25 +88,28 @@ class RetriedWork(models.Model):
 
     @classmethod
     def claim_due(cls, limit: int) -> Iterator[int]:
-        """Claim due rows one at a time, up to `limit`, yielding each claimed id.
+        """Claim the rows due now (up to `limit`) one at a time, yielding each claimed id.
 
-        Each row is claimed (its lease starting) just before it is sent, so a long
-        batch never holds claims it is not working on. On PostgreSQL the row is
-        picked with `SELECT … FOR UPDATE SKIP LOCKED` and stamped in the same
-        transaction: concurrent workers each take a different row at once instead
-        of racing for the same one. Elsewhere (SQLite has one writer at a time) the
-        conditional UPDATE of `claim` decides.
+        The round works through the rows that were due when it started; each is
+        claimed (its lease starting) just before it is sent, so a long round never
+        holds claims it is not working on, nor takes over a row whose lease ran out
+        while this round was busy. On PostgreSQL each row is picked with
+        `SELECT … FOR UPDATE SKIP LOCKED` and stamped in the same transaction:
+        concurrent workers take different rows at once instead of racing for the
+        same one. Elsewhere (SQLite has one writer at a time) the conditional
+        UPDATE of `claim` decides.
         """
+        candidates = cls.due_ids(timezone.now(), limit)
         if not connection.features.has_select_for_update_skip_locked:
-            for pk in cls.due_ids(timezone.now(), limit):
+            for pk in candidates:
                 if cls.claim(pk):
                     yield pk
             return
-        for _attempt in range(limit):
+        while candidates:
             with transaction.atomic():
                 now = timezone.now()
                 pk = (
-                    cls.objects.filter(cls.due_filter(now))
+                    cls.objects.filter(cls.due_filter(now), pk__in=candidates)
                     .order_by("next_attempt_at")
                     .select_for_update(skip_locked=True)
                     .values_list("pk", flat=True)
@@ -117,6 +120,7 @@ class RetriedWork(models.Model):
                 cls.objects.filter(pk=pk).update(
                     state=cls.State.SENDING, claimed_at=now, claim_token=uuid.uuid4().hex
                 )
+            candidates.remove(pk)
             yield pk
 
     def mark_sent(self, now, **fields) -> None:
