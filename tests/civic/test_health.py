@@ -14,7 +14,10 @@ from civic.models import OutboundEmail
 
 
 @pytest.mark.django_db
-def test_healthy_with_a_live_worker_and_reports_the_backlog(client, django_assert_num_queries):
+def test_healthy_with_a_live_worker_and_reports_the_backlog(
+    client, django_assert_num_queries, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=False)  # a busy machine must not age the beat
     run_round()  # the worker's heartbeat
     OutboundEmail.objects.create(
         to="a@example.org",
@@ -29,9 +32,9 @@ def test_healthy_with_a_live_worker_and_reports_the_backlog(client, django_asser
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"] == {"ok": True}
-    assert body["worker"]["ok"] and body["worker"]["last_round_seconds_ago"] <= 1
+    assert body["worker"] == {"ok": True, "last_round_seconds_ago": 0}
     assert body["backlog"]["civic.outboundemail"]["due"] == 1
-    assert body["backlog"]["civic.outboundemail"]["oldest_due_seconds"] >= 299
+    assert body["backlog"]["civic.outboundemail"]["oldest_due_seconds"] == 300
     assert body["backlog"]["reports.delivery"] == {"due": 0, "oldest_due_seconds": 0}
     assert "no-cache" in response["Cache-Control"]
 
