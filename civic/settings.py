@@ -141,6 +141,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+    if TESTING:
+        # A test database file rather than SQLite's shared in-memory one: there,
+        # connections on other threads (the volunteer sign-up race) fail at once
+        # with "database table is locked" instead of waiting for the write lock.
+        DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-civic.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: shared between processes. The database cache by default (its table is
@@ -345,6 +350,8 @@ QUESTIONNAIRE_DELAY_DAYS = env_int("QUESTIONNAIRE_DELAY_DAYS", 28)
 QUESTIONNAIRE_LINK_DAYS = env_int("QUESTIONNAIRE_LINK_DAYS", 14)
 REOPEN_CONFIRMATIONS_REPORTER = env_int("REOPEN_CONFIRMATIONS_REPORTER", 1)
 REOPEN_CONFIRMATIONS_OTHERS = env_int("REOPEN_CONFIRMATIONS_OTHERS", 3)
+# Volunteer calls: confirmed volunteers are reminded this many hours before the start.
+VOLUNTEER_REMINDER_HOURS = env_int("VOLUNTEER_REMINDER_HOURS", 24)
 
 # Worker: retries back off exponentially up to this ceiling; nothing is dropped.
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)

@@ -24,12 +24,14 @@ from civic.models import Profile
 from discussions.models import Follow, Thread
 from reports.alerts import unsubscribe_token
 from reports.models import Report
+from volunteers.models import Opportunity, Signup
 
 HOME_RECENT_REPORTS = 8
 HOME_TOPICS = 5
 HOME_STATS_SECONDS = 60
 MY_REPORTS_PER_PAGE = 25
 MY_FOLLOWS = 50
+HOME_VOLUNTEER_CALLS = 3
 
 
 def _home_stats() -> dict:
@@ -51,7 +53,11 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-requested_at", "-id")[:HOME_RECENT_REPORTS]
     )
     topics = list(Thread.objects.visible().topics().order_by("-last_activity_at")[:HOME_TOPICS])
-    return render(request, "home.html", {"stats": stats, "recent": recent, "topics": topics})
+    volunteer_calls = list(
+        Opportunity.objects.visible().upcoming().with_counts()[:HOME_VOLUNTEER_CALLS]
+    )
+    context = {"stats": stats, "recent": recent, "topics": topics}
+    return render(request, "home.html", {**context, "volunteer_calls": volunteer_calls})
 
 
 @login_required
@@ -79,7 +85,12 @@ def my_page(request: HttpRequest) -> HttpResponse:
         }
         for alert in request.user.alerts.select_related("authority", "service").order_by("pk")
     ]
-    return render(request, "me.html", {"page": page, "followed": followed, "alerts": alerts})
+    my_signups = list(Signup.objects.upcoming_for(request.user))
+    return render(
+        request,
+        "me.html",
+        {"page": page, "followed": followed, "alerts": alerts, "my_signups": my_signups},
+    )
 
 
 @login_required

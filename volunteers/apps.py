@@ -1,7 +1,21 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# Rate-limit scopes of this app: (window in seconds, most actions allowed in it).
+RATE_LIMITS = {
+    # Posting calls for volunteers.
+    "volunteer-call": [(3600, 5), (86400, 10)],
+    # "Email all volunteers" of one organiser.
+    "volunteer-email": [(3600, 3), (86400, 10)],
+}
+
 
 class VolunteersConfig(AppConfig):
     name = "volunteers"
     verbose_name = _("Volunteers")
+
+    def ready(self) -> None:
+        from civic import ratelimit
+
+        for scope, limits in RATE_LIMITS.items():
+            ratelimit.DEFAULT_LIMITS.setdefault(scope, limits)

@@ -45,10 +45,11 @@ def test_home_runs_a_constant_number_of_queries(
         make_report(service=service)
         Thread.objects.create(kind=Thread.Kind.IDEA, title=f"Idea {n}")
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         # 1. the counts (open, this month, fixed this month) in one aggregate
         # 2. the recent reports with their service and thread
         # 3. the active community topics
+        # 4. the next volunteer calls with their counts
         response = anonymous.get(reverse("home"))
 
     assert len(response.context["recent"]) == min(rows, 8)
@@ -100,12 +101,13 @@ def test_my_page_runs_a_constant_number_of_queries(
         topic = Thread.objects.create(kind=Thread.Kind.IDEA, title=f"Idea {n}")
         Follow.objects.create(thread=topic, user=resident)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         # 1. the session  2. the user
         # 3. count of my reports (pagination)
         # 4. the page of my reports with their service and thread
         # 5. my follows with their thread and the thread's report
         # 6. my area alerts with their authority and service
+        # 7. my upcoming volunteer sign-ups with their calls
         response = resident_client.get(reverse("me"))
 
     assert len(response.context["followed"]) == min(2 * rows, 50)

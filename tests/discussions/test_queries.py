@@ -18,13 +18,14 @@ def users(db):
 
 
 @pytest.mark.parametrize("size", [3, 300])
-def test_topic_page_for_anonymous_costs_two_queries(
+def test_topic_page_for_anonymous_costs_three_queries(
     client, topic, users, size, django_assert_num_queries
 ):
     add_comments(topic, size, users)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         # 1. the topic with its author
-        # 2. the first page of comments with authors and replied-to authors (one query,
+        # 2. its volunteer calls (none here; the volunteers' template tag)
+        # 3. the first page of comments with authors and replied-to authors (one query,
         #    the page boundary is a subquery)
         response = client.get(topic.get_absolute_url())
     assert response.status_code == 200
@@ -32,16 +33,17 @@ def test_topic_page_for_anonymous_costs_two_queries(
 
 
 @pytest.mark.parametrize("size", [3, 300])
-def test_topic_page_for_a_resident_costs_four_queries(
+def test_topic_page_for_a_resident_costs_six_queries(
     client, resident, topic, users, size, django_assert_num_queries
 ):
     add_comments(topic, size, users)
     client.force_login(resident)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         # 1. the session
         # 2. the user
         # 3. the topic with its author, the viewer's follow, support and official membership
-        # 4. the first page of comments, with whether the viewer flagged each one
+        # 4. its volunteer calls (none here)  5. may the viewer organise one? (verified email)
+        # 6. the first page of comments, with whether the viewer flagged each one
         response = client.get(topic.get_absolute_url())
     assert response.status_code == 200
 

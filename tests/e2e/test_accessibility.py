@@ -25,6 +25,7 @@ from tests.factories import (
     make_user,
 )
 from tests.fakes import HIGH_STREET, MARKET_SQUARE, FakeNominatim
+from tests.volunteers.support import demo_call_for
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -82,6 +83,11 @@ PAGES = {
     "open311": ("/open311/", False),
     "me": ("/me/", True),
     "stats": ("/reports/stats/", False),
+    "volunteers": (lambda city: demo_call_for(city) and "/volunteers/", False),
+    "volunteer-call": (lambda city: demo_call_for(city).get_absolute_url(), True),
+    "volunteer-report": (lambda city: demo_call_for(city).thread.get_absolute_url(), False),
+    "volunteer-new": (lambda city: f"/volunteers/new/{city['report'].thread_id}/", True),
+    "volunteer-roster": (lambda city: f"/volunteers/{demo_call_for(city).pk}/roster/", True),
 }
 
 

@@ -414,7 +414,7 @@ def test_report_page_for_a_resident_costs_no_query_for_the_panel(
     for n in range(rows):
         report.set_state("acknowledged" if n % 2 else "in_progress", note=f"Update {n}")
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         # 1. the report with service, authority, reporter, thread and duplicate_of
         # 2. its photos
         # 3. its timeline updates with their authors
@@ -423,6 +423,7 @@ def test_report_page_for_a_resident_costs_no_query_for_the_panel(
         #    which the discussion below needs anyway; a resident is not, so no more
         # 7. the thread with the viewer's follow and support state
         # 8. the first page of comments
+        # 9. the volunteer calls (none)  10. may the resident organise one? (verified email)
         response = resident_client.get(report.get_absolute_url())
 
     assert PANEL not in response.content.decode()
@@ -436,13 +437,14 @@ def test_report_page_for_staff_costs_four_queries_for_the_panels_and_log(
     for n in range(rows):
         report.set_state("acknowledged" if n % 2 else "in_progress", by=staff, note=f"N{n}")
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         # 1-6. as for a resident
         # 7. is the user in the authority's staff group (show the panel?)
         # 8. the moderation log with its authors
         # 9. the thread with the viewer's follow and support state
         # 10. the first page of comments
         # 11. the authorities and 12. the categories "not ours" may pass it to
+        # 13. the volunteer calls (none; staff may organise without a query)
         response = staff_client.get(report.get_absolute_url())
 
     assert PANEL in response.content.decode()

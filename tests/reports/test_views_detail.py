@@ -131,12 +131,13 @@ def test_report_page_runs_a_constant_number_of_queries(
     for n in range(rows):
         report.set_state("acknowledged" if n % 2 else "in_progress", note=f"Update {n}")
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         # 1. the report with service, authority, reporter, thread and duplicate_of
         # 2. its photos
         # 3. its timeline updates with their authors
         # 4. its service's attributes (question texts and value names)
-        # 5. the first page of comments (discussions.queries.discussion_context;
+        # 5. its volunteer calls (none here) with their counts
+        # 6. the first page of comments (discussions.queries.discussion_context;
         #    a signed-in viewer adds one for their follow/support state)
         response = anonymous.get(report.get_absolute_url())
 

@@ -24,6 +24,7 @@ from discussions.models import Notification, Thread
 from reports.actions import bulk_import_reports, submit_report
 from reports.models import Authority, Contact, Delivery, Report, Service, ServiceAttribute
 from reports.photos import process_photo
+from volunteers.demo import seed_volunteers
 
 DEMO_PASSWORD = "civic-demo-2026"
 ADMIN_EMAIL = "admin@civic.localhost"
@@ -396,6 +397,7 @@ class Command(BaseCommand):
             self.make_reports(rng, services, users, reports - existing)
         if not Thread.objects.topics().exists():
             self.make_conversations(rng, users)
+        seed_volunteers(get_user_model().objects.get(email=STAFF_EMAIL), users)
         self.stdout.write(self.style.SUCCESS(f"Demo city ready: {Report.objects.count()} reports."))
         self.stdout.write(self.logins())
 
