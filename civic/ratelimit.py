@@ -24,6 +24,9 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
     # Address searches reach an outside geocoder (the public Nominatim allows 1 request/s).
     "geocode": [(60, 10), (3600, 60)],
     "open311-post": [(60, 60)],
+    # Reports without an account, per IP address and per email address.
+    "guest-report-ip": [(86400, 10)],
+    "guest-report-email": [(86400, 5)],
 }
 
 

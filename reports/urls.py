@@ -15,6 +15,10 @@ urlpatterns = [
     path("new/fields/", views.service_fields, name="service-fields"),
     path("new/photo-location/", views.photo_location, name="photo-location"),
     path("new/geocode/", views.geocode, name="geocode"),
+    path("new/street/", views.reverse_geocode, name="reverse-geocode"),
+    path("new/sent/", views.guest_sent, name="guest-sent"),
+    path("confirm/<str:token>/", views.guest_confirm, name="guest-confirm"),
+    path("confirm/<str:token>/account/", views.guest_account, name="guest-account"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/staff-update/", views.staff_update, name="staff-update"),
 ]

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,6 +18,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,7 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from civic import ratelimit
 from discussions.queries import discussion_context
-from reports import geocoding, routing, stats
+from reports import guest, places, routing, stats
 from reports.actions import submit_report
 from reports.forms.fields import ATTRIBUTE_PREFIX
 from reports.forms.reading import (
@@ -34,9 +36,8 @@ from reports.forms.reading import (
     PointForm,
     ReportFilterForm,
 )
-from reports.forms.report import PhotoLocationForm, ReportForm
+from reports.forms.report import GuestAccountForm, PhotoLocationForm, ReportForm
 from reports.forms.staff import StaffUpdateForm
-from reports.geocoding import GeocodingError
 from reports.models import Photo, Report, ReportUpdate, Service, ServiceAttribute
 
 REPORTS_PER_PAGE = 25
@@ -49,7 +50,17 @@ METRES_PER_DEGREE_LAT = 111_320
 
 # Fields of the new-report form that a GET may prefill (the no-JavaScript "show this
 # category's questions" button, or a "report a problem here" link with a position).
-PREFILL_FIELDS = ("service", "lat", "lon", "address", "title", "description", "name", "phone")
+PREFILL_FIELDS = (
+    "service",
+    "lat",
+    "lon",
+    "address",
+    "title",
+    "description",
+    "name",
+    "phone",
+    "email",
+)
 
 
 class CappedPaginator(Paginator):
@@ -289,7 +300,7 @@ def _render_new(
         "form": form,
         "photos_dropped": photos_dropped,
         "service_area": f"{west},{south},{east},{north}",
-        "geocoding_enabled": geocoding.is_enabled(),
+        "confirm_days": guest.CONFIRM_DAYS,
         "js_messages": {
             "placed": _("Pin placed at latitude {lat}, longitude {lon}."),
             "placed_at": _("Pin placed at {place}. Check it on the map, and drag it if needed."),
@@ -310,12 +321,98 @@ def _render_new(
     return render(request, "reports/new.html", context)
 
 
-@login_required
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _searcher(request: HttpRequest) -> object:
+    """Whose rate limit an address search counts against: the user, or the address."""
+    return request.user.pk if request.user.is_authenticated else f"ip:{_client_ip(request)}"
+
+
+def _address_search(request: HttpRequest, query: QueryDict) -> dict:
+    """Places matching the address field, for the results list (both with and without
+    JavaScript): the gazetteer, then the external geocoder when one is set."""
+    form = AddressSearchForm(query)
+    found = places.Lookup()
+    error = ""
+    if not form.is_valid():
+        error = form.errors["address"][0]
+    else:
+        found = places.lookup(form.cleaned_data["address"], ident=_searcher(request))
+        if found.problem == "rate_limited":
+            error = _(
+                "You searched for many addresses in a short time. Please wait a few minutes, "
+                "or place the pin on the map."
+            )
+        elif found.problem:
+            error = _(
+                "The address search is not answering just now. Please try again in a few "
+                "minutes, or place the pin on the map; everything you typed is kept."
+            )
+    return {
+        "places": found.places,
+        "searched": form.is_valid() and not error,
+        "address_query": form.cleaned_data.get("address", "") if form.is_valid() else "",
+        "address_error": error,
+    }
+
+
+def _new_step(request: HttpRequest) -> HttpResponse:
+    """A step of the form without JavaScript, sent by POST so the CSRF token never lands in
+    a URL: "Show this category's questions", "Find this address", "Put the pin here".
+    Everything typed comes back; nothing is validated or sent yet."""
+    initial = _prefill(request.POST)
+    address_search = None
+    if request.POST.get("step") == "find":
+        address_search = _address_search(request, request.POST)
+    form = ReportForm(initial=initial, guest=not request.user.is_authenticated)
+    return _render_new(
+        request,
+        form,
+        photos_dropped=bool(request.FILES.getlist("photos")),
+        address_search=address_search,
+    )
+
+
+def _hold_guest_report(request: HttpRequest, form: ReportForm) -> HttpResponse | None:
+    """A report without an account: held until its email is confirmed. None when a cap
+    refused it (the form then carries the message)."""
+    if form.is_spam:
+        return redirect("reports:guest-sent")
+    email = form.cleaned_data["email"].strip().lower()
+    if ratelimit.hit("guest-report-ip", _client_ip(request)) or ratelimit.hit(
+        "guest-report-email", email
+    ):
+        form.add_error(
+            None,
+            _(
+                "Many reports were sent from here or with this email address today, so we "
+                "cannot take more without an account. Sign in or sign up to send this one, "
+                "or try again tomorrow: everything you typed is kept."
+            ),
+        )
+        return None
+    guest.hold_report(**form.hold_kwargs())
+    request.session["guest_report_email"] = email
+    return redirect("reports:guest-sent")
+
+
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
+    """The new-report form, for residents with or without an account."""
+    is_guest = not request.user.is_authenticated
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, geocode_as=request.user.pk)
-        if form.is_valid() and ratelimit.hit("report", request.user.pk):
+        if request.POST.get("step") in ("questions", "find") or "pin" in request.POST:
+            return _new_step(request)
+        form = ReportForm(
+            request.POST, request.FILES, geocode_as=_searcher(request), guest=is_guest
+        )
+        if form.is_valid() and is_guest:
+            response = _hold_guest_report(request, form)
+            if response is not None:
+                return response
+        elif form.is_valid() and ratelimit.hit("report", request.user.pk):
             form.add_error(
                 None,
                 _(
@@ -353,61 +450,117 @@ def report_new(request: HttpRequest) -> HttpResponse:
             address_search=address_search,
         )
     initial = _prefill(request.GET)
-    initial.setdefault("name", request.user.get_full_name())
-    # A no-JavaScript button sends the form by GET: a chosen file comes as its bare name.
-    return _render_new(
-        request, ReportForm(initial=initial), photos_dropped=bool(request.GET.get("photos"))
+    if not is_guest:
+        initial.setdefault("name", request.user.get_full_name())
+    return _render_new(request, ReportForm(initial=initial, guest=is_guest))
+
+
+@require_GET
+def guest_sent(request: HttpRequest) -> HttpResponse:
+    """After a report without an account: what happens next."""
+    return render(
+        request,
+        "reports/guest_sent.html",
+        {"email": request.session.get("guest_report_email", ""), "days": guest.CONFIRM_DAYS},
     )
 
 
-@login_required
+def _link_refused(request: HttpRequest, expired: bool) -> HttpResponse:
+    return render(
+        request,
+        "reports/guest_link.html",
+        {"expired": expired, "days": guest.CONFIRM_DAYS},
+        status=410 if expired else 404,
+    )
+
+
+def _get_pending(token: str):
+    """(pending report, None) for a valid link, or (None, "expired"/"unknown")."""
+    pending = guest.find(token)
+    if pending is None:
+        return None, "unknown"
+    if pending.expires_at <= timezone.now():
+        return None, "expired"
+    return pending, None
+
+
+def _render_confirm(request, pending, account_form: GuestAccountForm | None = None):
+    context = {"pending": pending, "days": guest.CONFIRM_DAYS}
+    if pending.report_id and not request.user.is_authenticated:
+        if guest.account_exists(pending.email):
+            context["has_account"] = True
+        else:
+            context["account_form"] = account_form or GuestAccountForm()
+    return render(request, "reports/guest_confirm.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def guest_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: a page with one button that publishes the report (a link alone
+    must not publish: mail scanners open links), then the offer of an account."""
+    pending, problem = _get_pending(token)
+    if pending is None:
+        return _link_refused(request, expired=problem == "expired")
+    if request.method == "POST":
+        already = bool(pending.report_id)
+        guest.confirm(pending)
+        if not already:
+            messages.success(
+                request,
+                _(
+                    "Thank you! Your report is public and on its way to those responsible. "
+                    "Follow its progress on its page."
+                ),
+            )
+        return redirect("reports:guest-confirm", token=token)
+    return _render_confirm(request, pending)
+
+
+@require_POST
+def guest_account(request: HttpRequest, token: str) -> HttpResponse:
+    """One step from a confirmed report to an account with the same (proven) email."""
+    pending, problem = _get_pending(token)
+    if pending is None:
+        return _link_refused(request, expired=problem == "expired")
+    if not pending.report_id or request.user.is_authenticated:
+        return redirect("reports:guest-confirm", token=token)
+    if guest.account_exists(pending.email):
+        return redirect("reports:guest-confirm", token=token)
+    form = GuestAccountForm(request.POST, email=pending.email)
+    if not form.is_valid():
+        return _render_confirm(request, pending, account_form=form)
+    user = guest.create_account(pending, form.cleaned_data["password1"])
+    login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    messages.success(
+        request,
+        _("Your account is ready and you are signed in. This report is on your page now."),
+    )
+    return redirect(pending.report)
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 def geocode(request: HttpRequest) -> HttpResponse:
-    """Places matching the typed address ("Find this address"), each with "Put the pin here".
-
-    htmx gets the results fragment; without JavaScript the new-report form itself is sent
-    here by GET, and the page comes back with the results and everything typed.
-    """
-    form = AddressSearchForm(request.GET)
-    places: list[geocoding.Place] = []
-    searched = False
-    error = ""
-    if not geocoding.is_enabled():
-        error = _("Address search is not available here. Please place the pin on the map.")
-    elif not form.is_valid():
-        error = form.errors["address"][0]
-    elif ratelimit.hit("geocode", request.user.pk):
-        error = _(
-            "You searched for many addresses in a short time. Please wait a few minutes, or "
-            "place the pin on the map."
-        )
-    else:
-        try:
-            places = geocoding.search(form.cleaned_data["address"])
-            searched = True
-        except GeocodingError:
-            error = _(
-                "The address search is not answering just now. Please try again in a few "
-                "minutes, or place the pin on the map; everything you typed is kept."
-            )
-    address_search = {
-        "places": places,
-        "searched": searched,
-        "address_query": form.cleaned_data.get("address", "") if form.is_valid() else "",
-        "address_error": error,
-    }
+    """Places matching the typed address ("Find this address", and suggestions as one
+    types), each with "Put the pin here"; htmx gets the results fragment."""
+    address_search = _address_search(request, request.GET)
     # Errors answer 200 too: htmx swaps only successful responses, and the message
     # belongs where the results would be.
     if request.htmx:
         return render(request, "reports/partials/places.html", address_search)
     initial = _prefill(request.GET)
-    return _render_new(
-        request,
-        ReportForm(initial=initial),
-        photos_dropped=bool(request.GET.get("photos")),
-        address_search=address_search,
-    )
+    form = ReportForm(initial=initial, guest=not request.user.is_authenticated)
+    return _render_new(request, form, address_search=address_search)
+
+
+@require_GET
+def reverse_geocode(request: HttpRequest) -> JsonResponse:
+    """The nearest known street to a point: the address field's text when a pin is placed."""
+    form = PointForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": _("lat and lon are required numbers.")}, status=400)
+    place = places.nearest_street(form.cleaned_data["lat"], form.cleaned_data["lon"])
+    return JsonResponse({"name": place.name if place else ""})
 
 
 @require_GET
@@ -421,14 +574,13 @@ def service_fields(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/partials/service_fields.html", {"form": form})
 
 
-@login_required
 @require_POST
 def photo_location(request: HttpRequest) -> HttpResponse:
     """Read the GPS position of the chosen photos before their metadata is stripped."""
     if not request.htmx:
         return redirect("reports:new")
     form = PhotoLocationForm(request.POST, request.FILES)
-    if ratelimit.hit("photo-location", request.user.pk):
+    if ratelimit.hit("photo-location", _searcher(request)):
         return HttpResponse(_("Too many photos checked in a short time."), status=429)
     location = form.location() if form.is_valid() else None
     return render(

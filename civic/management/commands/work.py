@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from civic.outbox import send_due_emails
 from discussions.notifications import send_due_digests
 from reports.delivery import deliver_due, fetch_upstream_updates
+from reports.guest import purge_expired
 
 # How often the authorities' Open311 systems are asked for status changes.
 UPSTREAM_POLL_SECONDS = 300
@@ -29,6 +30,7 @@ def run_round() -> dict[str, int]:
         done["upstream updates"] = fetch_upstream_updates()
     # Followers' digests of new comments and status changes (batched per follower).
     done["digests"] = send_due_digests()
+    done["expired guest reports"] = purge_expired()
     # Emails last: every job above may have queued some.
     done["emails"] = send_due_emails()
     return done
