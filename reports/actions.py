@@ -11,6 +11,7 @@ from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civic.outbox import queue_email
 from discussions.models import Follow, Thread
@@ -23,8 +24,8 @@ from reports.photos import ProcessedPhoto
 def submit_report(
     *,
     service: Service,
-    lat: float,
-    lon: float,
+    lat: float | None,
+    lon: float | None,
     title: str,
     description: str = "",
     address: str = "",
@@ -235,3 +236,25 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     Delivery.objects.bulk_create(deliveries)
     Follow.objects.bulk_create(follows, ignore_conflicts=True)
     return len(reports)
+
+
+@transaction.atomic
+def place_report(report: Report, *, lat: float, lon: float, by=None) -> Report:
+    """Give a report whose location was to be confirmed its point (staff, from its page).
+
+    The report and its thread get the point, and the timeline says who placed it.
+    """
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    now = timezone.now()
+    report.lat, report.lon, report.updated_at = lat, lon, now
+    report.save(update_fields=["lat", "lon", "updated_at"])
+    if report.thread_id:
+        Thread.objects.filter(pk=report.thread_id).update(lat=lat, lon=lon)
+    ReportUpdate.objects.create(
+        report=report,
+        author=by,
+        note=str(_("The location is confirmed: the report is on the map now.")),
+        is_official=bool(by and report.authority and report.authority.has_staff(by)),
+        created_at=now,
+    )
+    return report

@@ -62,6 +62,7 @@ ABBREVIATIONS = {
 }
 KIND_RANK = {Place.Kind.STREET: 0, Place.Kind.LANDMARK: 1, Place.Kind.POSTCODE: 2}
 _NON_WORD = re.compile(r"[^\w]+")
+_HOUSE_NUMBER = re.compile(r"^(\d+[a-z]?( ?- ?\d+[a-z]?)? )+")
 _POSSESSIVE = re.compile("['\u2019](?=s\\b)")
 
 
@@ -82,7 +83,8 @@ def _found(place: Place) -> Found:
 def search(query: str, limit: int = RESULT_LIMIT) -> list[Found]:
     """Gazetteer places matching `query`, best first: names starting with it, then names
     with a word starting with it, then (only when none) the closest spellings."""
-    wanted = normalise(query)
+    # "14 Queen St": the house number is not part of the street's name.
+    wanted = _HOUSE_NUMBER.sub("", normalise(query)) or normalise(query)
     if not wanted:
         return []
     rows = list(

@@ -21,4 +21,5 @@ urlpatterns = [
     path("confirm/<str:token>/account/", views.guest_account, name="guest-account"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/staff-update/", views.staff_update, name="staff-update"),
+    path("<int:pk>/place/", views.place_pin, name="place-pin"),
 ]

@@ -27,7 +27,7 @@ from django.views.decorators.vary import vary_on_headers
 from civic import ratelimit
 from discussions.queries import discussion_context
 from reports import guest, places, routing, stats
-from reports.actions import submit_report
+from reports.actions import place_report, submit_report
 from reports.forms.fields import ATTRIBUTE_PREFIX
 from reports.forms.reading import (
     AddressSearchForm,
@@ -36,7 +36,7 @@ from reports.forms.reading import (
     PointForm,
     ReportFilterForm,
 )
-from reports.forms.report import GuestAccountForm, PhotoLocationForm, ReportForm
+from reports.forms.report import GuestAccountForm, PhotoLocationForm, PlacePinForm, ReportForm
 from reports.forms.staff import StaffUpdateForm
 from reports.models import Photo, Report, ReportUpdate, Service, ServiceAttribute
 
@@ -153,7 +153,10 @@ def _answers(report: Report) -> list[dict]:
 
 
 def _render_detail(
-    request: HttpRequest, report: Report, staff_form: StaffUpdateForm | None = None
+    request: HttpRequest,
+    report: Report,
+    staff_form: StaffUpdateForm | None = None,
+    pin_form: PlacePinForm | None = None,
 ) -> HttpResponse:
     can_moderate = _can_answer(request.user, report)
     context = {
@@ -165,6 +168,8 @@ def _render_detail(
     }
     if can_moderate:
         context["staff_form"] = staff_form or StaffUpdateForm(report=report)
+        if not report.has_location:
+            context["pin_form"] = pin_form or PlacePinForm(initial={"address": report.address})
     if report.thread is not None:
         context.update(discussion_context(request, report.thread))
     return render(request, "reports/detail.html", context)
@@ -203,6 +208,20 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
         "message": message,
     }
     return render(request, "reports/partials/staff_updated.html", context)
+
+
+@login_required
+@require_POST
+def place_pin(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff give a report whose location was to be confirmed its place on the map."""
+    report = _get_report_for_staff(request, pk)
+    form = PlacePinForm(request.POST, ident=request.user.pk)
+    if not form.is_valid():
+        return _render_detail(request, _get_report_for_viewer(request, pk), pin_form=form)
+    lat, lon = form.cleaned_data["point"]
+    place_report(report, lat=lat, lon=lon, by=request.user)
+    messages.success(request, _("The report is on the map now."))
+    return redirect(report)
 
 
 @require_GET

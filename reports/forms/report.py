@@ -393,3 +393,43 @@ class GuestAccountForm(forms.Form):
             except ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class PlacePinForm(forms.Form):
+    """Staff placing a report whose location was to be confirmed: a known place or a point."""
+
+    address = forms.CharField(label=gettext_lazy("Street or place"), max_length=255, required=False)
+    lat = forms.FloatField(
+        label=gettext_lazy("Latitude"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    lon = forms.FloatField(
+        label=gettext_lazy("Longitude"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+
+    def __init__(self, *args, ident: object = None, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.ident = ident
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        lat, lon = cleaned.get("lat"), cleaned.get("lon")
+        address = (cleaned.get("address") or "").strip()
+        if lat is None and lon is None and address:
+            found = places.lookup(address, ident=self.ident).places
+            if not found:
+                raise ValidationError(
+                    _("No known street or place matches “%(address)s”. Type the coordinates.")
+                    % {"address": address}
+                )
+            lat, lon = found[0].lat, found[0].lon
+        if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
+            raise ValidationError(_("Give a street or place, or both latitude and longitude."))
+        if not routing.in_service_area(lat, lon):
+            raise ValidationError(_("This point is outside the area we cover."))
+        cleaned["point"] = (round(lat, 6), round(lon, 6))
+        return cleaned
