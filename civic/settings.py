@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -67,9 +69,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", "Civic")
 
 INSTALLED_APPS = [
-    # Plain admin config: autodiscovery would import leaflet/admin.py, which
-    # needs GDAL. The apps' admin modules are imported in civic/urls.py.
-    "django.contrib.admin.apps.SimpleAdminConfig",
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -79,7 +79,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_htmx",
-    "leaflet",
     "civic",
     "discussions",
     "reports",
@@ -88,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -252,26 +252,50 @@ OPEN311_JURISDICTION = env("OPEN311_JURISDICTION", "civic.localhost")
 GEOCODER_URL = env("GEOCODER_URL")
 GEOCODER_USER_AGENT = env("GEOCODER_USER_AGENT", f"{SITE_NAME} open311 ({SITE_URL})")
 
-LEAFLET_CONFIG = {
-    "DEFAULT_CENTER": MAP_CENTER,
-    "DEFAULT_ZOOM": env_int("MAP_ZOOM", 13),
-    "MIN_ZOOM": 3,
-    "MAX_ZOOM": 19,
-    "TILES": [
-        (
-            "",
-            env("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-            {
-                "attribution": env(
-                    "MAP_TILES_ATTRIBUTION",
-                    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-                ),
-                "maxZoom": 19,
-            },
-        )
-    ],
-    "RESET_VIEW": False,
-    "NO_GLOBALS": False,
+# Maps: Leaflet is vendored in static/vendor/leaflet and driven by static/js/map.js,
+# which reads these values from the page's "map-config" JSON element.
+MAP_TILES_URL = env("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILES_ATTRIBUTION = env(
+    "MAP_TILES_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+MAP_ZOOM = env_int("MAP_ZOOM", 13)
+MAP_MIN_ZOOM = env_int("MAP_MIN_ZOOM", 3)
+MAP_MAX_ZOOM = env_int("MAP_MAX_ZOOM", 19)
+
+
+def _origin(url: str) -> str | None:
+    """The scheme://host[:port] of an absolute URL; a "{s}" tile host becomes a wildcard."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    host = parts.netloc
+    if "{" in host:
+        host = "*." + host.split(".", 1)[-1]
+    return f"{parts.scheme}://{host}"
+
+
+# Content-Security-Policy (django-csp): no inline script, no eval, no inline style.
+# Pages load their scripts from /static/; data for scripts travels in data- attributes
+# and json_script elements. Images may come from the tile server and the media host.
+_img_sources = [SELF, "blob:"]
+for _url in [MAP_TILES_URL, MEDIA_URL, env("AWS_S3_ENDPOINT_URL"), *env_list("CSP_IMG_SRC")]:
+    _source = _origin(_url)
+    if _source and _source not in _img_sources:
+        _img_sources.append(_source)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": _img_sources,
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # Worker: retries back off exponentially up to this ceiling; nothing is dropped.

@@ -1,25 +1,10 @@
 from __future__ import annotations
 
-from importlib import import_module
-
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from civic import views
-
-# The admin runs with SimpleAdminConfig (no autodiscovery, which would import
-# leaflet's GDAL-bound admin), so every admin module is imported here.
-ADMIN_MODULES = [
-    "django.contrib.auth.admin",
-    "allauth.account.admin",
-    "civic.admin",
-    "discussions.admin",
-    "reports.admin",
-    "reports.open311.admin",
-]
-for module in ADMIN_MODULES:
-    import_module(module)
 
 urlpatterns = [
     path("", views.home, name="home"),

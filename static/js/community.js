@@ -15,7 +15,7 @@
     return box;
   }
 
-  window.civicTopicsMap = function (map) {
+  civicMap.onReady("topics-map", function (map) {
     var container = document.querySelector(".topics-map");
     var status = document.querySelector(".topics-map-status");
     var url = container.dataset.geojson;
@@ -42,9 +42,9 @@
     }
     map.on("moveend", load);
     load();
-  };
+  });
 
-  window.civicTopicPin = function (map) {
+  civicMap.onReady("topic-pin", function (map) {
     var lat = document.getElementById("id_lat");
     var lon = document.getElementById("id_lon");
     var clear = document.querySelector("[data-clear-pin]");
@@ -74,12 +74,11 @@
       clear.hidden = true;
     });
     fromInputs();
-  };
+  });
 
-  window.civicTopicPlace = function (map) {
+  civicMap.onReady("topic-place-map", function (map) {
     var box = document.querySelector(".topic-place");
     var latlng = L.latLng(parseFloat(box.dataset.lat), parseFloat(box.dataset.lon));
     L.marker(latlng, { title: box.dataset.title, alt: box.dataset.title }).addTo(map);
-    map.setView(latlng, 16, { animate: false });
-  };
+  });
 })();

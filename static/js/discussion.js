@@ -46,6 +46,15 @@
     else if (added > 1) announce(section, section.dataset.msgNewMany.replace("%(count)s", added));
   }
 
+  // The poll asks only while the page is visible: a tab in the background costs nothing.
+  // (A condition in hx-trigger would need eval, which the CSP forbids.)
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (document.visibilityState !== "visible" && elt.classList && elt.classList.contains("discussion-poll")) {
+      event.preventDefault();
+    }
+  });
+
   htmx.onLoad(function (elt) {
     if (!elt.matches) return;
     if (elt.matches(".discussion-poll")) receive(elt);

@@ -57,10 +57,9 @@
     else if (nearby) nearby.innerHTML = "";
   }
 
-  window.addEventListener("map:init", function (event) {
-    if (event.detail.id !== "new-report-map") return;
-    map = event.detail.map;
-    map.fitBounds([[area[1], area[0]], [area[3], area[2]]]);
+  // The map opens on the service area (data-map-fit).
+  civicMap.onReady("new-report-map", function (created) {
+    map = created;
     map.on("click", function (e) { setPin(e.latlng); });
     if (latInput.value && lonInput.value) {
       // Back after a validation error: the pin stays where it was.

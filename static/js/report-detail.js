@@ -1,13 +1,9 @@
 /* Report page: a small, still map centred on the report's pin. */
 (function () {
   "use strict";
-  window.addEventListener("map:init", function (event) {
-    if (event.detail.id !== "report-map") return;
-    var map = event.detail.map;
-    var el = map.getContainer();
+  // The map's centre, zoom and "no wheel zoom" come from its data-map-* attributes.
+  civicMap.onReady("report-map", function (map, el) {
     var position = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
-    map.scrollWheelZoom.disable();
-    map.setView(position, 17, { animate: false });
     var marker = L.marker(position, {
       title: el.dataset.title,
       alt: el.dataset.title,

@@ -34,9 +34,7 @@
     return [west, south, east, north].map(function (n) { return n.toFixed(5); }).join(",");
   }
 
-  window.addEventListener("map:init", function (event) {
-    var map = event.detail.map;
-    var el = map.getContainer();
+  civicMap.onEach(function (map, el) {
     var base = el.dataset.geojsonUrl;
     if (!base) return;
     var status = document.getElementById(el.dataset.status);

@@ -118,4 +118,6 @@ def test_page_polls_from_its_own_version(client, topic):
     topic.refresh_from_db()
     html = client.get(topic.get_absolute_url()).content.decode()
     assert f'hx-get="{since_url(topic, topic.version)}"' in html
-    assert "hx-trigger=\"every 4s [document.visibilityState === 'visible']\"" in html
+    # Only while the page is visible: discussion.js drops the request otherwise (a condition
+    # in hx-trigger would need eval, which the CSP forbids).
+    assert 'hx-trigger="every 4s"' in html
