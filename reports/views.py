@@ -47,6 +47,8 @@ GEOJSON_MAX_FEATURES = 1000
 NEARBY_METRES = 100
 NEARBY_MAX = 10
 METRES_PER_DEGREE_LAT = 111_320
+# Suggestions start after this many characters typed in the address field.
+SUGGEST_MIN_LENGTH = 3
 
 # Fields of the new-report form that a GET may prefill (the no-JavaScript "show this
 # category's questions" button, or a "report a problem here" link with a position).
@@ -562,6 +564,12 @@ def guest_account(request: HttpRequest, token: str) -> HttpResponse:
 def geocode(request: HttpRequest) -> HttpResponse:
     """Places matching the typed address ("Find this address", and suggestions as one
     types), each with "Put the pin here"; htmx gets the results fragment."""
+    if request.GET.get("suggest"):
+        # As one types: the gazetteer only (no outside geocoder, no rate limit), quietly.
+        query = " ".join(request.GET.get("address", "").split())[:255]
+        found = places.search(query) if len(query) >= SUGGEST_MIN_LENGTH else []
+        context = {"places": found, "searched": bool(found), "address_query": query}
+        return render(request, "reports/partials/places.html", context)
     address_search = _address_search(request, request.GET)
     # Errors answer 200 too: htmx swaps only successful responses, and the message
     # belongs where the results would be.
@@ -645,6 +653,8 @@ def nearby(request: HttpRequest) -> HttpResponse:
         "lat": lat,
         "lon": lon,
     }
+    # The fragment goes inside the new-report form, where a form may not nest.
+    context["in_form"] = bool(request.htmx)
     template = "reports/partials/nearby.html" if request.htmx else "reports/nearby.html"
     return render(request, template, context)
 

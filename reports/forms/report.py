@@ -166,7 +166,18 @@ class ReportForm(forms.Form):
             "Up to %(count)d photos, %(size)s each. Location data and other metadata are "
             "removed before anything is stored."
         ) % {"count": settings.PHOTOS_PER_REPORT, "size": filesizeformat(settings.PHOTO_MAX_BYTES)}
-        # htmx: the category's questions and the photo's location load as the user goes.
+        # htmx: places matching the address offered as one types (the gazetteer only), the
+        # category's questions and the photo's location load as the user goes.
+        self.fields["address"].widget.attrs.update(
+            {
+                "hx-get": reverse("reports:geocode"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#address-results",
+                "hx-vals": '{"suggest": "1"}',
+                "hx-sync": "this:replace",
+                "aria-controls": "address-results",
+            }
+        )
         self.fields["service"].widget.attrs.update(
             {
                 "hx-get": reverse("reports:service-fields"),

@@ -116,3 +116,51 @@ def test_import_refuses_a_file_it_cannot_read(tmp_path):
     broken.write_text("{not json")
     with pytest.raises(CommandError, match="Not a GeoJSON"):
         import_places(broken)
+
+
+# The views: suggestions as one types, reverse lookup, query counts
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_suggestions_as_one_types_come_from_the_gazetteer(client, count, django_assert_num_queries):
+    from django.urls import reverse
+
+    places.save_places(
+        places.PlaceRow(f"Queen Street {n}", Place.Kind.STREET, 51.51 + n * 1e-4, -0.14)
+        for n in range(count)
+    )
+
+    with django_assert_num_queries(1):
+        # 1. places whose name starts with (or has a word starting with) the query
+        response = client.get(
+            reverse("reports:geocode"),
+            {"address": "queen st", "suggest": "1"},
+            HTTP_HX_REQUEST="true",
+        )
+
+    html = response.content.decode()
+    assert html.count("Put the pin here") == min(count, places.RESULT_LIMIT)
+    assert "Queen Street 0" in html
+
+
+def test_no_suggestion_for_one_or_two_letters(client, demo_places, django_assert_num_queries):
+    from django.urls import reverse
+
+    with django_assert_num_queries(0):
+        response = client.get(
+            reverse("reports:geocode"), {"address": "qu", "suggest": "1"}, HTTP_HX_REQUEST="true"
+        )
+    assert "Put the pin here" not in response.content.decode()
+
+
+def test_reverse_lookup_view_gives_the_nearest_street(
+    client, demo_places, django_assert_num_queries
+):
+    from django.urls import reverse
+
+    with django_assert_num_queries(1):
+        # 1. streets in a box around the point
+        response = client.get(reverse("reports:reverse-geocode"), {"lat": "51.5108", "lon": "-0.1"})
+    assert response.json() == {"name": "High Street"}
+    bad = client.get(reverse("reports:reverse-geocode"), {"lat": "x"})
+    assert bad.status_code == 400
