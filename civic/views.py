@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from discussions.models import Follow, Thread
+from reports.forms.reading import PinForm
 from reports.models import Report
 
 HOME_RECENT_REPORTS = 8
@@ -42,7 +43,12 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-requested_at", "-id")[:HOME_RECENT_REPORTS]
     )
     topics = list(Thread.objects.visible().topics().order_by("-last_activity_at")[:HOME_TOPICS])
-    return render(request, "home.html", {"stats": stats, "recent": recent, "topics": topics})
+    context = {"stats": stats, "recent": recent, "topics": topics}
+    # ?at=lat,lon: a place chosen in "search a street or place" without JavaScript.
+    at = PinForm({"pin": request.GET["at"]}) if request.GET.get("at") else None
+    if at is not None and at.is_valid():
+        context["map_centre"] = "{},{}".format(*at.cleaned_data["pin"])
+    return render(request, "home.html", context)
 
 
 @login_required

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.report_list, name="list"),
     path("map.geojson", views.report_geojson, name="geojson"),
     path("nearby/", views.nearby, name="nearby"),
+    path("places/", views.place_search, name="place-search"),
     path("stats/", views.report_stats, name="stats"),
     path("new/", views.report_new, name="new"),
     path("new/fields/", views.service_fields, name="service-fields"),

@@ -581,6 +581,29 @@ def geocode(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
+def place_search(request: HttpRequest) -> HttpResponse:
+    """The home page's "search a street or place": results that centre the map (with
+    JavaScript) or link to the map, the nearby reports and a new report there."""
+    query = " ".join(request.GET.get("q", "").split())[:255]
+    context = {"place_query": query, "places": [], "searched": False, "place_error": ""}
+    if query:
+        found = places.lookup(query, ident=_searcher(request))
+        context["places"] = found.places
+        context["searched"] = not found.problem
+        if found.problem:
+            context["place_error"] = _(
+                "The search is not available just now. Please try again in a few minutes."
+            )
+    else:
+        context["place_error"] = _("Type the name of a street or a place first.")
+    template = (
+        "reports/partials/place_results.html" if request.htmx else "reports/place_search.html"
+    )
+    return render(request, template, context)
+
+
+@require_GET
 def reverse_geocode(request: HttpRequest) -> JsonResponse:
     """The nearest known street to a point: the address field's text when a pin is placed."""
     form = PointForm(request.GET)

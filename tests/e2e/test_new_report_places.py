@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from discussions.models import Support
 from reports import places
-from tests.factories import SQUARE, make_authority, make_report, make_service, make_user
 from tests.e2e.browser import sign_in
+from tests.factories import SQUARE, make_authority, make_report, make_service, make_user
 
 
 @pytest.fixture

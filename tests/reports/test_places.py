@@ -164,3 +164,37 @@ def test_reverse_lookup_view_gives_the_nearest_street(
     assert response.json() == {"name": "High Street"}
     bad = client.get(reverse("reports:reverse-geocode"), {"lat": "x"})
     assert bad.status_code == 400
+
+
+def test_place_search_without_javascript_lists_links_to_the_map_and_a_new_report(
+    client, demo_places
+):
+    from django.urls import reverse
+
+    html = client.get(reverse("reports:place-search"), {"q": "Town hall"}).content.decode()
+
+    assert "Town Hall" in html
+    assert "/?at=51.5131,-0.138#home-map" in html
+    assert "/reports/new/?pin=51.5131,-0.138" in html
+    assert "/reports/nearby/?lat=51.5131&amp;lon=-0.138" in html
+    home = client.get("/", {"at": "51.5131,-0.138"}).content.decode()
+    assert 'data-map-center="51.5131,-0.138"' in home
+    assert "?pin=51.5131,-0.138" in home
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_place_search_runs_one_query(client, count, django_assert_num_queries):
+    from django.urls import reverse
+
+    places.save_places(
+        places.PlaceRow(f"Mill Road {n}", Place.Kind.STREET, 51.51 + n * 1e-4, -0.14)
+        for n in range(count)
+    )
+    with django_assert_num_queries(1):
+        # 1. the matching places
+        response = client.get(
+            reverse("reports:place-search"), {"q": "mill rd"}, HTTP_HX_REQUEST="true"
+        )
+    assert response.content.decode().count("Report a problem here") == min(
+        count, places.RESULT_LIMIT
+    )
