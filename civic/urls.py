@@ -4,10 +4,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import views
+from civic import pwa, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("me/", views.my_page, name="me"),
     path("accounts/", include("allauth.urls")),
     path("reports/", include("reports.urls")),

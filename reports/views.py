@@ -336,6 +336,25 @@ def _render_new(
             "marker": _("The problem is here. Drag to adjust."),
             "too_many_photos": _("You can attach at most {limit} photos."),
             "photo_limit": settings.PHOTOS_PER_REPORT,
+            # Drafts kept on the device when there is no network (static/js/drafts.js).
+            "offline_saved": _(
+                "No network: your report is kept on this device. Send it from here when "
+                "you are back online."
+            ),
+            "offline_step": _("No network: this needs a connection. Try again when online."),
+            "drafts_waiting": _("{n} report(s) kept on this device, not sent yet."),
+            "back_online": _("You are back online: send the reports kept on this device."),
+            "draft_label": _("{title} ({photos} photo(s), {when})"),
+            "untitled": _("Untitled report"),
+            "send": _("Send now"),
+            "open_draft": _("Open in the form"),
+            "delete_draft": _("Delete"),
+            "sending": _("Sending…"),
+            "sent": _("Sent: {title}. See it here."),
+            "needs_changes": _(
+                "This report needs changes before it can be sent: open it in the form."
+            ),
+            "send_failed": _("It could not be sent just now. Try again in a moment."),
         },
         **(address_search or {}),
     }
