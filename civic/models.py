@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,27 +23,34 @@ class RetriedWork(models.Model):
     """A row of work the worker claims, tries, and retries with backoff until it is done.
 
     The row is the source of truth: a claim is a conditional UPDATE (so two
-    workers never take the same row), a failure records its error and the next
-    try, and a row claimed by a worker that died is taken again after a while.
+    workers never take the same row) that stamps the row with the claim's own
+    token and the time it was taken; the claim is a lease of WORKER_LEASE_SECONDS
+    from that moment, after which another worker may take the row again (its
+    worker died mid-send). Right before sending, the row is checked again: still
+    held by this claim and not sent. A failure records its error and the next try.
     Subclasses define `State` with PENDING, SENDING and SENT, and a `state` field.
     """
-
-    # A row claimed longer ago than this belongs to a worker that died mid-send.
-    STALE_CLAIM = timedelta(minutes=10)
 
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claim_token = models.CharField(_("claim"), max_length=32, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         abstract = True
 
+    @staticmethod
+    def lease() -> timedelta:
+        """How long a claim holds its row: longer than one send can take (SMTP and
+        upstream timeouts are 20 s), so only a dead worker's rows are taken again."""
+        return timedelta(seconds=settings.WORKER_LEASE_SECONDS)
+
     @classmethod
     def due_filter(cls, now) -> Q:
         return Q(state=cls.State.PENDING, next_attempt_at__lte=now) | Q(
-            state=cls.State.SENDING, claimed_at__lt=now - cls.STALE_CLAIM
+            state=cls.State.SENDING, claimed_at__lt=now - cls.lease()
         )
 
     @classmethod
@@ -54,13 +62,28 @@ class RetriedWork(models.Model):
         )
 
     @classmethod
-    def claim(cls, pk: int, now) -> bool:
-        """Take one due row; False if another worker has it or it is not due."""
-        return bool(
-            cls.objects.filter(cls.due_filter(now), pk=pk).update(
-                state=cls.State.SENDING, claimed_at=now
-            )
+    def claim(cls, pk: int) -> str | None:
+        """Take one due row; its lease starts now, when this row is taken (not when the
+        round started). Returns the claim's token, or None if another worker has the
+        row or it is not due."""
+        now = timezone.now()
+        token = uuid.uuid4().hex
+        taken = cls.objects.filter(cls.due_filter(now), pk=pk).update(
+            state=cls.State.SENDING, claimed_at=now, claim_token=token
         )
+        return token if taken else None
+
+    def still_claimed(self, lock: bool = False) -> bool:
+        """Is this row still held by the claim it was loaded under, and not sent yet?
+
+        Asked right before sending. With `lock` (inside a transaction), the row stays
+        locked until the transaction ends, so no other worker can take it meanwhile."""
+        rows = type(self).objects.filter(
+            pk=self.pk, state=self.State.SENDING, claim_token=self.claim_token, sent_at=None
+        )
+        if lock:
+            rows = rows.select_for_update()
+        return bool(self.claim_token) and rows.exists()
 
     def mark_sent(self, now, **fields) -> None:
         type(self).objects.filter(pk=self.pk).update(
@@ -69,6 +92,7 @@ class RetriedWork(models.Model):
             sent_at=now,
             last_error="",
             claimed_at=None,
+            claim_token="",
             **fields,
         )
 
@@ -81,6 +105,7 @@ class RetriedWork(models.Model):
             next_attempt_at=now + backoff(attempts),
             last_error=f"{type(error).__name__}: {error}"[:2000],
             claimed_at=None,
+            claim_token="",
         )
         logger.warning(
             "%s %s failed (attempt %s): %s", self._meta.model_name, self.pk, attempts, error
@@ -111,3 +136,21 @@ class OutboundEmail(RetriedWork):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class RateCounter(models.Model):
+    """One fixed-window rate-limit counter (see civic/ratelimit.py): the database storage.
+
+    The key names the scope, who acts, the window and which window it is, so a row is
+    only ever counted up; rows whose window is over are purged by the worker.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -69,6 +69,10 @@ def send_one(email: OutboundEmail) -> bool:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    # Checked again right before sending: a slow round must not send a row that another
+    # worker has taken since (or sent).
+    if not email.still_claimed():
+        return False
     now = timezone.now()
     try:
         message.send(fail_silently=False)
@@ -84,6 +88,6 @@ def send_due_emails(limit: int = 100) -> int:
     now = timezone.now()
     sent = 0
     for pk in OutboundEmail.due_ids(now, limit):
-        if OutboundEmail.claim(pk, now):
+        if OutboundEmail.claim(pk):
             sent += send_one(OutboundEmail.objects.get(pk=pk))
     return sent

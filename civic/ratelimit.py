@@ -1,18 +1,36 @@
-"""Rate limits: fixed-window counters in the shared cache.
+"""Rate limits: fixed-window counters that count atomically wherever they are kept.
 
-The cache is the database cache or Redis (shared by every gunicorn worker and
-node), so a limit holds across processes. One small mechanism for every kind of
-posting: comments, topics, flags, reports from the web, Open311 submissions.
-django-ratelimit does the same with a request object, but flags the database
-cache (this project's one-machine default) as unsupported, so it is not used.
+One small mechanism for every kind of posting: comments, topics, flags, reports from
+the web, photo-location checks, address searches, Open311 submissions. The counters
+are shared by every gunicorn worker and node, and each one is counted up atomically,
+so concurrent requests cannot overrun a limit:
+
+- "database" (the default without Redis): a row per window in civic.RateCounter,
+  counted by a conditional `UPDATE … SET count = count + 1 WHERE count < limit`;
+  the database decides, under its row (PostgreSQL) or file (SQLite) lock.
+- "redis" (the default when REDIS_URL is set): Redis INCR on a key that expires
+  with its window.
+- "cache": the default cache's add() + incr(); atomic only where the backend's
+  incr is (LocMemCache in one process, Redis), never on the database cache, whose
+  incr is a get then a set. Kept for tests and single-process use.
+
+settings.RATE_LIMIT_STORAGE picks one; django-ratelimit flags the database cache
+as unsupported, so it is not used.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from datetime import UTC, datetime, timedelta
+from functools import cache as memoize
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpResponse
+from django.utils import timezone
 
 # scope -> [(window in seconds, most actions allowed in it), ...]
 DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
@@ -35,6 +53,57 @@ def limits(scope: str) -> list[tuple[int, int]]:
     return getattr(settings, "RATE_LIMITS", {}).get(scope, DEFAULT_LIMITS.get(scope, []))
 
 
+def storage() -> str:
+    configured = getattr(settings, "RATE_LIMIT_STORAGE", "")
+    if configured:
+        return configured
+    return "redis" if getattr(settings, "REDIS_URL", "") else "database"
+
+
+def _count_in_database(key: str, allowed: int, expires_at: datetime) -> bool:
+    """Count one action in the row `key` unless it has reached `allowed`; True if counted."""
+    from civic.models import RateCounter
+
+    counter = RateCounter.objects.filter(key=key, count__lt=allowed)
+    if counter.update(count=F("count") + 1):
+        return True
+    if allowed < 1:
+        return False
+    try:
+        # The window's first action, unless another request created the row meanwhile.
+        with transaction.atomic():
+            RateCounter.objects.create(key=key, count=1, expires_at=expires_at)
+        return True
+    except IntegrityError:
+        return bool(counter.update(count=F("count") + 1))
+
+
+@memoize
+def _redis(url: str):
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def _count_in_redis(key: str, allowed: int, ttl: int) -> bool:
+    client = _redis(getattr(settings, "RATE_LIMIT_REDIS_URL", "") or settings.REDIS_URL)
+    pipe = client.pipeline()
+    pipe.incr(f"civic:rate:{key}")
+    pipe.expire(f"civic:rate:{key}", ttl)
+    count, _ = pipe.execute()
+    return count <= allowed
+
+
+def _count_in_cache(key: str, allowed: int, ttl: int) -> bool:
+    cache.add(key, 0, ttl)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, ttl)
+        count = 1
+    return count <= allowed
+
+
 def hit(scope: str, ident: object) -> int:
     """Count one action by `ident` in `scope`.
 
@@ -42,17 +111,35 @@ def hit(scope: str, ident: object) -> int:
     (for a Retry-After header or a message).
     """
     now = time.time()
+    kind = storage()
     wait = 0
     for window, allowed in limits(scope):
         bucket = int(now // window)
         key = f"rate:{scope}:{ident}:{window}:{bucket}"
-        # add() then incr(): atomic on every shared cache backend.
-        cache.add(key, 0, window + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window + 5)
-            count = 1
-        if count > allowed:
-            wait = max(wait, int((bucket + 1) * window - now) + 1)
+        ends = (bucket + 1) * window
+        if kind == "database":
+            counted = _count_in_database(
+                key, allowed, datetime.fromtimestamp(ends, tz=UTC) + timedelta(seconds=5)
+            )
+        elif kind == "redis":
+            counted = _count_in_redis(key, allowed, window + 5)
+        else:
+            counted = _count_in_cache(key, allowed, window + 5)
+        if not counted:
+            wait = max(wait, math.ceil(ends - now))
     return wait
+
+
+def purge_expired() -> int:
+    """Delete the database counters whose window is over (the worker calls this)."""
+    from civic.models import RateCounter
+
+    deleted, _ = RateCounter.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
+
+
+def limited(response: HttpResponse, wait: int) -> HttpResponse:
+    """Make `response` a 429 Too Many Requests that says when to try again."""
+    response.status_code = 429
+    response["Retry-After"] = str(max(int(wait), 1))
+    return response

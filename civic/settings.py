@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -162,6 +163,14 @@ else:
         }
     }
 
+# Rate limits (civic/ratelimit.py) count atomically in "database" (a conditional UPDATE
+# on civic.RateCounter) or "redis" (INCR); "cache" uses the default cache's incr, atomic
+# on LocMemCache within one process, which is what most tests use.
+REDIS_URL = env("REDIS_URL")
+RATE_LIMIT_STORAGE = env(
+    "RATE_LIMIT_STORAGE", "cache" if TESTING else ("redis" if REDIS_URL else "database")
+)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -300,6 +309,14 @@ CONTENT_SECURITY_POLICY = {
 
 # Worker: retries back off exponentially up to this ceiling; nothing is dropped.
 OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
+# A claimed email or delivery is the claiming worker's for this long from the moment it
+# was claimed; after that another worker may take it (the first one died mid-send).
+WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 600)
+# After this many failed tries a delivery is "stuck": the authority's staff and the site's
+# administrators (superusers and ADMINS) get one email, the admin flags it; retries go on.
+DELIVERY_STUCK_AFTER = env_int("DELIVERY_STUCK_AFTER", 5)
+# Site administrators, as "Name <email>" or plain addresses, comma-separated.
+ADMINS = [parseaddr(address) for address in env_list("ADMINS")]
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG=false.
 if not DEBUG:

@@ -4,13 +4,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import pwa, views
+from civic import account_views, pwa, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("sw.js", pwa.service_worker, name="service-worker"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("me/", views.my_page, name="me"),
+    # Before allauth's own URLs: the same page, answering 429 over the failed-login limit.
+    path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("reports/", include("reports.urls")),
     path("community/", include("discussions.urls")),

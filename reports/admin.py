@@ -409,6 +409,23 @@ class ReportAdmin(AuthorityScopedAdmin):
 # Deliveries
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """Deliveries that keep failing (settings.DELIVERY_STUCK_AFTER tries or more)."""
+
+    title = _("stuck")
+    parameter_name = "stuck"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("yes", _("Stuck (still retried)")), ("no", _("Not stuck"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.stuck()
+        if self.value() == "no":
+            return queryset.not_stuck()
+        return queryset
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(AuthorityScopedAdmin):
     list_display = (
@@ -417,11 +434,12 @@ class DeliveryAdmin(AuthorityScopedAdmin):
         "method",
         "state",
         "attempts",
+        "stuck",
         "next_attempt_at",
         "short_error",
         "sent_at",
     )
-    list_filter = ("state", "method", "authority")
+    list_filter = (StuckFilter, "state", "method", "authority")
     list_select_related = ("report", "authority")
     search_fields = ("report__title", "external_id", "last_error")
     raw_id_fields = ("report",)
@@ -437,8 +455,13 @@ class DeliveryAdmin(AuthorityScopedAdmin):
         "sent_at",
         "external_id",
         "created_at",
+        "stuck_notified_at",
     )
     actions = ["retry_now"]
+
+    @admin.display(description=_("stuck"), boolean=True)
+    def stuck(self, obj: Delivery) -> bool:
+        return obj.is_stuck
 
     @admin.display(description=_("last error"))
     def short_error(self, obj: Delivery) -> str:

@@ -16,7 +16,9 @@ import urllib.parse
 import urllib.request
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from civic.outbox import queue_email
@@ -130,16 +132,62 @@ def deliver(delivery: Delivery) -> bool:
         if sender is None:
             raise DeliveryError(f"No way to send by {delivery.method!r}.")
         if delivery.method == Authority.SendMethod.EMAIL:
-            # Queueing the email and marking the row sent happen together or not at all.
+            # Queueing the email and marking the row sent happen together or not at all,
+            # and only while this claim holds the (locked) row.
             with transaction.atomic():
+                if not delivery.still_claimed(lock=True):
+                    return False
                 delivery.mark_sent(now, external_id=sender(delivery))
         else:
             # No transaction around a network call: it would hold database locks
-            # for as long as the upstream takes to answer.
+            # for as long as the upstream takes to answer. Checked right before it.
+            if not delivery.still_claimed():
+                return False
             delivery.mark_sent(now, external_id=sender(delivery))
     except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
         delivery.mark_failed(exc, now)
+        notify_if_stuck(delivery, attempts=delivery.attempts + 1, error=exc)
         return False
+    return True
+
+
+def stuck_recipients(authority: Authority) -> list[str]:
+    """Who hears of a stuck delivery: the authority's staff and the site's administrators
+    (superusers and settings.ADMINS), each address once."""
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    staff = users.filter(groups=authority.staff_group_id) if authority.staff_group_id else []
+    addresses = [u.email for u in staff]
+    addresses += [u.email for u in users.filter(is_superuser=True)]
+    addresses += [email for _name, email in settings.ADMINS]
+    seen: dict[str, str] = {}
+    for address in addresses:
+        seen.setdefault(address.lower(), address)
+    return sorted(seen.values(), key=str.lower)
+
+
+def notify_if_stuck(delivery: Delivery, attempts: int, error: Exception) -> bool:
+    """After settings.DELIVERY_STUCK_AFTER failed tries, tell the authority's staff and the
+    administrators, once per delivery (retries go on). Returns True if they were told."""
+    if attempts < settings.DELIVERY_STUCK_AFTER:
+        return False
+    with transaction.atomic():
+        # Whichever worker gets here first tells them; nobody is told twice.
+        told = Delivery.objects.filter(pk=delivery.pk, stuck_notified_at=None).update(
+            stuck_notified_at=timezone.now()
+        )
+        if not told:
+            return False
+        context = {
+            "delivery": delivery,
+            "report": delivery.report,
+            "authority": delivery.authority,
+            "attempts": attempts,
+            "error": f"{type(error).__name__}: {error}"[:500],
+            "admin_path": reverse("admin:reports_delivery_change", args=[delivery.pk]),
+        }
+        for address in stuck_recipients(delivery.authority):
+            queue_email(address, "delivery-stuck", context)
+    logger.warning("Delivery %s is stuck after %s attempts: %s", delivery.pk, attempts, error)
     return True
 
 
@@ -148,7 +196,7 @@ def deliver_due(limit: int = 50) -> int:
     now = timezone.now()
     done = 0
     for pk in Delivery.due_ids(now, limit):
-        if Delivery.claim(pk, now):
+        if Delivery.claim(pk):
             delivery = Delivery.objects.select_related("report__service", "authority").get(pk=pk)
             done += deliver(delivery)
     return done

@@ -527,6 +527,20 @@ class ReportUpdate(models.Model):
         return f"{self.report_id}: {self.state or 'note'}"
 
 
+class DeliveryQuerySet(models.QuerySet):
+    def stuck(self) -> DeliveryQuerySet:
+        """Not sent after settings.DELIVERY_STUCK_AFTER tries (and still being retried)."""
+        return self.exclude(state=Delivery.State.SENT).filter(
+            attempts__gte=settings.DELIVERY_STUCK_AFTER
+        )
+
+    def not_stuck(self) -> DeliveryQuerySet:
+        return self.filter(
+            models.Q(state=Delivery.State.SENT)
+            | models.Q(attempts__lt=settings.DELIVERY_STUCK_AFTER)
+        )
+
+
 class Delivery(RetriedWork):
     """A report on its way to one authority."""
 
@@ -545,6 +559,10 @@ class Delivery(RetriedWork):
     state = models.CharField(_("state"), max_length=16, choices=State, default=State.PENDING)
     external_id = models.CharField(_("upstream id"), max_length=120, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # When staff and administrators were told that this delivery keeps failing (once).
+    stuck_notified_at = models.DateTimeField(_("stuck: people told"), null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("delivery")
@@ -662,3 +680,7 @@ class PendingPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+    @property
+    def is_stuck(self) -> bool:
+        return self.state != self.State.SENT and self.attempts >= settings.DELIVERY_STUCK_AFTER

@@ -181,6 +181,8 @@ class Lookup:
     places: list[Found] = field(default_factory=list)
     # "" (searched), "rate_limited" or "unavailable" (the external geocoder).
     problem: str = ""
+    # Seconds until the address-search limit allows another search (when rate_limited).
+    wait: int = 0
 
 
 def lookup(query: str, *, ident: object) -> Lookup:
@@ -189,8 +191,8 @@ def lookup(query: str, *, ident: object) -> Lookup:
     places = search(query)
     if places or not geocoding.is_enabled():
         return Lookup(places)
-    if ratelimit.hit("geocode", ident):
-        return Lookup(problem="rate_limited")
+    if wait := ratelimit.hit("geocode", ident):
+        return Lookup(problem="rate_limited", wait=wait)
     try:
         return Lookup(geocoding.search(query))
     except GeocodingError:

@@ -395,6 +395,7 @@ def _address_search(request: HttpRequest, query: QueryDict) -> dict:
         "searched": form.is_valid() and not error,
         "address_query": form.cleaned_data.get("address", "") if form.is_valid() else "",
         "address_error": error,
+        "wait": found.wait,
     }
 
 
@@ -403,27 +404,30 @@ def _new_step(request: HttpRequest) -> HttpResponse:
     a URL: "Show this category's questions", "Find this address", "Put the pin here".
     Everything typed comes back; nothing is validated or sent yet."""
     initial = _prefill(request.POST)
-    address_search = None
+    address_search, wait = None, 0
     if request.POST.get("step") == "find":
         address_search = _address_search(request, request.POST)
+        wait = address_search.pop("wait")
     form = ReportForm(initial=initial, guest=not request.user.is_authenticated)
-    return _render_new(
+    response = _render_new(
         request,
         form,
         photos_dropped=bool(request.FILES.getlist("photos")),
         address_search=address_search,
     )
+    return ratelimit.limited(response, wait) if wait else response
 
 
-def _hold_guest_report(request: HttpRequest, form: ReportForm) -> HttpResponse | None:
-    """A report without an account: held until its email is confirmed. None when a cap
-    refused it (the form then carries the message)."""
+def _hold_guest_report(request: HttpRequest, form: ReportForm) -> tuple[HttpResponse | None, int]:
+    """A report without an account: held until its email is confirmed. (None, seconds to
+    wait) when a cap refused it (the form then carries the message)."""
     if form.is_spam:
-        return redirect("reports:guest-sent")
+        return redirect("reports:guest-sent"), 0
     email = form.cleaned_data["email"].strip().lower()
-    if ratelimit.hit("guest-report-ip", _client_ip(request)) or ratelimit.hit(
+    wait = ratelimit.hit("guest-report-ip", _client_ip(request)) or ratelimit.hit(
         "guest-report-email", email
-    ):
+    )
+    if wait:
         form.add_error(
             None,
             _(
@@ -432,10 +436,10 @@ def _hold_guest_report(request: HttpRequest, form: ReportForm) -> HttpResponse |
                 "or try again tomorrow: everything you typed is kept."
             ),
         )
-        return None
+        return None, wait
     guest.hold_report(**form.hold_kwargs())
     request.session["guest_report_email"] = email
-    return redirect("reports:guest-sent")
+    return redirect("reports:guest-sent"), 0
 
 
 @require_http_methods(["GET", "POST"])
@@ -448,11 +452,12 @@ def report_new(request: HttpRequest) -> HttpResponse:
         form = ReportForm(
             request.POST, request.FILES, geocode_as=_searcher(request), guest=is_guest
         )
+        wait = 0
         if form.is_valid() and is_guest:
-            response = _hold_guest_report(request, form)
+            response, wait = _hold_guest_report(request, form)
             if response is not None:
                 return response
-        elif form.is_valid() and ratelimit.hit("report", request.user.pk):
+        elif form.is_valid() and (wait := ratelimit.hit("report", request.user.pk)):
             form.add_error(
                 None,
                 _(
@@ -483,12 +488,15 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "address_query": form.cleaned_data.get("address", ""),
         }
         # Browsers cannot put a chosen file back into a file input.
-        return _render_new(
+        response = _render_new(
             request,
             form,
             photos_dropped=bool(request.FILES.getlist("photos")),
             address_search=address_search,
         )
+        # Over the report limit, or over the address-search one while placing the pin.
+        wait = wait or form.geocode_wait
+        return ratelimit.limited(response, wait) if wait else response
     initial = _prefill(request.GET)
     if not is_guest:
         initial.setdefault("name", request.user.get_full_name())
@@ -590,13 +598,16 @@ def geocode(request: HttpRequest) -> HttpResponse:
         context = {"places": found, "searched": bool(found), "address_query": query}
         return render(request, "reports/partials/places.html", context)
     address_search = _address_search(request, request.GET)
-    # Errors answer 200 too: htmx swaps only successful responses, and the message
+    wait = address_search.pop("wait")
+    # Errors answer 200 (htmx swaps only successful responses, and 429s): the message
     # belongs where the results would be.
     if request.htmx:
-        return render(request, "reports/partials/places.html", address_search)
-    initial = _prefill(request.GET)
-    form = ReportForm(initial=initial, guest=not request.user.is_authenticated)
-    return _render_new(request, form, address_search=address_search)
+        response = render(request, "reports/partials/places.html", address_search)
+    else:
+        initial = _prefill(request.GET)
+        form = ReportForm(initial=initial, guest=not request.user.is_authenticated)
+        response = _render_new(request, form, address_search=address_search)
+    return ratelimit.limited(response, wait) if wait else response
 
 
 @require_GET
@@ -649,8 +660,9 @@ def photo_location(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect("reports:new")
     form = PhotoLocationForm(request.POST, request.FILES)
-    if ratelimit.hit("photo-location", _searcher(request)):
-        return HttpResponse(_("Too many photos checked in a short time."), status=429)
+    if wait := ratelimit.hit("photo-location", _searcher(request)):
+        response = render(request, "reports/partials/photo_location.html", {"rate_limited": True})
+        return ratelimit.limited(response, wait)
     location = form.location() if form.is_valid() else None
     return render(
         request,

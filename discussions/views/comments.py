@@ -47,9 +47,10 @@ def _too_fast() -> str:
 def _form_response(request: HttpRequest, template: str, context: dict, status: int = 200):
     """A form with its errors: the fragment for htmx, the page otherwise.
 
-    htmx only swaps 2xx responses, so an invalid htmx form answers 200."""
+    htmx swaps only 2xx responses and 429 (see htmx-config in base.html), so an invalid
+    htmx form answers 200, and one over a rate limit 429."""
     if request.htmx:
-        return render(request, template, context)
+        return render(request, template, context, status=status)
     headings = {
         "discussions/partials/comment_form.html": _("Add a comment"),
         "discussions/partials/reply_form.html": _("Reply"),
@@ -112,9 +113,9 @@ def _post(request: HttpRequest, thread: Thread, reply_to: Comment | None = None)
     context = {"form": form, "thread": thread, "comment": reply_to}
     if not form.is_valid():
         return _form_response(request, template, context)
-    if ratelimit.hit("comment", request.user.pk):
+    if wait := ratelimit.hit("comment", request.user.pk):
         form.add_error(None, _too_fast())
-        return _form_response(request, template, context, status=429)
+        return ratelimit.limited(_form_response(request, template, context, status=429), wait)
     try:
         comment = actions.post_comment(
             thread, request.user, form.cleaned_data["body"], reply_to=reply_to
@@ -226,9 +227,10 @@ def comment_flag(request: HttpRequest, pk: int) -> HttpResponse:
     form = FlagForm(posted(request))
     context = {"form": form, "thread": comment.thread, "comment": comment}
     if request.method == "POST" and form.is_valid():
-        if ratelimit.hit("flag", request.user.pk):
+        if wait := ratelimit.hit("flag", request.user.pk):
             form.add_error(None, _too_fast())
-            return _form_response(request, "discussions/partials/flag_form.html", context, 429)
+            response = _form_response(request, "discussions/partials/flag_form.html", context, 429)
+            return ratelimit.limited(response, wait)
         try:
             actions.flag_comment(comment, request.user, form.reason_text())
         except actions.NotAllowed as refusal:

@@ -84,8 +84,9 @@ def topics_geojson(request: HttpRequest) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 def topic_create(request: HttpRequest) -> HttpResponse:
     form = TopicForm(posted(request))
+    wait = 0
     if request.method == "POST" and form.is_valid():
-        if ratelimit.hit("topic", request.user.pk):
+        if wait := ratelimit.hit("topic", request.user.pk):
             form.add_error(
                 None, _("You have started several topics recently. Please try again later.")
             )
@@ -102,7 +103,8 @@ def topic_create(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Your topic is published."))
             return redirect(thread.get_absolute_url())
-    return render(request, "discussions/topic_form.html", {"form": form})
+    response = render(request, "discussions/topic_form.html", {"form": form})
+    return ratelimit.limited(response, wait) if wait else response
 
 
 @require_GET

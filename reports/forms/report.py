@@ -158,6 +158,8 @@ class ReportForm(forms.Form):
             del self.fields["website"]
         self.placed_at: Place | None = None
         self.places: list[Place] = []
+        # Seconds to wait when the address search was over its rate limit (0: it was not).
+        self.geocode_wait = 0
         self.fields["address"].help_text = _(
             "For example a street and house number, or “outside the library”. Shown "
             "publicly with the report. Press “Find this address” to place the pin from it."
@@ -281,6 +283,7 @@ class ReportForm(forms.Form):
         values = {"address": address}
         found = places.lookup(address, ident=self.geocode_as)
         if found.problem == "rate_limited":
+            self.geocode_wait = found.wait
             error = ValidationError(
                 _(
                     "You searched for many addresses in a short time, so we did not look up "

@@ -165,6 +165,7 @@ def test_posting_too_fast_is_refused(client, resident, topic, settings):
         assert client.post(post_url(topic), {"body": f"comment {n}"}).status_code == 302
     third = client.post(post_url(topic), {"body": "one more"})
     assert third.status_code == 429
+    assert 1 <= int(third["Retry-After"]) <= 60
     assert "You are posting too quickly" in third.content.decode()
     assert Comment.objects.count() == 2
 

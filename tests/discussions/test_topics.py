@@ -143,7 +143,10 @@ def test_starting_topics_is_rate_limited(client, resident, settings):
     url = reverse("discussions:topic-create")
     assert client.post(url, {"kind": "idea", "title": "One"}).status_code == 302
     second = client.post(url, {"kind": "idea", "title": "Two"})
+    assert second.status_code == 429
+    assert 1 <= int(second["Retry-After"]) <= 600
     assert "You have started several topics recently" in second.content.decode()
+    assert 'value="Two"' in second.content.decode()
     assert Thread.objects.count() == 1
 
 

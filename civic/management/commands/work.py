@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from civic import ratelimit
 from civic.outbox import send_due_emails
 from discussions.notifications import send_due_digests
 from reports.delivery import deliver_due, fetch_upstream_updates
@@ -20,6 +21,8 @@ from reports.guest import purge_expired
 
 # How often the authorities' Open311 systems are asked for status changes.
 UPSTREAM_POLL_SECONDS = 300
+# How often the rate-limit counters of windows that are over are deleted.
+RATE_COUNTER_PURGE_SECONDS = 600
 
 
 def run_round() -> dict[str, int]:
@@ -31,6 +34,10 @@ def run_round() -> dict[str, int]:
     # Followers' digests of new comments and status changes (batched per follower).
     done["digests"] = send_due_digests()
     done["expired guest reports"] = purge_expired()
+    if ratelimit.storage() == "database" and cache.add(
+        "worker:rate-counter-purge", 1, timeout=RATE_COUNTER_PURGE_SECONDS
+    ):
+        done["expired rate counters"] = ratelimit.purge_expired()
     # Emails last: every job above may have queued some.
     done["emails"] = send_due_emails()
     return done
