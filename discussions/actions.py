@@ -15,7 +15,16 @@ from django.utils.translation import gettext as _
 
 from discussions.live import bump_version
 from discussions.markup import render_markdown
-from discussions.models import FLAGS_TO_HIDE, Comment, Flag, Follow, Notification, Support, Thread
+from discussions.models import (
+    FLAGS_TO_HIDE,
+    Comment,
+    Flag,
+    Follow,
+    ModerationEntry,
+    Notification,
+    Support,
+    Thread,
+)
 from discussions.notifications import queue_for_followers
 
 
@@ -146,7 +155,13 @@ def flag_comment(comment: Comment, user, reason: str) -> Flag:
 @transaction.atomic
 def set_hidden(comment: Comment, *, by, hidden: bool, reason: str = "") -> Comment:
     """A moderator's decision: hide with a public reason, or show again. Either
-    way the comment's open flags count as reviewed."""
+    way the comment's open flags count as reviewed; the moderation log keeps
+    who decided, why, and what the comment was before."""
+    original = {
+        "is_hidden": comment.is_hidden,
+        "hidden_reason": comment.hidden_reason,
+        "flag_count": comment.flag_count,
+    }
     comment.is_hidden = hidden
     comment.hidden_by = by if hidden else None
     comment.hidden_reason = reason[:200] if hidden else ""
@@ -154,7 +169,114 @@ def set_hidden(comment: Comment, *, by, hidden: bool, reason: str = "") -> Comme
     comment.version = bump_version(comment.thread_id)
     comment.save(update_fields=["is_hidden", "hidden_by", "hidden_reason", "flag_count", "version"])
     Flag.objects.filter(comment=comment, is_resolved=False).update(is_resolved=True)
+    ModerationEntry.record(
+        ModerationEntry.Action.COMMENT_HIDE if hidden else ModerationEntry.Action.COMMENT_UNHIDE,
+        actor=by,
+        target_type=ModerationEntry.Target.COMMENT,
+        target_id=comment.pk,
+        thread_id=comment.thread_id,
+        reason=reason,
+        original=original,
+        changes={"is_hidden": hidden, "hidden_reason": comment.hidden_reason},
+    )
     return comment
+
+
+@transaction.atomic
+def moderate_comment_text(comment: Comment, *, by, body: str, reason: str = "") -> Comment:
+    """A moderator rewrites a comment (say, to remove a phone number): the text is
+    rendered again, live pages get it, and the original stays in the moderation log."""
+    locked = Comment.objects.select_for_update().get(pk=comment.pk)
+    if locked.is_deleted:
+        raise NotAllowed(_("A deleted comment cannot be edited."))
+    if body == locked.body:
+        return comment
+    original = {"body": locked.body}
+    comment.body = body
+    comment.body_html = render_markdown(body)
+    comment.edited_at = timezone.now()
+    comment.version = bump_version(comment.thread_id)
+    comment.save(update_fields=["body", "body_html", "edited_at", "version"])
+    ModerationEntry.record(
+        ModerationEntry.Action.COMMENT_EDIT,
+        actor=by,
+        target_type=ModerationEntry.Target.COMMENT,
+        target_id=comment.pk,
+        thread_id=comment.thread_id,
+        reason=reason,
+        original=original,
+        changes={"body": body},
+    )
+    return comment
+
+
+def sync_owned_thread(
+    thread_id: int,
+    *,
+    title: str,
+    is_hidden: bool,
+    official_group_id: int | None,
+    is_locked: bool | None = None,
+) -> int:
+    """Make an owned thread (a report's) follow its owner: title, visibility, the
+    group that speaks officially there, and optionally whether it is locked.
+
+    Call inside the owner's transaction. Bumps the live version, so open pages
+    pick the change up at their next poll; returns the new version.
+    """
+    changes = {
+        "title": title[: Thread._meta.get_field("title").max_length],
+        "is_hidden": is_hidden,
+        "official_group_id": official_group_id,
+    }
+    if is_locked is not None:
+        changes["is_locked"] = is_locked
+    if is_hidden:
+        # A hidden thread emails nobody: what was waiting for a digest goes.
+        Notification.objects.filter(follow__thread_id=thread_id).delete()
+    return bump_version(thread_id, **changes)
+
+
+@transaction.atomic
+def set_thread_state(
+    thread: Thread, *, by, locked: bool | None = None, hidden: bool | None = None, reason=""
+) -> Thread:
+    """A moderator locks/unlocks or hides/shows a community topic (a report's thread
+    follows its report: hide the report instead), with the moderation log entry."""
+    if not thread.is_topic and hidden is not None:
+        raise NotAllowed(_("A report's discussion is hidden with its report."))
+    locked_row = Thread.objects.select_for_update().get(pk=thread.pk)
+    changes, entries = {}, []
+    if locked is not None and locked != locked_row.is_locked:
+        changes["is_locked"] = locked
+        entries.append(
+            ModerationEntry.Action.THREAD_LOCK if locked else ModerationEntry.Action.THREAD_UNLOCK
+        )
+    if hidden is not None and hidden != locked_row.is_hidden:
+        changes["is_hidden"] = hidden
+        entries.append(
+            ModerationEntry.Action.THREAD_HIDE if hidden else ModerationEntry.Action.THREAD_UNHIDE
+        )
+    if not changes:
+        return thread
+    original = {field: getattr(locked_row, field) for field in changes}
+    if changes.get("is_hidden"):
+        Notification.objects.filter(follow__thread_id=thread.pk).delete()
+    thread.version = bump_version(thread.pk, **changes)
+    for field, value in changes.items():
+        setattr(thread, field, value)
+    for action in entries:
+        ModerationEntry.record(
+            action,
+            actor=by,
+            target_type=ModerationEntry.Target.THREAD,
+            target_id=thread.pk,
+            thread_id=thread.pk,
+            reason=reason,
+            original=original,
+            changes=changes,
+        )
+    return thread
 
 
 def set_following(thread: Thread, user, following: bool) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +8,7 @@ from django.utils.translation import ngettext
 
 from discussions import actions
 from discussions.markup import plain_excerpt
-from discussions.models import Comment, Flag, Follow, Notification, Thread
+from discussions.models import Comment, Flag, Follow, ModerationEntry, Notification, Thread
 
 
 class ScopedToOfficialGroupMixin:
@@ -27,6 +28,9 @@ class ScopedToOfficialGroupMixin:
 
 @admin.register(Thread)
 class ThreadAdmin(ScopedToOfficialGroupMixin, admin.ModelAdmin):
+    """Threads are read here and locked or hidden with the actions; what a report owns
+    (its thread's title, visibility, official group) follows the report."""
+
     list_display = (
         "title",
         "kind",
@@ -41,33 +45,98 @@ class ThreadAdmin(ScopedToOfficialGroupMixin, admin.ModelAdmin):
     list_filter = ("kind", "is_hidden", "is_locked")
     list_select_related = ("author",)
     search_fields = ("title", "body")
-    raw_id_fields = ("author",)
-    readonly_fields = ("body_html", "comment_count", "support_count", "version", "created_at")
+    # Nothing a form could forge: counters, versions, the author, the official group
+    # and the page address (derived from the owner) are not editable here.
+    readonly_fields = (
+        "kind",
+        "title",
+        "body",
+        "author",
+        "official_group",
+        "owner_id",
+        "lat",
+        "lon",
+        "address",
+        "is_locked",
+        "is_hidden",
+        "comment_count",
+        "support_count",
+        "version",
+        "created_at",
+        "last_activity_at",
+    )
+    exclude = ("body_html",)
     date_hierarchy = "last_activity_at"
     actions = ["lock", "unlock", "hide", "unhide"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(followers=Count("follows"))
 
+    def has_add_permission(self, request) -> bool:
+        # Topics are started on the site (followed by their author); report threads
+        # by the report's submission.
+        return False
+
     @admin.display(description=_("followers"), ordering="followers")
     def follower_count(self, obj: Thread) -> int:
         return obj.followers
 
+    def _apply(self, request, queryset, **change) -> None:
+        done, refused = 0, 0
+        for thread in queryset:
+            try:
+                actions.set_thread_state(thread, by=request.user, **change)
+                done += 1
+            except actions.NotAllowed:
+                refused += 1
+        self.message_user(
+            request,
+            ngettext("%d discussion changed.", "%d discussions changed.", done) % done,
+            messages.SUCCESS,
+        )
+        if refused:
+            self.message_user(
+                request,
+                _("A report's discussion is hidden or shown with its report (in Reports)."),
+                messages.WARNING,
+            )
+
     @admin.action(description=_("Lock: no new comments"))
     def lock(self, request, queryset):
-        queryset.update(is_locked=True)
+        self._apply(request, queryset, locked=True)
 
     @admin.action(description=_("Unlock"))
     def unlock(self, request, queryset):
-        queryset.update(is_locked=False)
+        self._apply(request, queryset, locked=False)
 
-    @admin.action(description=_("Hide the selected threads"))
+    @admin.action(description=_("Hide the selected topics"))
     def hide(self, request, queryset):
-        queryset.update(is_hidden=True)
+        self._apply(request, queryset, hidden=True, reason=_("hidden by a moderator"))
 
-    @admin.action(description=_("Show the selected threads again"))
+    @admin.action(description=_("Show the selected topics again"))
     def unhide(self, request, queryset):
-        queryset.update(is_hidden=False)
+        self._apply(request, queryset, hidden=False)
+
+
+class CommentAdminForm(forms.ModelForm):
+    moderation_reason = forms.CharField(
+        label=_("Why (for the moderation log)"),
+        required=False,
+        max_length=1000,
+        help_text=_("Kept with the original text in the moderation log."),
+    )
+
+    class Meta:
+        model = Comment
+        fields = ("body", "is_hidden", "hidden_reason")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.is_deleted and "body" in self.changed_data:
+            self.add_error("body", _("A deleted comment cannot be edited."))
+        if "body" in self.changed_data and not cleaned.get("body", "").strip():
+            self.add_error("body", _("A comment needs some text; hide it instead."))
+        return cleaned
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -101,10 +170,67 @@ class CommentAdmin(ScopedToOfficialGroupMixin, admin.ModelAdmin):
     list_filter = (FlaggedFilter, "is_hidden", "is_deleted", "is_official", "thread__kind")
     list_select_related = ("thread", "author")
     search_fields = ("body", "author__email", "thread__title")
-    raw_id_fields = ("thread", "parent", "reply_to", "author", "hidden_by")
-    readonly_fields = ("body_html", "path", "depth", "version", "flag_count", "created_at")
+    # Where a comment is, who wrote it and whether it was official are facts, not
+    # settings: read-only. Text and visibility change through discussions.actions
+    # (rendered again, live version bumped, logged).
+    fields = (
+        "thread",
+        "author",
+        "is_official",
+        "parent",
+        "reply_to",
+        "created_at",
+        "edited_at",
+        "body",
+        "moderation_reason",
+        "is_hidden",
+        "hidden_reason",
+        "hidden_by",
+        "is_deleted",
+        "flag_count",
+        "path",
+        "depth",
+        "version",
+    )
+    readonly_fields = (
+        "thread",
+        "author",
+        "is_official",
+        "parent",
+        "reply_to",
+        "created_at",
+        "edited_at",
+        "hidden_by",
+        "is_deleted",
+        "flag_count",
+        "path",
+        "depth",
+        "version",
+    )
     date_hierarchy = "created_at"
     actions = ["hide_comments", "unhide_comments"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = CommentAdminForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def has_add_permission(self, request) -> bool:
+        # A comment is posted on the site, by its author.
+        return False
+
+    def save_model(self, request, obj: Comment, form, change: bool) -> None:
+        data, changed = form.cleaned_data, set(form.changed_data)
+        reason = data.get("moderation_reason", "").strip()
+        fresh = Comment.objects.get(pk=obj.pk)
+        if "body" in changed:
+            actions.moderate_comment_text(fresh, by=request.user, body=data["body"], reason=reason)
+        if changed & {"is_hidden", "hidden_reason"}:
+            actions.set_hidden(
+                fresh,
+                by=request.user,
+                hidden=data["is_hidden"],
+                reason=data.get("hidden_reason", "") or reason,
+            )
 
     @admin.display(description=_("text"))
     def excerpt(self, obj: Comment) -> str:
@@ -177,10 +303,14 @@ class FlagAdmin(ScopedToOfficialGroupMixin, admin.ModelAdmin):
     )
     list_filter = (FlagStatusFilter,)
     list_select_related = ("comment", "user")
-    raw_id_fields = ("comment", "user")
+    # A flag is a resident's word: read here, acted on with the actions below.
+    readonly_fields = ("comment", "user", "reason", "created_at", "is_resolved")
     search_fields = ("reason", "comment__body")
     ordering = ("is_resolved", "-created_at")
     actions = ["hide_flagged", "dismiss_flags"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
     @admin.display(description=_("comment"))
     def comment_excerpt(self, obj: Flag) -> str:
@@ -219,3 +349,27 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("follow", "comment", "text", "created_at", "due_at")
     list_select_related = ("follow__thread", "follow__user", "comment")
     raw_id_fields = ("follow", "comment")
+
+
+@admin.register(ModerationEntry)
+class ModerationEntryAdmin(ScopedToOfficialGroupMixin, admin.ModelAdmin):
+    """The moderation log: read-only, for good. Staff see their authority's entries."""
+
+    group_lookup = "thread__official_group"
+    list_display = ("created_at", "actor", "action", "target_type", "target_id", "reason")
+    list_filter = ("action", "target_type")
+    list_select_related = ("actor",)
+    search_fields = ("reason", "actor__email")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff

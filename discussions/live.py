@@ -23,7 +23,8 @@ VERSION_TIMEOUT = 300
 
 
 def _key(thread_id: int) -> str:
-    return f"discussions:thread-version:{thread_id}"
+    # The value is (version, is_hidden): a hidden thread's poll must not answer 204.
+    return f"discussions:thread-state:{thread_id}"
 
 
 def _cache_is_shared_memory() -> bool:
@@ -31,18 +32,24 @@ def _cache_is_shared_memory() -> bool:
     return not isinstance(caches["default"], BaseDatabaseCache)
 
 
-def current_version(thread_id: int) -> int | None:
-    """The thread's version, or None if there is no such thread."""
+def current_state(thread_id: int) -> tuple[int, bool] | None:
+    """The thread's (version, is_hidden), or None if there is no such thread."""
     use_cache = _cache_is_shared_memory()
     if use_cache:
-        version = cache.get(_key(thread_id))
-        if version is not None:
-            return version
-    row = Thread.objects.filter(pk=thread_id).values_list("version", flat=True).first()
+        state = cache.get(_key(thread_id))
+        if state is not None:
+            return tuple(state)
+    row = Thread.objects.filter(pk=thread_id).values_list("version", "is_hidden").first()
     if row is not None and use_cache:
         # add, not set: a writer that committed meanwhile has set a newer value.
         cache.add(_key(thread_id), row, VERSION_TIMEOUT)
     return row
+
+
+def current_version(thread_id: int) -> int | None:
+    """The thread's version, or None if there is no such thread."""
+    state = current_state(thread_id)
+    return None if state is None else state[0]
 
 
 def bump_version(thread_id: int, **changes) -> int:
@@ -61,6 +68,6 @@ def bump_version(thread_id: int, **changes) -> int:
 def _publish(thread_id: int) -> None:
     # Read back after commit rather than trusting the number we handed out, so
     # a late hook from an older writer cannot move the cache backwards for long.
-    version = Thread.objects.filter(pk=thread_id).values_list("version", flat=True).first()
-    if version is not None:
-        cache.set(_key(thread_id), version, VERSION_TIMEOUT)
+    state = Thread.objects.filter(pk=thread_id).values_list("version", "is_hidden").first()
+    if state is not None:
+        cache.set(_key(thread_id), state, VERSION_TIMEOUT)

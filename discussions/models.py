@@ -18,6 +18,16 @@ EDIT_WINDOW = timedelta(minutes=15)
 FLAGS_TO_HIDE = 3
 PATH_WIDTH = 10
 
+# Where the thread of each owned kind is shown: kind -> URL name taking the
+# owner's id. The owning app registers its page (reports: the report page) in
+# its AppConfig.ready(), so discussions derives the address without knowing it.
+OWNER_PAGES: dict[str, str] = {}
+
+
+def register_owner_page(kind: str, url_name: str) -> None:
+    """Threads of `kind` live on the page `reverse(url_name, args=[thread.owner_id])`."""
+    OWNER_PAGES[kind] = url_name
+
 
 def public_name(user) -> str:
     """The name shown beside what a user writes; never their email address."""
@@ -84,9 +94,10 @@ class Thread(models.Model):
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
     comment_count = models.PositiveIntegerField(_("comments"), default=0)
     support_count = models.PositiveIntegerField(_("supporters"), default=0)
-    # Where the thread is shown, set by whoever owns it (a report's page); a
-    # community topic leaves it blank and lives at its own URL.
-    url = models.CharField(_("page address"), max_length=255, blank=True)
+    # The id of the object that owns the thread (for a report's thread, the
+    # report): its page address is derived from it (`OWNER_PAGES`), never typed
+    # in. A community topic has none and lives at its own URL.
+    owner_id = models.PositiveBigIntegerField(_("owner"), null=True, blank=True, editable=False)
     # Bumped by every change to the thread's comments (new, edited, deleted,
     # hidden): the live poll compares it with the version the page has.
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
@@ -109,9 +120,15 @@ class Thread(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        if self.url:
-            return self.url
+        url_name = OWNER_PAGES.get(self.kind)
+        if url_name and self.owner_id is not None:
+            return reverse(url_name, args=[self.owner_id])
         return reverse("discussions:topic-detail", args=[self.pk])
+
+    @property
+    def url(self) -> str:
+        """The page showing the thread (read-only; derived from its owner)."""
+        return self.get_absolute_url()
 
     @property
     def is_topic(self) -> bool:
@@ -343,3 +360,117 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follow_id}: {self.comment_id or self.text[:40]}"
+
+
+class ModerationEntryQuerySet(models.QuerySet):
+    def for_thread(self, thread_id: int):
+        return (
+            self.filter(thread_id=thread_id).select_related("actor").order_by("-created_at", "-id")
+        )
+
+
+class ModerationEntry(models.Model):
+    """One staff action, kept for good: who did what, when, why, and what it was before.
+
+    It lives in discussions because everything moderated is a thread or belongs to
+    one (a report owns its thread; a comment sits in one): this is the lowest app
+    that both writers (reports' and discussions' actions) can import, and the
+    thread link lets a report page list its history with one indexed query. A
+    user's suspension has no thread and names the user instead.
+    """
+
+    class Action(models.TextChoices):
+        STATE = "state", _("Status or note")
+        HIDE = "hide", _("Hidden")
+        UNHIDE = "unhide", _("Shown again")
+        REASSIGN = "reassign", _("Reassigned")
+        DUPLICATE = "duplicate", _("Marked as duplicate")
+        EDIT = "edit", _("Text edited")
+        COMMENT_HIDE = "comment_hide", _("Comment hidden")
+        COMMENT_UNHIDE = "comment_unhide", _("Comment shown again")
+        COMMENT_EDIT = "comment_edit", _("Comment edited by staff")
+        THREAD_LOCK = "thread_lock", _("Discussion locked")
+        THREAD_UNLOCK = "thread_unlock", _("Discussion unlocked")
+        THREAD_HIDE = "thread_hide", _("Discussion hidden")
+        THREAD_UNHIDE = "thread_unhide", _("Discussion shown again")
+        SUSPEND = "suspend", _("User suspended")
+        REINSTATE = "reinstate", _("User reinstated")
+
+    class Target(models.TextChoices):
+        REPORT = "report", _("Report")
+        THREAD = "thread", _("Discussion")
+        COMMENT = "comment", _("Comment")
+        USER = "user", _("User")
+
+    # Null: done by the system (an upstream Open311 status, a script).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    action = models.CharField(_("what"), max_length=20, choices=Action)
+    target_type = models.CharField(_("on"), max_length=16, choices=Target)
+    target_id = models.PositiveBigIntegerField(_("id"))
+    thread = models.ForeignKey(
+        Thread,
+        verbose_name=_("discussion"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_entries",
+    )
+    reason = models.TextField(_("why"), blank=True)
+    # The values before the change, and after it: {field: value}.
+    original = models.JSONField(_("original values"), default=dict, blank=True)
+    changes = models.JSONField(_("new values"), default=dict, blank=True)
+
+    objects = ModerationEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("moderation log entry")
+        verbose_name_plural = _("moderation log")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["thread", "-created_at"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.target_type} {self.target_id})"
+
+    @property
+    def original_items(self) -> list[tuple[str, object]]:
+        """The original values as (field, value) pairs: a template must not loop over
+        `original.items`, which a field called "items" would shadow."""
+        return list((self.original or {}).items()) if isinstance(self.original, dict) else []
+
+    @classmethod
+    def record(
+        cls,
+        action: str,
+        *,
+        actor,
+        target_type: str,
+        target_id: int,
+        thread_id: int | None = None,
+        reason: str = "",
+        original: dict | None = None,
+        changes: dict | None = None,
+        now=None,
+    ) -> ModerationEntry:
+        """Write one entry; call inside the transaction of the change it records."""
+        return cls.objects.create(
+            action=action,
+            actor=actor if getattr(actor, "pk", None) else None,
+            target_type=target_type,
+            target_id=target_id,
+            thread_id=thread_id,
+            reason=str(reason),
+            original=original or {},
+            changes=changes or {},
+            created_at=now or timezone.now(),
+        )

@@ -143,21 +143,12 @@ def _int_param(value) -> int | None:
 def discussion_context(request: HttpRequest, thread: Thread, *, url: str | None = None) -> dict:
     """Everything "discussions/partials/discussion.html" needs, under the key `discussion`.
 
-    `url` is the address of the page showing the thread (a report's page); it is
-    remembered on the thread (for redirects after a plain POST and for email
-    links) if the thread has none yet. For a report's thread it defaults to the
-    path of the (non-htmx) request, which is the report page calling us.
+    The thread's page address is derived from its owner (`Thread.get_absolute_url`);
+    `url` is accepted for callers that already know it and is otherwise unused.
 
     `?comments_after=<id>` on the page shows the next page of comments (the
     "show more" link without JavaScript).
     """
-    if not thread.url and not url and not thread.is_topic and not getattr(request, "htmx", False):
-        # A report's thread created before threads knew their page: the page
-        # rendering it in full is that page.
-        url = request.path
-    if url and not thread.url:
-        Thread.objects.filter(pk=thread.pk, url="").update(url=url)
-        thread.url = url
     user = request.user
     if user.is_authenticated and not hasattr(thread, "viewer_follows"):
         thread = thread_for_viewer(thread.pk, user)
@@ -200,5 +191,5 @@ def followed_threads(user) -> QuerySet[Thread]:
         Thread.objects.visible()
         .filter(follows__user=user)
         .order_by("-last_activity_at")
-        .only("id", "kind", "title", "url", "last_activity_at", "comment_count")
+        .only("id", "kind", "title", "owner_id", "last_activity_at", "comment_count")
     )

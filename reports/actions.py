@@ -1,23 +1,58 @@
-"""Operations that span several models. Every entry point (web form, Open311 POST,
-demo seeder) submits reports through `submit_report`."""
+"""Operations that span several models.
+
+Every entry point (web form, Open311 POST, demo seeder) submits reports through
+`submit_report`. Every change to a report after that — a status with a public
+note, hiding, reassigning ("not ours"), marking a duplicate, a staff edit of the
+text — is one function below, called alike by the admin, the staff panel on the
+report page and the upstream Open311 sync. Each one:
+
+- locks the report row (`select_for_update`) inside one transaction;
+- keeps the report's discussion thread in step (hidden, official group, title,
+  locked) and bumps its live version, so open pages see the change;
+- writes a moderation log entry with the original values;
+- tells the followers when the change is public news (never for a hidden report).
+
+Permission checks are the callers' (see `reports.access`); these functions keep
+the invariants and refuse what is never allowed, raising `NotAllowed`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import CharField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Concat
-from django.urls import reverse
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.outbox import queue_email
-from discussions.models import Follow, Thread
+from discussions import actions as discussion_actions
+from discussions.actions import NotAllowed, sync_owned_thread
+from discussions.models import Comment, Follow, ModerationEntry, Thread
+from discussions.notifications import notify_thread_event
 from reports import routing
-from reports.models import ApiKey, Delivery, Photo, Report, ReportUpdate, Service
+from reports.models import ApiKey, Authority, Delivery, Photo, Report, ReportUpdate, Service
 from reports.photos import ProcessedPhoto
+
+__all__ = [
+    "KEEP",
+    "NotAllowed",
+    "bulk_import_reports",
+    "change_state",
+    "edit_report",
+    "hide_report",
+    "mark_duplicate",
+    "reassign_report",
+    "reinstate_user",
+    "submit_report",
+    "suspend_user",
+    "unhide_report",
+]
+
+# "Leave this value as it is", for optional arguments where None is a value.
+KEEP = object()
 
 
 @transaction.atomic
@@ -87,9 +122,9 @@ def submit_report(
         thread=thread,
     )
     report.save()
-    # The thread links back to its report's page (discussions knows no reports).
-    thread.url = report.get_absolute_url()
-    thread.save(update_fields=["url"])
+    # The thread's page is derived from its owner (discussions knows no reports).
+    thread.owner_id = report.pk
+    thread.save(update_fields=["owner_id"])
     for order, processed in enumerate(photos):
         photo = Photo(report=report, order=order, width=processed.width, height=processed.height)
         photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
@@ -204,12 +239,9 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     for thread, (report, _authorities) in zip(threads, reports, strict=True):
         report.thread = thread
     Report.objects.bulk_create([report for report, _a in reports])
-    # One UPDATE sets every thread's link to its report's page.
-    before, after = reverse("reports:detail", args=[987654321]).split("987654321")
+    # One UPDATE links every thread to its owner, the report.
     report_pk = Report.objects.filter(thread=OuterRef("pk")).values("pk")[:1]
-    Thread.objects.filter(pk__in=[t.pk for t in threads]).update(
-        url=Concat(Value(before), Cast(Subquery(report_pk), CharField()), Value(after))
-    )
+    Thread.objects.filter(pk__in=[t.pk for t in threads]).update(owner_id=Subquery(report_pk))
     updates, deliveries, follows = [], [], []
     for report, authorities in reports:
         updates.append(
@@ -238,23 +270,441 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     return len(reports)
 
 
+# ---------------------------------------------------------------------------
+# Changes after submission
+
+
+def _lock(report: Report) -> Report:
+    """A fresh copy of the report's row, locked until the transaction ends."""
+    return (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("authority", "service")
+        .get(pk=report.pk)
+    )
+
+
+def _copy_back(report: Report, locked: Report, fields) -> None:
+    """Give the caller's instance the values the action wrote."""
+    for field in fields:
+        setattr(report, field, getattr(locked, field))
+    for relation in ("authority", "service", "duplicate_of"):
+        if relation + "_id" in fields or relation in fields:
+            # Django caches related objects; drop a stale one.
+            report._state.fields_cache.pop(relation, None)
+
+
+def _sync_thread(report: Report, *, is_locked: bool | None = None) -> None:
+    if report.thread_id is None:
+        return
+    authority = report.authority
+    sync_owned_thread(
+        report.thread_id,
+        title=report.title,
+        is_hidden=report.is_hidden,
+        official_group_id=authority.staff_group_id if authority else None,
+        is_locked=is_locked,
+    )
+
+
+def _is_official(report: Report, by) -> bool:
+    return bool(by is not None and report.authority and report.authority.has_staff(by))
+
+
+def _log(report: Report, action: str, *, by, reason="", original=None, changes=None, now=None):
+    return ModerationEntry.record(
+        action,
+        actor=by,
+        target_type=ModerationEntry.Target.REPORT,
+        target_id=report.pk,
+        thread_id=report.thread_id,
+        reason=reason,
+        original=original,
+        changes=changes,
+        now=now,
+    )
+
+
+def _tell_followers(report: Report, text: str, by) -> None:
+    if report.thread_id and text and not report.is_hidden:
+        # The thread's followers hear about it in their next discussion digest.
+        notify_thread_event(report.thread_id, text, url=report.get_absolute_url(), actor=by)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@transaction.atomic
+def change_state(
+    report: Report,
+    state: str,
+    *,
+    by=None,
+    note: str = "",
+    expected_at=KEEP,
+    is_official: bool | None = None,
+    external_id: str = "",
+    now: datetime | None = None,
+) -> ReportUpdate:
+    """Move `report` to `state` (or keep it, to add a note) and record it on the public
+    timeline; optionally set or clear the day a fix is expected (`expected_at`).
+
+    The timeline entry is official when `by` is staff of the responsible authority
+    (or when `is_official` says so: an upstream status). Leaving "duplicate" forgets
+    the original and reopens the discussion. Returns the timeline entry.
+    """
+    if state not in Report.State.values:
+        raise NotAllowed(_("Unknown status: %(state)s.") % {"state": state})
+    now = now or timezone.now()
+    locked = _lock(report)
+    if is_official is None:
+        is_official = _is_official(locked, by)
+    changed = state != locked.state
+    original = {"state": locked.state, "expected_at": _iso(locked.expected_at)}
+    fields = ["updated_at"]
+    is_locked = None
+    if changed:
+        if locked.state == Report.State.DUPLICATE:
+            locked.duplicate_of = None
+            fields.append("duplicate_of")
+            is_locked = False
+            original["duplicate_of"] = report.duplicate_of_id
+        locked.state = state
+        fields += ["state", "closed_at"]
+        if state == Report.State.ACKNOWLEDGED and locked.acknowledged_at is None:
+            locked.acknowledged_at = now
+            fields.append("acknowledged_at")
+        locked.closed_at = now if state in Report.CLOSED_STATES else None
+    if expected_at is not KEEP and expected_at != locked.expected_at:
+        locked.expected_at = expected_at
+        fields.append("expected_at")
+    locked.updated_at = now
+    locked.save(update_fields=fields)
+    update = ReportUpdate.objects.create(
+        report=locked,
+        author=by,
+        state=state if changed else "",
+        note=note,
+        is_official=is_official,
+        external_id=external_id,
+        created_at=now,
+    )
+    _sync_thread(locked, is_locked=is_locked)
+    _log(
+        locked,
+        ModerationEntry.Action.STATE,
+        by=by,
+        reason=note,
+        original=original,
+        changes={"state": state, "expected_at": _iso(locked.expected_at)},
+        now=now,
+    )
+    status = _("Status: %(state)s") % {"state": locked.get_state_display()} if changed else ""
+    _tell_followers(locked, " — ".join(str(part) for part in (status, note) if part), by)
+    _copy_back(report, locked, fields)
+    return update
+
+
+@transaction.atomic
+def mark_duplicate(
+    report: Report, original: Report, *, by=None, note: str = "", expected_at=KEEP
+) -> ReportUpdate:
+    """Close `report` as a duplicate of `original`: its timeline says so, its discussion
+    is locked (the conversation carries on at the original) and the log keeps what it was."""
+    if original.pk == report.pk:
+        raise NotAllowed(_("A report cannot be a duplicate of itself."))
+    if original.is_hidden or original.duplicate_of_id == report.pk:
+        raise NotAllowed(
+            _("Report #%(number)d cannot be the original of this one.") % {"number": original.pk}
+        )
+    locked = _lock(report)
+    previous = {"duplicate_of": locked.duplicate_of_id, "state": locked.state}
+    locked.duplicate_of = original
+    locked.save(update_fields=["duplicate_of"])
+    _log(
+        locked,
+        ModerationEntry.Action.DUPLICATE,
+        by=by,
+        reason=note,
+        original=previous,
+        changes={"duplicate_of": original.pk},
+    )
+    update = change_state(locked, Report.State.DUPLICATE, by=by, note=note, expected_at=expected_at)
+    _sync_thread(locked, is_locked=True)
+    _copy_back(report, locked, ["duplicate_of", "state", "updated_at", "closed_at", "expected_at"])
+    report.duplicate_of = original
+    return update
+
+
+@transaction.atomic
+def hide_report(report: Report, *, by, reason: str) -> Report:
+    """Take a report (and its whole discussion) out of public view, with the reason.
+
+    Lists, the map, the API and every discussion URL stop showing it; its
+    followers get no more emails; staff of its authority still see it all."""
+    return _set_hidden(report, hidden=True, by=by, reason=reason)
+
+
+@transaction.atomic
+def unhide_report(report: Report, *, by, reason: str = "") -> Report:
+    """Show a hidden report (and its discussion) again."""
+    return _set_hidden(report, hidden=False, by=by, reason=reason)
+
+
+def _set_hidden(report: Report, *, hidden: bool, by, reason: str) -> Report:
+    locked = _lock(report)
+    if locked.is_hidden != hidden:
+        locked.is_hidden = hidden
+        locked.save(update_fields=["is_hidden"])
+        _sync_thread(locked)
+        _log(
+            locked,
+            ModerationEntry.Action.HIDE if hidden else ModerationEntry.Action.UNHIDE,
+            by=by,
+            reason=reason,
+            original={"is_hidden": not hidden},
+            changes={"is_hidden": hidden},
+        )
+    _copy_back(report, locked, ["is_hidden"])
+    return report
+
+
+@transaction.atomic
+def reassign_report(
+    report: Report,
+    *,
+    by=None,
+    service: Service | None = None,
+    authority: Authority | None = None,
+    note: str = "",
+    reason: str = "",
+) -> ReportUpdate:
+    """ "Not ours": move the report to another category and/or authority.
+
+    Without `authority`, routing decides anew for the (new) category, as if the
+    report had been submitted under it, leaving out the authority that passes it
+    on when it is the one saying "not ours". Every newly responsible authority
+    gets a delivery; the discussion's official voice moves to the new
+    authority's staff; the public timeline says where the report went (with
+    `note`, public); `reason` is for the moderation log only.
+    """
+    locked = _lock(report)
+    old_service, old_authority = locked.service, locked.authority
+    new_service = service or old_service
+    if authority is not None:
+        if not authority.is_active:
+            raise NotAllowed(_("%(name)s is not active.") % {"name": authority.name})
+        targets = [authority]
+    else:
+        targets = routing.route(new_service, locked.lat, locked.lon)
+        if new_service == old_service:
+            targets = [a for a in targets if a != old_authority]
+    if not targets:
+        raise NotAllowed(
+            _("No other authority takes “%(service)s” here: choose one.")
+            % {"service": new_service.name}
+        )
+    primary = targets[0]
+    if primary == old_authority and new_service == old_service:
+        raise NotAllowed(_("The report is already with %(name)s.") % {"name": primary.name})
+    now = timezone.now()
+    # Official when said by the authority passing it on (or an administrator).
+    is_official = _is_official(locked, by)
+    locked.service, locked.authority, locked.updated_at = new_service, primary, now
+    locked.save(update_fields=["service", "authority", "updated_at"])
+    for target in targets:
+        if target.send_method == Authority.SendMethod.NONE:
+            continue
+        delivery, created = Delivery.objects.get_or_create(
+            report=locked,
+            authority=target,
+            defaults={"method": target.send_method, "next_attempt_at": now},
+        )
+        if not created:
+            # Handed back to an authority that had it before: send it again.
+            Delivery.objects.filter(pk=delivery.pk).update(
+                state=Delivery.State.PENDING,
+                method=target.send_method,
+                attempts=0,
+                next_attempt_at=now,
+                claimed_at=None,
+                last_error="",
+            )
+    parts = []
+    if primary != old_authority:
+        parts.append(_("Passed to %(authority)s.") % {"authority": primary.name})
+    if new_service != old_service:
+        parts.append(_("Moved to the category “%(service)s”.") % {"service": new_service.name})
+    if note:
+        parts.append(note)
+    text = " ".join(parts)
+    update = ReportUpdate.objects.create(
+        report=locked, author=by, note=text, is_official=is_official, created_at=now
+    )
+    _sync_thread(locked)
+    _log(
+        locked,
+        ModerationEntry.Action.REASSIGN,
+        by=by,
+        reason=reason or note,
+        original={
+            "service": old_service.code,
+            "authority": old_authority.slug if old_authority else None,
+        },
+        changes={"service": new_service.code, "authority": primary.slug},
+        now=now,
+    )
+    _tell_followers(locked, text, by)
+    _copy_back(report, locked, ["service_id", "authority_id", "updated_at"])
+    report.service, report.authority = new_service, primary
+    return update
+
+
+@transaction.atomic
+def edit_report(
+    report: Report,
+    *,
+    by,
+    title: str | None = None,
+    description: str | None = None,
+    reason: str = "",
+) -> Report:
+    """Staff correct a report's title or description (a phone number in the text, a
+    misleading title). The original text is kept in the moderation log; the
+    discussion's title follows."""
+    locked = _lock(report)
+    original, changes = {}, {}
+    if title is not None and title != locked.title:
+        if not title.strip():
+            raise NotAllowed(_("A report needs a title."))
+        original["title"], changes["title"] = locked.title, title
+    if description is not None and description != locked.description:
+        original["description"], changes["description"] = locked.description, description
+    if not changes:
+        return report
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=[*changes, "updated_at"])
+    _sync_thread(locked)
+    _log(
+        locked,
+        ModerationEntry.Action.EDIT,
+        by=by,
+        reason=reason,
+        original=original,
+        changes=changes,
+    )
+    _copy_back(report, locked, [*changes, "updated_at"])
+    return report
+
+
+# ---------------------------------------------------------------------------
+# Suspending a user
+
+
+@transaction.atomic
+def suspend_user(user, *, by, reason: str) -> ModerationEntry:
+    """Suspend `user`: they can no longer sign in (their sessions end), and what they
+    have published — reports, topics, comments — is hidden with its discussion.
+
+    The log entry lists what this hid, so `reinstate_user` shows exactly that again
+    (and not what a moderator had hidden for its own reasons)."""
+    if not reason.strip():
+        raise NotAllowed(_("Say why the account is suspended."))
+    if by is not None and user.pk == by.pk:
+        raise NotAllowed(_("You cannot suspend your own account."))
+    user_model = type(user)
+    locked = user_model.objects.select_for_update().get(pk=user.pk)
+    hidden_by_suspension = _("Hidden while its author's account is suspended.")
+    reports = list(Report.objects.filter(reporter=locked, is_hidden=False))
+    for report in reports:
+        hide_report(report, by=by, reason=hidden_by_suspension)
+    topics = list(Thread.objects.topics().filter(author=locked, is_hidden=False))
+    for topic in topics:
+        discussion_actions.set_thread_state(topic, by=by, hidden=True, reason=hidden_by_suspension)
+    comments = list(
+        Comment.objects.filter(author=locked, is_hidden=False, is_deleted=False).select_related(
+            "thread"
+        )
+    )
+    for comment in comments:
+        discussion_actions.set_hidden(
+            comment, by=by, hidden=True, reason=str(_("hidden by a moderator"))
+        )
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    user.is_active = False
+    return ModerationEntry.record(
+        ModerationEntry.Action.SUSPEND,
+        actor=by,
+        target_type=ModerationEntry.Target.USER,
+        target_id=user.pk,
+        reason=reason,
+        original={
+            "is_active": True,
+            "reports": [r.pk for r in reports],
+            "topics": [t.pk for t in topics],
+            "comments": [c.pk for c in comments],
+        },
+        changes={"is_active": False},
+    )
+
+
+@transaction.atomic
+def reinstate_user(user, *, by, reason: str = "") -> ModerationEntry:
+    """Undo a suspension: the user may sign in again and what the suspension hid is
+    shown again (what a moderator hid otherwise stays hidden)."""
+    user_model = type(user)
+    locked = user_model.objects.select_for_update().get(pk=user.pk)
+    suspension = (
+        ModerationEntry.objects.filter(
+            action=ModerationEntry.Action.SUSPEND,
+            target_type=ModerationEntry.Target.USER,
+            target_id=user.pk,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    hid = suspension.original if suspension else {}
+    for report in Report.objects.filter(pk__in=hid.get("reports", []), is_hidden=True):
+        unhide_report(report, by=by, reason=reason)
+    for topic in Thread.objects.filter(pk__in=hid.get("topics", []), is_hidden=True):
+        discussion_actions.set_thread_state(topic, by=by, hidden=False, reason=reason)
+    for comment in Comment.objects.filter(pk__in=hid.get("comments", []), is_hidden=True):
+        discussion_actions.set_hidden(comment, by=by, hidden=False, reason=reason)
+    locked.is_active = True
+    locked.save(update_fields=["is_active"])
+    user.is_active = True
+    return ModerationEntry.record(
+        ModerationEntry.Action.REINSTATE,
+        actor=by,
+        target_type=ModerationEntry.Target.USER,
+        target_id=user.pk,
+        reason=reason,
+        original={"is_active": False},
+        changes={"is_active": True},
+    )
+
+
 @transaction.atomic
 def place_report(report: Report, *, lat: float, lon: float, by=None) -> Report:
     """Give a report whose location was to be confirmed its point (staff, from its page).
 
     The report and its thread get the point, and the timeline says who placed it.
     """
-    report = Report.objects.select_for_update().get(pk=report.pk)
+    locked = _lock(report)
     now = timezone.now()
-    report.lat, report.lon, report.updated_at = lat, lon, now
-    report.save(update_fields=["lat", "lon", "updated_at"])
-    if report.thread_id:
-        Thread.objects.filter(pk=report.thread_id).update(lat=lat, lon=lon)
+    locked.lat, locked.lon, locked.updated_at = lat, lon, now
+    locked.save(update_fields=["lat", "lon", "updated_at"])
+    _copy_back(report, locked, ["lat", "lon", "updated_at"])
+    if locked.thread_id:
+        Thread.objects.filter(pk=locked.thread_id).update(lat=lat, lon=lon)
     ReportUpdate.objects.create(
-        report=report,
+        report=locked,
         author=by,
         note=str(_("The location is confirmed: the report is on the map now.")),
-        is_official=bool(by and report.authority and report.authority.has_staff(by)),
+        is_official=_is_official(locked, by),
         created_at=now,
     )
     return report

@@ -7,7 +7,14 @@ deliveries; superusers see everything.
 
 from __future__ import annotations
 
+import json
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,6 +22,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from discussions.models import ModerationEntry
+from reports import actions as report_actions
 from reports.forms.admin import AuthorityAdminForm, ReportAdminForm
 from reports.models import (
     Authority,
@@ -225,11 +234,26 @@ class DeliveryInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("authority")
 
 
+class ReportActionForm(ActionForm):
+    """The changelist's action bar, with the note or reason the actions need."""
+
+    reason = forms.CharField(
+        label=_("Note (public, for a status) or reason (for hiding):"),
+        required=False,
+        max_length=2000,
+    )
+
+
+def _action_reason(request: HttpRequest) -> str:
+    return request.POST.get("reason", "").strip()
+
+
 def _state_action(state: str, label):
     def action(modeladmin: ReportAdmin, request: HttpRequest, queryset: QuerySet) -> None:
         changed = 0
-        for report in queryset.exclude(state=state).select_related("authority"):
-            report.set_state(state, by=request.user)
+        note = _action_reason(request)
+        for report in queryset.exclude(state=state):
+            report_actions.change_state(report, state, by=request.user, note=note)
             changed += 1
         modeladmin.message_user(
             request,
@@ -244,6 +268,20 @@ def _state_action(state: str, label):
 
     action.__name__ = f"mark_{state}"
     return admin.action(description=label, permissions=["change"])(action)
+
+
+# Fields the form saves directly; every other editable field belongs to an action.
+PLAIN_REPORT_FIELDS = (
+    "address",
+    "lat",
+    "lon",
+    "attributes",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "show_name",
+    "media_url",
+)
 
 
 @admin.register(Report)
@@ -265,8 +303,9 @@ class ReportAdmin(AuthorityScopedAdmin):
     search_fields = ("title", "description", "address")
     date_hierarchy = "requested_at"
     autocomplete_fields = ("service", "authority")
-    raw_id_fields = ("reporter", "duplicate_of")
     readonly_fields = (
+        "reporter",
+        "moderation_log",
         "state",
         "public_page",
         "requested_at",
@@ -284,7 +323,7 @@ class ReportAdmin(AuthorityScopedAdmin):
         (
             _("Change the status or answer publicly"),
             {
-                "fields": ("state", "new_state", "public_note"),
+                "fields": ("state", "new_state", "public_note", "moderation_reason"),
                 "description": _(
                     "The new status and the note appear on the report's public timeline."
                 ),
@@ -339,6 +378,7 @@ class ReportAdmin(AuthorityScopedAdmin):
                 ),
             },
         ),
+        (_("Moderation log"), {"fields": ("moderation_log",)}),
     )
     inlines = [PhotoInline, ReportUpdateInline, DeliveryInline]
     actions = [
@@ -349,17 +389,16 @@ class ReportAdmin(AuthorityScopedAdmin):
         "hide",
         "unhide",
     ]
+    action_form = ReportActionForm
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # The form limits what it accepts to what this user may see.
+        return type(form.__name__, (form,), {"user": request.user})
 
     def get_autocomplete_fields(self, request: HttpRequest) -> tuple[str, ...]:
         # Autocomplete asks the related admin, which authority staff may not use.
         return self.autocomplete_fields if request.user.is_superuser else ()
-
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
-        readonly = tuple(super().get_readonly_fields(request, obj))
-        if not request.user.is_superuser:
-            # Handing a report to another authority is for administrators.
-            readonly += ("authority",)
-        return readonly
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -373,6 +412,41 @@ class ReportAdmin(AuthorityScopedAdmin):
         # never here: a report made in the admin would have no thread or delivery.
         return False
 
+    @admin.display(description=_("moderation log"))
+    def moderation_log(self, obj: Report) -> str:
+        """Every staff action on the report and its discussion, newest first (read-only)."""
+        if not obj.pk or not obj.thread_id:
+            return "—"
+        entries = list(ModerationEntry.objects.for_thread(obj.thread_id)[:200])
+        if not entries:
+            return _("Nothing yet.")
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            _("when"),
+            _("by"),
+            _("what"),
+            _("why"),
+            _("original values"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{} ({} {})</td><td>{}</td><td><code>{}</code></td>"
+                "</tr>",
+                (
+                    (
+                        entry.created_at.strftime("%Y-%m-%d %H:%M"),
+                        entry.actor.email if entry.actor else _("the system"),
+                        entry.get_action_display(),
+                        entry.get_target_type_display(),
+                        entry.target_id,
+                        entry.reason or "—",
+                        json.dumps(entry.original, ensure_ascii=False),
+                    )
+                    for entry in entries
+                ),
+            ),
+        )
+
     @admin.display(description=_("public page"))
     def public_page(self, obj: Report) -> str:
         if not obj.pk:
@@ -380,15 +454,65 @@ class ReportAdmin(AuthorityScopedAdmin):
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("View on the site"))
 
     def save_model(self, request: HttpRequest, obj: Report, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        new_state = form.cleaned_data.get("new_state") or obj.state
-        note = form.cleaned_data.get("public_note", "").strip()
-        if new_state != obj.state or note:
-            obj.set_state(new_state, by=request.user, note=note)
+        """Save the plain fields; hand every owned field to its action, in one transaction
+        (see `reports.actions`), so the thread, the log and the followers keep up."""
+        data, changed, user = form.cleaned_data, set(form.changed_data), request.user
+        reason = data.get("moderation_reason", "").strip()
+        note = data.get("public_note", "").strip()
+        with transaction.atomic():
+            plain = [field for field in PLAIN_REPORT_FIELDS if field in changed]
+            if plain:
+                obj.save(update_fields=plain)
+            if changed & {"title", "description"}:
+                report_actions.edit_report(
+                    obj,
+                    by=user,
+                    title=data["title"] if "title" in changed else None,
+                    description=data["description"] if "description" in changed else None,
+                    reason=reason,
+                )
+            if changed & {"service", "authority"}:
+                report_actions.reassign_report(
+                    obj,
+                    by=user,
+                    service=data["service"],
+                    authority=data["authority"],
+                    reason=reason,
+                )
+            if "is_hidden" in changed:
+                if data["is_hidden"]:
+                    report_actions.hide_report(obj, by=user, reason=reason)
+                else:
+                    report_actions.unhide_report(obj, by=user, reason=reason)
+            state = Report.objects.values_list("state", flat=True).get(pk=obj.pk)
+            new_state = data.get("new_state") or state
+            expected_at = data["expected_at"] if "expected_at" in changed else report_actions.KEEP
+            original = data.get("duplicate_of")
+            if new_state == Report.State.DUPLICATE and (
+                state != Report.State.DUPLICATE or "duplicate_of" in changed
+            ):
+                report_actions.mark_duplicate(
+                    obj, original, by=user, note=note, expected_at=expected_at
+                )
+            elif new_state != state or note or expected_at is not report_actions.KEEP:
+                report_actions.change_state(
+                    obj, new_state, by=user, note=note, expected_at=expected_at
+                )
 
     @admin.action(description=_("Hide from the public"), permissions=["change"])
     def hide(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.update(is_hidden=True)
+        reason = _action_reason(request)
+        if not reason:
+            self.message_user(
+                request,
+                _("Say why in the box beside the action: the reason is kept in the log."),
+                messages.ERROR,
+            )
+            return
+        count = 0
+        for report in queryset.filter(is_hidden=False):
+            report_actions.hide_report(report, by=request.user, reason=reason)
+            count += 1
         self.message_user(
             request,
             ngettext("%d report hidden.", "%d reports hidden.", count) % count,
@@ -397,7 +521,10 @@ class ReportAdmin(AuthorityScopedAdmin):
 
     @admin.action(description=_("Show to the public again"), permissions=["change"])
     def unhide(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.update(is_hidden=False)
+        count = 0
+        for report in queryset.filter(is_hidden=True):
+            report_actions.unhide_report(report, by=request.user, reason=_action_reason(request))
+            count += 1
         self.message_user(
             request,
             ngettext("%d report shown again.", "%d reports shown again.", count) % count,
@@ -485,6 +612,62 @@ class DeliveryAdmin(AuthorityScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# ---------------------------------------------------------------------------
+# Users: suspending and reinstating (here, not in civic: it hides reports too)
+
+User = get_user_model()
+
+
+class SuspendActionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason (kept in the moderation log):"), required=False, max_length=1000
+    )
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class CivicUserAdmin(UserAdmin):
+    action_form = SuspendActionForm
+    actions = ["suspend", "reinstate"]
+
+    @admin.action(description=_("Suspend: refuse sign-in and hide what they published"))
+    def suspend(self, request: HttpRequest, queryset: QuerySet) -> None:
+        reason = _action_reason(request)
+        if not reason:
+            self.message_user(
+                request,
+                _("Say why in the box beside the action: the reason is kept in the log."),
+                messages.ERROR,
+            )
+            return
+        count = 0
+        for user in queryset.filter(is_active=True):
+            try:
+                report_actions.suspend_user(user, by=request.user, reason=reason)
+                count += 1
+            except report_actions.NotAllowed as refusal:
+                self.message_user(request, refusal.message, messages.ERROR)
+        self.message_user(
+            request,
+            ngettext("%d account suspended.", "%d accounts suspended.", count) % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Reinstate: allow sign-in and show again what was hidden"))
+    def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = 0
+        for user in queryset.filter(is_active=False):
+            report_actions.reinstate_user(user, by=request.user, reason=_action_reason(request))
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%d account reinstated.", "%d accounts reinstated.", count) % count,
+            messages.SUCCESS,
+        )
 
 
 # Admin autodiscovery imports each app's admin module only: the API keys' admin lives

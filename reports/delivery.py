@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civic.outbox import queue_email
+from reports.actions import change_state
 from reports.models import Authority, Contact, Delivery, Report
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,13 @@ def send_by_email(delivery: Delivery) -> str:
     queue_email(
         to,
         "report-to-authority",
-        {"report": report, "authority": delivery.authority, "photos": list(report.photos.all())},
+        {
+            "report": report,
+            "authority": delivery.authority,
+            "photos": list(report.photos.all()),
+            # (question, answer) pairs: the template never reads `report.attributes`.
+            "answers": report.answers(),
+        },
         headers={"Reply-To": report.contact_email} if report.contact_email else None,
     )
     return ""
@@ -263,13 +270,13 @@ def _apply_upstream(report_id: int, item: dict) -> int:
         if report.updates.filter(external_id=marker).exists():
             return 0
         if status == "closed" and report.is_open:
-            update = report.set_state(Report.State.FIXED, note=notes, is_official=True)
+            state = Report.State.FIXED
         elif (
             notes and notes != report.updates.exclude(note="").values_list("note", flat=True).last()
         ):
-            update = report.set_state(report.state, note=notes, is_official=True)
+            state = report.state
         else:
             return 0
-        update.external_id = marker
-        update.save(update_fields=["external_id"])
+        # The authority's own system speaks for the authority: official, by no one here.
+        change_state(report, state, note=notes, is_official=True, external_id=marker)
     return 1

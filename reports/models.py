@@ -1,18 +1,19 @@
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db import models, transaction
+from django.db import models
 from django.db.models import ExpressionWrapper, F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import RetriedWork
-from discussions.notifications import notify_thread_event
 
 
 class Service(models.Model):
@@ -410,43 +411,44 @@ class Report(models.Model):
                 return self.reporter.get_full_name()
         return str(_("Anonymous"))
 
-    @transaction.atomic
+    def answers(self) -> list[dict]:
+        """The attribute answers as (question text, answer value names) pairs, in the
+        service's order: what pages and emails show. Reads `service.attributes`
+        (prefetch it for a list). Never iterate `attributes.items` in a template: an
+        answer whose code is "items" shadows the dict method."""
+        answers = []
+        stored = self.attributes if isinstance(self.attributes, dict) else {}
+        for attribute in self.service.attributes.all():
+            if attribute.code not in stored:
+                continue
+            value = stored[attribute.code]
+            if attribute.datatype == ServiceAttribute.Datatype.MULTIVALUELIST:
+                values = value if isinstance(value, list) else [value]
+                value = ", ".join(str(attribute.value_name(v)) for v in values)
+            elif attribute.datatype == ServiceAttribute.Datatype.SINGLEVALUELIST:
+                value = attribute.value_name(value)
+            elif attribute.datatype == ServiceAttribute.Datatype.DATETIME:
+                with contextlib.suppress(ValueError, TypeError):
+                    value = datetime.fromisoformat(str(value))
+            answers.append(
+                {
+                    "question": attribute.description,
+                    "value": value,
+                    "is_datetime": isinstance(value, datetime),
+                }
+            )
+        return answers
+
+    # Changes after submission go through reports/actions.py (which locks the row,
+    # keeps the thread in step, logs and notifies); these are short names for them.
+
     def set_state(
         self, state: str, *, by=None, note: str = "", is_official: bool | None = None
     ) -> ReportUpdate:
-        """Move to `state` (or just add a note) and record it on the public timeline."""
-        now = timezone.now()
-        changed = state != self.state
-        if is_official is None:
-            is_official = bool(by and self.authority and self.authority.has_staff(by))
-        fields = ["updated_at"]
-        if changed:
-            self.state = state
-            fields.append("state")
-            if state == self.State.ACKNOWLEDGED and self.acknowledged_at is None:
-                self.acknowledged_at = now
-                fields.append("acknowledged_at")
-            if state in self.CLOSED_STATES:
-                self.closed_at = now
-            else:
-                self.closed_at = None
-            fields.append("closed_at")
-        self.updated_at = now
-        self.save(update_fields=fields)
-        update = ReportUpdate.objects.create(
-            report=self,
-            author=by,
-            state=state if changed else "",
-            note=note,
-            is_official=is_official,
-            created_at=now,
-        )
-        if self.thread_id and (changed or note):
-            # The thread's followers hear about it in their next discussion digest.
-            status = _("Status: %(state)s") % {"state": self.get_state_display()} if changed else ""
-            text = " — ".join(str(part) for part in (status, note) if part)
-            notify_thread_event(self.thread_id, text, url=self.get_absolute_url(), actor=by)
-        return update
+        """Move to `state` (or just add a note): `reports.actions.change_state`."""
+        from reports.actions import change_state
+
+        return change_state(self, state, by=by, note=note, is_official=is_official)
 
     def acknowledge(self, *, by=None, note: str = "") -> ReportUpdate:
         return self.set_state(self.State.ACKNOWLEDGED, by=by, note=note)
@@ -464,9 +466,10 @@ class Report(models.Model):
         return self.set_state(self.State.SUBMITTED, by=by, note=note)
 
     def mark_duplicate(self, original: Report, *, by=None, note: str = "") -> ReportUpdate:
-        self.duplicate_of = original
-        self.save(update_fields=["duplicate_of"])
-        return self.set_state(self.State.DUPLICATE, by=by, note=note)
+        """`reports.actions.mark_duplicate`."""
+        from reports.actions import mark_duplicate
+
+        return mark_duplicate(self, original, by=by, note=note)
 
 
 def photo_path(instance: Photo, filename: str) -> str:

@@ -23,4 +23,6 @@ urlpatterns = [
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/staff-update/", views.staff_update, name="staff-update"),
     path("<int:pk>/place/", views.place_pin, name="place-pin"),
+    path("<int:pk>/staff-reassign/", views.staff_reassign, name="staff-reassign"),
+    path("<int:pk>/staff-visibility/", views.staff_visibility, name="staff-visibility"),
 ]

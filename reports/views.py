@@ -3,20 +3,17 @@ public answer), list, and the map's GeoJSON."""
 
 from __future__ import annotations
 
-import contextlib
 import math
-from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -25,8 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from civic import ratelimit
+from discussions.models import ModerationEntry
 from discussions.queries import discussion_context
 from reports import guest, places, routing, stats
+from reports.access import ReportAccess, report_access, report_for_user
 from reports.actions import place_report, submit_report
 from reports.forms.fields import ATTRIBUTE_PREFIX
 from reports.forms.reading import (
@@ -37,8 +36,8 @@ from reports.forms.reading import (
     ReportFilterForm,
 )
 from reports.forms.report import GuestAccountForm, PhotoLocationForm, PlacePinForm, ReportForm
-from reports.forms.staff import StaffUpdateForm
-from reports.models import Photo, Report, ReportUpdate, Service, ServiceAttribute
+from reports.forms.staff import ReassignForm, StaffUpdateForm, VisibilityForm
+from reports.models import Photo, Report, ReportUpdate, Service
 
 REPORTS_PER_PAGE = 25
 # The map never receives more than this many markers; the response says when it was capped.
@@ -83,95 +82,61 @@ class CappedPaginator(Paginator):
         return self.count > self.COUNT_CAP
 
 
-def _can_moderate(user, report: Report) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return bool(report.authority and report.authority.has_staff(user))
-
-
-def _get_report_for_viewer(request: HttpRequest, pk: int) -> Report:
-    """The report with everything its page shows; hidden ones only for its moderators."""
-    report = get_object_or_404(
-        Report.objects.select_related(
+def _get_report_for_viewer(request: HttpRequest, pk: int) -> tuple[Report, ReportAccess]:
+    """The report with everything its page shows, and what the viewer may do with it."""
+    return report_for_user(
+        request.user,
+        pk,
+        queryset=Report.objects.select_related(
             "service", "authority", "reporter", "thread", "duplicate_of"
         ).prefetch_related(
             "photos",
             Prefetch("updates", queryset=ReportUpdate.objects.select_related("author")),
             "service__attributes",
         ),
-        pk=pk,
     )
-    if report.is_hidden and not _can_moderate(request.user, report):
-        raise Http404
-    return report
-
-
-def _can_answer(user, report: Report) -> bool:
-    """May answer on the report page: its authority's staff, or a superuser.
-
-    Staff status is checked first: it costs no query, so residents' page views cost none.
-    """
-    return user.is_staff and _can_moderate(user, report)
 
 
 def _get_report_for_staff(request: HttpRequest, pk: int) -> Report:
     """The report a staff member answers on, with what its status, facts and timeline
     fragments show; 404 when they may not see it, 403 when they may not answer."""
-    report = get_object_or_404(
-        Report.objects.select_related("service", "authority", "reporter", "duplicate_of"), pk=pk
+    report, _access = report_for_user(
+        request.user,
+        pk,
+        queryset=Report.objects.select_related("service", "authority", "reporter", "duplicate_of"),
+        need="answer",
     )
-    if not _can_answer(request.user, report):
-        if report.is_hidden:
-            raise Http404
-        raise PermissionDenied
     return report
-
-
-def _answers(report: Report) -> list[dict]:
-    """The report's attribute answers with their question text and value names, in order."""
-    answers = []
-    for attribute in report.service.attributes.all():
-        if attribute.code not in report.attributes:
-            continue
-        value = report.attributes[attribute.code]
-        if attribute.datatype == ServiceAttribute.Datatype.MULTIVALUELIST:
-            values = value if isinstance(value, list) else [value]
-            value = ", ".join(attribute.value_name(v) for v in values)
-        elif attribute.datatype == ServiceAttribute.Datatype.SINGLEVALUELIST:
-            value = attribute.value_name(value)
-        elif attribute.datatype == ServiceAttribute.Datatype.DATETIME:
-            with contextlib.suppress(ValueError):
-                value = datetime.fromisoformat(str(value))
-        answers.append(
-            {
-                "question": attribute.description,
-                "value": value,
-                "is_datetime": isinstance(value, datetime),
-            }
-        )
-    return answers
 
 
 def _render_detail(
     request: HttpRequest,
     report: Report,
+    access: ReportAccess,
     staff_form: StaffUpdateForm | None = None,
+    reassign_form: ReassignForm | None = None,
+    visibility_form: VisibilityForm | None = None,
     pin_form: PlacePinForm | None = None,
 ) -> HttpResponse:
-    can_moderate = _can_answer(request.user, report)
+    can_moderate = access.answer
     context = {
         "report": report,
         "photos": list(report.photos.all()),
         "updates": list(report.updates.all()),
-        "answers": _answers(report),
+        "answers": report.answers(),
         "can_moderate": can_moderate,
     }
     if can_moderate:
         context["staff_form"] = staff_form or StaffUpdateForm(report=report)
         if not report.has_location:
             context["pin_form"] = pin_form or PlacePinForm(initial={"address": report.address})
+    if access.moderate:
+        context["reassign_form"] = reassign_form or ReassignForm(report=report)
+        context["visibility_form"] = visibility_form or VisibilityForm(report=report)
+        if report.thread_id:
+            context["moderation_log"] = list(
+                ModerationEntry.objects.for_thread(report.thread_id)[:50]
+            )
     if report.thread is not None:
         context.update(discussion_context(request, report.thread))
     return render(request, "reports/detail.html", context)
@@ -179,7 +144,7 @@ def _render_detail(
 
 @require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, _get_report_for_viewer(request, pk))
+    return _render_detail(request, *_get_report_for_viewer(request, pk))
 
 
 @login_required
@@ -197,7 +162,7 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
         if request.htmx:
             context = {"report": report, "staff_form": form}
             return render(request, "reports/partials/staff_form.html", context)
-        return _render_detail(request, _get_report_for_viewer(request, pk), staff_form=form)
+        return _render_detail(request, *_get_report_for_viewer(request, pk), staff_form=form)
     form.save(by=request.user)
     message = _("Your update is published on the timeline.")
     if not request.htmx:
@@ -219,11 +184,44 @@ def place_pin(request: HttpRequest, pk: int) -> HttpResponse:
     report = _get_report_for_staff(request, pk)
     form = PlacePinForm(request.POST, ident=request.user.pk)
     if not form.is_valid():
-        return _render_detail(request, _get_report_for_viewer(request, pk), pin_form=form)
+        return _render_detail(request, *_get_report_for_viewer(request, pk), pin_form=form)
     lat, lon = form.cleaned_data["point"]
     place_report(report, lat=lat, lon=lon, by=request.user)
     messages.success(request, _("The report is on the map now."))
     return redirect(report)
+
+
+def _staff_moderation(request: HttpRequest, pk: int, form_class, message: str):
+    """The "not ours" and hide/show forms: post/redirect/get, or the page with errors."""
+    report, _access = report_for_user(
+        request.user,
+        pk,
+        queryset=Report.objects.select_related("service", "authority"),
+        need="moderate",
+    )
+    form = form_class(request.POST, report=report)
+    if form.is_valid() and form.save(by=request.user) is not None:
+        messages.success(request, message)
+        # Passed on, the report may have left this staff member's reach.
+        if report_access(request.user, report).view:
+            return redirect(report)
+        return redirect("reports:list")
+    name = "reassign_form" if form_class is ReassignForm else "visibility_form"
+    return _render_detail(request, *_get_report_for_viewer(request, pk), **{name: form})
+
+
+@login_required
+@require_POST
+def staff_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    return _staff_moderation(
+        request, pk, ReassignForm, _("The report is passed on; its timeline says so.")
+    )
+
+
+@login_required
+@require_POST
+def staff_visibility(request: HttpRequest, pk: int) -> HttpResponse:
+    return _staff_moderation(request, pk, VisibilityForm, _("Done: the moderation log keeps why."))
 
 
 @require_GET

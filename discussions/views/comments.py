@@ -14,6 +14,7 @@ from django_htmx.http import reswap, retarget
 
 from civic import ratelimit
 from discussions import actions, live
+from discussions.access import comment_for_user, thread_for_user
 from discussions.forms import CommentForm, FlagForm, ModerateForm
 from discussions.models import Comment, Flag, Thread
 from discussions.queries import (
@@ -24,14 +25,7 @@ from discussions.queries import (
     viewer_for,
 )
 from discussions.rendering import Viewer, render_article, render_nodes, render_tree
-from discussions.views.common import (
-    back_to_thread,
-    comment_location,
-    get_comment,
-    get_thread,
-    posted,
-    refused,
-)
+from discussions.views.common import back_to_thread, comment_location, posted, refused
 
 
 def _viewer(request: HttpRequest, thread: Thread) -> Viewer:
@@ -73,7 +67,7 @@ def _form_response(request: HttpRequest, template: str, context: dict, status: i
 @require_http_methods(["GET", "POST"])
 def comments(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the next page of top-level comments (htmx). POST: a new top-level comment."""
-    thread = get_thread(pk, request.user)
+    thread, _access = thread_for_user(request.user, pk)
     if request.method == "POST":
         return _post(request, thread)
     try:
@@ -144,11 +138,11 @@ def _post(request: HttpRequest, thread: Thread, reply_to: Comment | None = None)
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_comment(pk)
+    comment, access = comment_for_user(request.user, pk)
     thread = comment.thread
     if not thread.is_open:
         return refused(request, _("This discussion is closed to new comments."))
-    if not comment.is_replyable:
+    if not access.reply:
         return refused(request, _("You cannot reply to this comment."))
     if request.method == "POST":
         return _post(request, thread, reply_to=comment)
@@ -180,10 +174,10 @@ def _updated(request: HttpRequest, comment: Comment, message: str) -> HttpRespon
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_comment(pk)
+    comment, access = comment_for_user(request.user, pk)
     if not comment.thread.is_open:
         return refused(request, _("This discussion is closed to new comments."))
-    if not comment.can_edit(request.user):
+    if not access.edit:
         return refused(request, _("You can only edit your own comments, in the first 15 minutes."))
     form = CommentForm(posted(request), initial={"body": comment.body})
     context = {"form": form, "thread": comment.thread, "comment": comment}
@@ -199,8 +193,8 @@ def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_comment(pk)
-    if not comment.can_delete(request.user):
+    comment, access = comment_for_user(request.user, pk)
+    if not access.delete:
         return refused(request, _("You can only delete your own comments."))
     form = forms.Form(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -219,10 +213,10 @@ def comment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_flag(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_comment(pk)
+    comment, access = comment_for_user(request.user, pk)
     if Flag.objects.filter(comment=comment, user=request.user).exists():
         return refused(request, _("You have already flagged this comment."))
-    if not comment.can_flag(request.user):
+    if not access.flag:
         return refused(request, _("You cannot flag this comment."))
     form = FlagForm(posted(request))
     context = {"form": form, "thread": comment.thread, "comment": comment}
@@ -239,16 +233,11 @@ def comment_flag(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_response(request, "discussions/partials/flag_form.html", context)
 
 
-def _get_comment_for_moderator(request: HttpRequest, pk: int) -> Comment | None:
-    comment = get_comment(pk)
-    return comment if comment.thread.can_moderate(request.user) else None
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_moderate(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = _get_comment_for_moderator(request, pk)
-    if comment is None:
+    comment, access = comment_for_user(request.user, pk)
+    if not access.moderate:
         return refused(request, _("Only moderators of this discussion can hide comments."))
     initial = {"action": "unhide" if comment.is_hidden else "hide"}
     form = ModerateForm(posted(request), initial=initial)
@@ -278,7 +267,8 @@ def comment_moderate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def comment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment's permanent address: the page of its thread that shows it."""
-    return redirect(comment_location(get_comment(pk)))
+    comment, _access = comment_for_user(request.user, pk)
+    return redirect(comment_location(comment))
 
 
 # Live poll: see discussions/live.py for the version number it compares.
@@ -294,9 +284,13 @@ def comments_since(request: HttpRequest, pk: int) -> HttpResponse:
         since = int(request.GET.get("v", ""))
     except ValueError:
         return HttpResponseBadRequest("v")
-    version = live.current_version(pk)
-    if version is None:
+    state = live.current_state(pk)
+    if state is None:
         return HttpResponse(status=404)
+    version, is_hidden = state
+    if is_hidden:
+        # Only its moderators may follow a hidden thread (404 for everyone else).
+        thread_for_user(request.user, pk)
     etag = f'"{pk}.{version}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
@@ -311,7 +305,7 @@ def comments_since(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _changes(request: HttpRequest, pk: int, since: int) -> HttpResponse:
     user = request.user
-    thread = get_thread(pk, user)
+    thread, _access = thread_for_user(user, pk)
     viewer = viewer_for(thread, user)
     changed = list(
         comments_for_display(pk, user).filter(version__gt=since).order_by("version")[:POLL_BATCH]

@@ -1,30 +1,12 @@
-"""Scoped getters and response helpers shared by the discussion views."""
+"""Response helpers shared by the discussion views (objects come from discussions.access)."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
 from discussions.models import Comment, Thread
-from discussions.queries import PAGE_SIZE, with_viewer_state
-
-
-def get_thread(pk: int, user=None) -> Thread:
-    """A visible thread, or 404; with `user`, annotated with their state there."""
-    qs = Thread.objects.visible()
-    if user is not None:
-        qs = with_viewer_state(qs, user)
-    return get_object_or_404(qs, pk=pk)
-
-
-def get_comment(pk: int) -> Comment:
-    """A comment in a visible thread, with what its fragment shows, or 404."""
-    comment = get_object_or_404(
-        Comment.objects.select_related("thread", "author", "reply_to__author", "parent"), pk=pk
-    )
-    if comment.thread.is_hidden:
-        raise Http404
-    return comment
+from discussions.queries import PAGE_SIZE
 
 
 def refused(request: HttpRequest, message: str, status: int = 403) -> HttpResponse:

@@ -15,10 +15,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from discussions import actions
+from discussions.access import thread_for_user
 from discussions.forms import ToggleForm
 from discussions.models import Follow, Thread
 from discussions.notifications import read_unsubscribe_token
-from discussions.views.common import back_to_thread, get_thread, posted
+from discussions.views.common import back_to_thread, posted
 
 
 def _toggle_response(request: HttpRequest, thread: Thread, template: str, message: str):
@@ -40,7 +41,7 @@ def _button_context(request: HttpRequest, thread: Thread) -> dict:
 @require_POST
 @login_required
 def thread_follow(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = get_thread(pk)
+    thread, _access = thread_for_user(request.user, pk)
     form = ToggleForm(request.POST)
     form.is_valid()
     following = actions.set_following(thread, request.user, form.cleaned_data.get("on", False))
@@ -57,7 +58,7 @@ def thread_follow(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def thread_support(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = get_thread(pk)
+    thread, _access = thread_for_user(request.user, pk)
     form = ToggleForm(request.POST)
     form.is_valid()
     supporting = form.cleaned_data.get("on", False)
@@ -81,7 +82,7 @@ class IntentForm(forms.Form):
 def thread_intent(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Me too" or "Follow" pressed while signed out: remember it, and carry it out once
     the visitor has signed in or signed up (the `next` of both pages is the resume URL)."""
-    thread = get_thread(pk)
+    thread, _access = thread_for_user(request.user, pk)
     form = IntentForm(request.POST)
     if not form.is_valid():
         return back_to_thread(thread)
@@ -106,7 +107,7 @@ def thread_intent(request: HttpRequest, pk: int) -> HttpResponse:
 def thread_resume(request: HttpRequest, pk: int) -> HttpResponse:
     """After sign-in: do what was asked before it, if it was asked in this session for
     this thread (a link alone changes nothing)."""
-    thread = get_thread(pk)
+    thread, _access = thread_for_user(request.user, pk)
     intent = request.session.pop(INTENT_SESSION_KEY, None)
     if intent and intent.get("thread") == thread.pk:
         if intent.get("action") == "support":

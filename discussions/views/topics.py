@@ -112,10 +112,11 @@ def topic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     qs = with_viewer_state(Thread.objects.visible().select_related("author"), request.user)
     thread = get_object_or_404(qs, pk=pk)
     if not thread.is_topic:
-        # A report's thread lives on the report's page.
-        if thread.url:
-            return redirect(thread.url)
-        raise Http404
+        # A report's thread lives on its owner's page, an address derived from
+        # the owner (never a stored one): no redirect can leave the site.
+        if thread.owner_id is None:
+            raise Http404
+        return redirect(thread.get_absolute_url())
     return render(
         request,
         "discussions/topic_detail.html",

@@ -1,15 +1,18 @@
-"""Admin forms: authority boundaries and the report's status change with a public note."""
+"""Admin forms: authorities (boundary, unique name) and the report change form, whose
+owned fields (status, visibility, category, authority, duplicate, text) are applied by
+`reports.actions`, never saved directly."""
 
 from __future__ import annotations
 
 import json
 
 from django import forms
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reports.models import Authority, Report
+from reports.models import Authority, Report, Service
 
 
 def validate_boundary(value) -> dict | None:
@@ -91,9 +94,39 @@ class AuthorityAdminForm(forms.ModelForm):
     def clean_boundary(self):
         return validate_boundary(self.cleaned_data.get("boundary"))
 
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        others = Authority.objects.exclude(pk=self.instance.pk)
+        if others.filter(name__iexact=name).exists():
+            raise ValidationError(
+                _("Another authority is already called “%(name)s”. Choose a different name.")
+                % {"name": name},
+                code="duplicate_name",
+            )
+        # Its staff group is named after it: a group of that name must not belong to
+        # another authority (or the save would fail on the group's unique name).
+        if (
+            self.instance.staff_group_id is None
+            and Group.objects.filter(name=f"Staff: {name}"[:150], authority__isnull=False)
+            .exclude(authority=self.instance.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                _("The staff group of another authority already uses this name."),
+                code="duplicate_group",
+            )
+        return name
+
 
 class ReportAdminForm(forms.ModelForm):
-    """The report change form, plus a state change with a public note for the timeline."""
+    """The report change form, plus a state change with a public note for the timeline.
+
+    The admin sets `user` on the class (see `ReportAdmin.get_form`): the original a
+    report may duplicate is looked up among the reports that user may see, and is
+    typed as a number, so a refused value never shows anyone else's report.
+    """
+
+    user = None
 
     new_state = forms.ChoiceField(
         label=gettext_lazy("Change status to"),
@@ -116,6 +149,28 @@ class ReportAdminForm(forms.ModelForm):
             "the responsible authority."
         ),
     )
+    duplicate_of = forms.ModelChoiceField(
+        label=gettext_lazy("Duplicate of (report number)"),
+        queryset=Report.objects.none(),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 10}),
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "There is no report with this number among the public reports of your "
+                "authority. Check the number on the original report's page."
+            )
+        },
+    )
+    moderation_reason = forms.CharField(
+        label=gettext_lazy("Why (for the moderation log)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=gettext_lazy(
+            "Needed to hide or show the report again. Kept with the original values in "
+            "the moderation log; never shown publicly."
+        ),
+    )
 
     class Meta:
         model = Report
@@ -131,7 +186,6 @@ class ReportAdminForm(forms.ModelForm):
             "expected_at",
             "duplicate_of",
             "is_hidden",
-            "reporter",
             "contact_name",
             "contact_email",
             "contact_phone",
@@ -139,14 +193,56 @@ class ReportAdminForm(forms.ModelForm):
             "media_url",
         )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "duplicate_of" in self.fields:
+            self.fields["duplicate_of"].queryset = self._originals()
+        if "authority" in self.fields:
+            self.fields["authority"].queryset = Authority.objects.filter(is_active=True)
+        if "service" in self.fields:
+            self.fields["service"].queryset = Service.objects.filter(is_active=True) | (
+                Service.objects.filter(pk=self.instance.service_id)
+            )
+
+    def _originals(self):
+        """The reports this user may name as an original: public ones, of their own
+        authorities (all public ones for a superuser), never this report."""
+        originals = Report.objects.visible().exclude(pk=self.instance.pk)
+        user = self.user
+        if user is None or not user.is_authenticated:
+            return originals.none()
+        if user.is_superuser:
+            return originals
+        return originals.filter(
+            authority__staff_group__in=user.groups.filter(authority__isnull=False)
+        )
+
     def clean(self) -> dict:
         cleaned = super().clean()
         new_state = cleaned.get("new_state")
-        if new_state == Report.State.DUPLICATE and not cleaned.get(
-            "duplicate_of", getattr(self.instance, "duplicate_of", None)
-        ):
+        will_be_duplicate = new_state == Report.State.DUPLICATE or (
+            not new_state and self.instance.state == Report.State.DUPLICATE
+        )
+        original = cleaned.get("duplicate_of")
+        if new_state == Report.State.DUPLICATE and not original:
             self.add_error(
                 "new_state",
-                _("To mark a report as a duplicate, choose the original in “duplicate of”."),
+                _("To mark a report as a duplicate, type the original's number in “duplicate of”."),
             )
+        elif original and not will_be_duplicate and "duplicate_of" in self.changed_data:
+            self.add_error(
+                "duplicate_of",
+                _("To mark the report as a duplicate, also choose the status “Duplicate”."),
+            )
+        elif original and original.duplicate_of_id == self.instance.pk:
+            self.add_error("duplicate_of", _("That report is itself a duplicate of this one."))
+        if "is_hidden" in self.changed_data and not cleaned.get("moderation_reason", "").strip():
+            self.add_error(
+                "moderation_reason",
+                _("Say why you hide the report or show it again."),
+            )
+        if "authority" in self.changed_data and cleaned.get("authority") is None:
+            self.add_error("authority", _("Choose the authority the report goes to."))
+        if "title" in self.changed_data and not cleaned.get("title", "").strip():
+            self.add_error("title", _("A report needs a title."))
         return cleaned

@@ -6,12 +6,12 @@ from datetime import date, datetime, time
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reports.models import Report, ReportUpdate
+from reports import actions
+from reports.models import Authority, Report, ReportUpdate, Service
 
 STAFF_NOTE_MAX_LENGTH = 2000
 # "Expected by Friday" means by the end of Friday, in the site's time zone.
@@ -22,8 +22,9 @@ class StaffUpdateForm(forms.Form):
     """A staff member's public answer on the report page: a new status, a note, or both,
     and the day the fix is expected by.
 
-    `save(by=…)` applies it through the report's state methods, which write the official
-    timeline entry and tell the followers.
+    `save(by=…)` applies it through `reports.actions` (change_state, mark_duplicate),
+    which write the official timeline entry, keep the discussion in step, log it and
+    tell the followers.
     """
 
     state = forms.ChoiceField(label=gettext_lazy("Status"), choices=Report.State.choices)
@@ -117,7 +118,17 @@ class StaffUpdateForm(forms.Form):
             message = _("A report cannot be a duplicate of itself. Type the original's number.")
         else:
             self.original = Report.objects.visible().filter(pk=number).first()
+            if self.original is not None and self.original.duplicate_of_id != self.report.pk:
+                return
             if self.original is not None:
+                self.add_error(
+                    "duplicate_of",
+                    ValidationError(
+                        _("Report #%(number)d is itself a duplicate of this one.")
+                        % {"number": number},
+                        code="invalid_original",
+                    ),
+                )
                 return
             message = _(
                 "There is no public report #%(number)d. Check the number on the original "
@@ -125,17 +136,107 @@ class StaffUpdateForm(forms.Form):
             ) % {"number": number}
         self.add_error("duplicate_of", ValidationError(message, code="invalid_original"))
 
-    @transaction.atomic
     def save(self, *, by) -> ReportUpdate:
         """Apply the answer; returns the new timeline entry."""
         report, data = self.report, self.cleaned_data
+        expected_at = actions.KEEP
         if data["expected_at"] != self.current_expected:
-            report.expected_at = (
+            expected_at = (
                 timezone.make_aware(datetime.combine(data["expected_at"], EXPECTED_TIME_OF_DAY))
                 if data["expected_at"]
                 else None
             )
-            report.save(update_fields=["expected_at"])
-        if data["state"] == Report.State.DUPLICATE:
-            return report.mark_duplicate(self.original, by=by, note=data["note"])
-        return report.set_state(data["state"], by=by, note=data["note"])
+        if data["state"] == Report.State.DUPLICATE and (
+            report.state != Report.State.DUPLICATE or report.duplicate_of_id != self.original.pk
+        ):
+            return actions.mark_duplicate(
+                report, self.original, by=by, note=data["note"], expected_at=expected_at
+            )
+        return actions.change_state(
+            report, data["state"], by=by, note=data["note"], expected_at=expected_at
+        )
+
+
+class ReassignForm(forms.Form):
+    """ "Not ours": pass the report to another authority, or file it under another
+    category (routing then picks who takes it). Applied by `reports.actions.reassign_report`."""
+
+    authority = forms.ModelChoiceField(
+        label=gettext_lazy("Pass to"),
+        queryset=Authority.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("(whoever takes the category here)"),
+    )
+    service = forms.ModelChoiceField(
+        label=gettext_lazy("Category"), queryset=Service.objects.none()
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Public note"),
+        required=False,
+        max_length=STAFF_NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Shown on the timeline after “Passed to …”."),
+    )
+
+    def __init__(self, *args, report: Report, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "reassign-%s")
+        kwargs.setdefault("initial", {"service": report.service_id})
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.fields["authority"].queryset = Authority.objects.filter(is_active=True).exclude(
+            pk=report.authority_id
+        )
+        self.fields["service"].queryset = Service.objects.filter(is_active=True) | (
+            Service.objects.filter(pk=report.service_id)
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (
+            "service" in cleaned
+            and cleaned.get("authority") is None
+            and cleaned["service"] == self.report.service
+        ):
+            self.add_error(
+                "authority", _("Choose the authority to pass it to, or another category.")
+            )
+        return cleaned
+
+    def save(self, *, by) -> ReportUpdate | None:
+        """Apply it; a refusal (nobody else takes that category here) becomes a form error."""
+        data = self.cleaned_data
+        try:
+            return actions.reassign_report(
+                self.report,
+                by=by,
+                service=data["service"],
+                authority=data["authority"],
+                note=data["note"],
+            )
+        except actions.NotAllowed as refusal:
+            self.add_error(None, refusal.message)
+            return None
+
+
+class VisibilityForm(forms.Form):
+    """Hide the report (and its discussion) from the public, or show it again, saying why."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Kept in the moderation log; not shown publicly."),
+        error_messages={"required": gettext_lazy("Say why: it is kept in the moderation log.")},
+    )
+
+    def __init__(self, *args, report: Report, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "visibility-%s")
+        super().__init__(*args, **kwargs)
+        self.report = report
+
+    def save(self, *, by) -> Report:
+        if self.report.is_hidden:
+            return actions.unhide_report(self.report, by=by, reason=self.cleaned_data["reason"])
+        return actions.hide_report(self.report, by=by, reason=self.cleaned_data["reason"])

@@ -31,10 +31,7 @@ def topic(db, neighbour):
 @pytest.fixture
 def report_thread(report):
     """The thread of a report whose official group is the `staff` persona's authority."""
-    thread = report.thread
-    thread.url = report.get_absolute_url()
-    thread.save(update_fields=["url"])
-    return thread
+    return report.thread
 
 
 @pytest.fixture

@@ -89,14 +89,10 @@ def test_show_more_page_costs_four_queries(
     assert response.status_code == 200
 
 
-def test_the_url_of_a_report_page_is_remembered_once(report, django_assert_num_queries):
-    Thread.objects.filter(pk=report.thread_id).update(url="")
+def test_a_report_thread_address_is_derived_from_its_report(report, django_assert_num_queries):
     thread = Thread.objects.get(pk=report.thread_id)
-    request = RequestFactory().get(report.get_absolute_url())
-    request.user = make_user()
-    discussion_context(request, thread, url=report.get_absolute_url())
-    thread.refresh_from_db()
-    assert thread.url == report.get_absolute_url()
-    with django_assert_num_queries(2):
-        # No more write: the viewer state and the comments.
-        discussion_context(request, thread, url=report.get_absolute_url())
+    with django_assert_num_queries(0):
+        assert thread.get_absolute_url() == report.get_absolute_url()
+    # Nothing to type in: the address is not a field a form or the admin can set.
+    assert "url" not in {f.name for f in Thread._meta.get_fields()}
+    assert not Thread._meta.get_field("owner_id").editable

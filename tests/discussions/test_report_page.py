@@ -10,9 +10,7 @@ from discussions.models import Comment, Thread
 from tests.factories import add_comments, make_comment, make_user
 
 
-def test_report_page_shows_the_discussion_and_remembers_its_address(client, report, staff):
-    # A thread made before threads knew their page (e.g. an older import).
-    Thread.objects.filter(pk=report.thread_id).update(url="")
+def test_report_page_shows_the_discussion_at_its_derived_address(client, report, staff):
     make_comment(report.thread, author=staff, body="We have scheduled a repair.")
     client.force_login(make_user())
     html = client.get(report.get_absolute_url()).content.decode()

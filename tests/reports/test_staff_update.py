@@ -354,21 +354,23 @@ def test_htmx_update_runs_a_constant_number_of_queries(
     Follow.objects.bulk_create(Follow(thread=report.thread, user=user) for user in followers)
     client.force_login(staff)
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(16):
         # 1. the session
         # 2. the signed-in user
         # 3. the report with its service, authority, reporter and duplicate_of
         # 4. is the user in the authority's staff group (may they answer?)
-        # 5. SAVEPOINT: the form saves in one transaction...
-        # 6. SAVEPOINT: ...and set_state nests its own
-        # 7. is the user in the authority's staff group (set_state: is the entry official?)
+        # 5. SAVEPOINT: change_state runs in one transaction
+        # 6. the report again, locked (SELECT … FOR UPDATE on PostgreSQL)
+        # 7. is the user in the authority's staff group (is the entry official?)
         # 8. UPDATE the report's state and times
         # 9. INSERT the timeline entry
-        # 10. the thread's followers, but the author
-        # 11. INSERT their pending notifications, in one go
-        # 12. RELEASE SAVEPOINT (set_state's)
-        # 13. RELEASE SAVEPOINT (the form's)
-        # 14. the timeline, for the fragment
+        # 10. UPDATE the thread (title, hidden, official group) and bump its version
+        # 11. read the new version back
+        # 12. INSERT the moderation log entry
+        # 13. the thread's followers, but the author
+        # 14. INSERT their pending notifications, in one go
+        # 15. RELEASE SAVEPOINT
+        # 16. the timeline, for the fragment
         response = _post(client, report, htmx=True, state="in_progress", note="On site.")
 
     assert response.status_code == 200
@@ -426,20 +428,23 @@ def test_report_page_for_a_resident_costs_no_query_for_the_panel(
 
 
 @pytest.mark.parametrize("rows", [1, 30])
-def test_report_page_for_staff_costs_one_query_for_the_panel(
-    rows, staff_client, report, django_assert_num_queries
+def test_report_page_for_staff_costs_four_queries_for_the_panels_and_log(
+    rows, staff_client, staff, report, django_assert_num_queries
 ):
     for n in range(rows):
-        report.set_state("acknowledged" if n % 2 else "in_progress", note=f"Update {n}")
+        report.set_state("acknowledged" if n % 2 else "in_progress", by=staff, note=f"N{n}")
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         # 1-6. as for a resident
         # 7. is the user in the authority's staff group (show the panel?)
-        # 8. the thread with the viewer's follow and support state
-        # 9. the first page of comments
+        # 8. the moderation log with its authors
+        # 9. the thread with the viewer's follow and support state
+        # 10. the first page of comments
+        # 11. the authorities and 12. the categories "not ours" may pass it to
         response = staff_client.get(report.get_absolute_url())
 
     assert PANEL in response.content.decode()
+    assert response.content.decode().count('class="moderation-log__item"') == rows
 
 
 def test_reopened_duplicate_no_longer_says_duplicate_of(staff_client, service, report):

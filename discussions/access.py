@@ -1,0 +1,97 @@
+"""Who may do what with a thread or a comment: one helper per object.
+
+Every discussion view gets its object through `thread_for_user` or
+`comment_for_user`, which return the object and what the user may do with it (the
+pattern of healthchecks' `_get_check_for_user`), and answer 404 when the user may
+not even see it. A hidden thread (a hidden report's, or a hidden topic) is seen
+only by those who may moderate it: to everyone else every URL under it is 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from discussions.models import Comment, Thread
+from discussions.queries import with_viewer_state
+
+
+@dataclass(frozen=True)
+class ThreadAccess:
+    view: bool
+    # Post a comment or reply (signed in, thread open).
+    post: bool
+    # Hide and show comments, see the moderation log.
+    moderate: bool
+    # Speaks officially here (member of the thread's official group).
+    official: bool
+
+
+@dataclass(frozen=True)
+class CommentAccess:
+    view: bool
+    reply: bool
+    edit: bool
+    delete: bool
+    flag: bool
+    moderate: bool
+
+
+def thread_access(thread: Thread, user, *, is_official_member: bool | None = None) -> ThreadAccess:
+    """What `user` may do in `thread`. Costs no query for visitors and for residents
+    on a visible thread when `is_official_member` is known (`with_viewer_state`)."""
+    if not user.is_authenticated:
+        return ThreadAccess(view=not thread.is_hidden, post=False, moderate=False, official=False)
+    if is_official_member is None:
+        is_official_member = getattr(thread, "viewer_is_official", None)
+    if is_official_member is None:
+        # Only staff can moderate: spare residents the membership query.
+        is_official_member = user.is_staff and thread.is_official_member(user)
+    moderate = thread.can_moderate(user, is_official_member=is_official_member)
+    view = moderate or not thread.is_hidden
+    return ThreadAccess(
+        view=view,
+        post=view and thread.is_open and user.is_active,
+        moderate=moderate,
+        official=is_official_member,
+    )
+
+
+def thread_for_user(user, pk: int) -> tuple[Thread, ThreadAccess]:
+    """The thread (annotated with the viewer's state) and what they may do; 404 when
+    there is no such thread or they may not see it. One query, plus one for staff
+    on a hidden thread."""
+    thread = get_object_or_404(with_viewer_state(Thread.objects.all(), user), pk=pk)
+    access = thread_access(thread, user)
+    if not access.view:
+        raise Http404
+    return thread, access
+
+
+def comment_access(comment: Comment, user, thread: ThreadAccess | None = None) -> CommentAccess:
+    thread_perms = thread or thread_access(comment.thread, user)
+    if not thread_perms.view:
+        return CommentAccess(False, False, False, False, False, False)
+    is_open = comment.thread.is_open
+    return CommentAccess(
+        view=True,
+        reply=thread_perms.post and comment.is_replyable,
+        edit=is_open and comment.can_edit(user),
+        delete=comment.can_delete(user),
+        flag=comment.can_flag(user),
+        moderate=thread_perms.moderate,
+    )
+
+
+def comment_for_user(user, pk: int) -> tuple[Comment, CommentAccess]:
+    """A comment (with its thread and what its fragment shows) and what the user may do
+    with it; 404 when there is no such comment or its thread is hidden from them."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("thread", "author", "reply_to__author", "parent"), pk=pk
+    )
+    access = comment_access(comment, user)
+    if not access.view:
+        raise Http404
+    return comment, access
