@@ -593,7 +593,10 @@ def geocode(request: HttpRequest) -> HttpResponse:
         # As one types: the gazetteer only (no outside geocoder, no rate limit), quietly.
         query = " ".join(request.GET.get("address", "").split())[:255]
         found = places.search(query) if len(query) >= SUGGEST_MIN_LENGTH else []
-        context = {"places": found, "searched": bool(found), "address_query": query}
+        if not found:
+            # Nothing to offer: leave what is shown (such as "Find this address" results).
+            return HttpResponse(status=204)
+        context = {"places": found, "searched": True, "address_query": query}
         return render(request, "reports/partials/places.html", context)
     address_search = _address_search(request, request.GET)
     wait = address_search.pop("wait")
