@@ -188,7 +188,12 @@ if TESTING:
 ACCOUNT_ADAPTER = "civic.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "optional")
+# Sign-up, sign-in and password reset never tell whether an address has an account: with
+# enumeration prevention and mandatory verification, signing up with a taken address
+# answers exactly like a new one ("check your inbox"), and the owner gets an email instead.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_LOGOUT_ON_GET = False
@@ -288,7 +293,14 @@ def _origin(url: str) -> str | None:
 # Pages load their scripts from /static/; data for scripts travels in data- attributes
 # and json_script elements. Images may come from the tile server and the media host.
 _img_sources = [SELF, "blob:"]
-for _url in [MAP_TILES_URL, MEDIA_URL, env("AWS_S3_ENDPOINT_URL"), *env_list("CSP_IMG_SRC")]:
+_s3_domain = env("AWS_S3_CUSTOM_DOMAIN")
+for _url in [
+    MAP_TILES_URL,
+    MEDIA_URL,
+    env("AWS_S3_ENDPOINT_URL"),
+    f"https://{_s3_domain}" if _s3_domain else "",
+    *env_list("CSP_IMG_SRC"),
+]:
     _source = _origin(_url)
     if _source and _source not in _img_sources:
         _img_sources.append(_source)

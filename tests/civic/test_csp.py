@@ -59,6 +59,7 @@ def test_a_map_page_carries_its_settings_as_data_not_script(client):
     assert '<script id="map-config" type="application/json">' in body
     assert "/static/vendor/leaflet/leaflet.js" in body
     assert "/static/js/map.js" in body
+    assert "{#" not in body and "{% " not in body  # no template comment leaks into the page
     assert 'id="report-map"' in body and "data-map " in body
     # Every <script> either loads a file or is a JSON data block.
     for tag in re.findall(r"<script\b[^>]*>", body):
@@ -98,3 +99,36 @@ def test_htmx_is_configured_without_eval():
     assert '"allowEval": false' in base[meta : base.index(">", meta)]
     assert '"includeIndicatorStyles": false' in base[meta : base.index(">", meta)]
     assert meta < base.index("{% htmx_script %}")
+
+
+def test_image_hosts_follow_the_tiles_and_photo_storage_settings(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(' '.join(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=TEMPLATES.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "civic.settings",
+            "DATA_DIR": str(tmp_path),
+            "MAP_TILES_URL": "https://{s}.tiles.example.net/{z}/{x}/{y}.png",
+            "AWS_S3_CUSTOM_DOMAIN": "photos.example.org",
+            "CSP_IMG_SRC": "https://cdn.example.com/images/",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "'self'",
+        "blob:",
+        "https://*.tiles.example.net",
+        "https://photos.example.org",
+        "https://cdn.example.com",
+    ]

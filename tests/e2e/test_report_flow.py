@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from civic.models import OutboundEmail
 from reports.models import Report
 from tests.factories import (
     SQUARE,
@@ -47,6 +48,13 @@ def test_resident_signs_up_reports_a_problem_and_finds_it_on_the_home_map(
     page.get_by_label("Password (again)").fill("a-long-and-unusual-passphrase")
     screenshot("flow-1-signup")
     page.get_by_role("button", name="Create account").click()
+    # The same answer whether or not the address has an account: check your inbox.
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
+    screenshot("flow-1b-verify-email")
+    email = OutboundEmail.objects.get(to="newcomer@example.org")
+    link = re.search(r"/accounts/confirm-email/\S+/", email.body_text).group(0)
+    page.goto(live_server.url + link)
+    page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     # Open the new-report form and place the pin by clicking the map.
