@@ -15,7 +15,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from discussions.models import Comment, Thread
-from discussions.queries import with_viewer_state
 
 
 @dataclass(frozen=True)
@@ -63,6 +62,9 @@ def thread_for_user(user, pk: int) -> tuple[Thread, ThreadAccess]:
     """The thread (annotated with the viewer's state) and what they may do; 404 when
     there is no such thread or they may not see it. One query, plus one for staff
     on a hidden thread."""
+    # queries builds its Viewer from thread_access: imported here, not at the top.
+    from discussions.queries import with_viewer_state
+
     thread = get_object_or_404(with_viewer_state(Thread.objects.all(), user), pk=pk)
     access = thread_access(thread, user)
     if not access.view:

@@ -346,9 +346,17 @@ class FollowAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
+    """Pending digest entries, for a look only: their text and links are written by the
+    actions that cause them (an edited link would go out in followers' emails)."""
+
     list_display = ("follow", "comment", "text", "created_at", "due_at")
     list_select_related = ("follow__thread", "follow__user", "comment")
-    raw_id_fields = ("follow", "comment")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ModerationEntry)

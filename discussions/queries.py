@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from discussions.access import thread_access
 from discussions.forms import CommentForm
 from discussions.models import Comment, Flag, Follow, Support, Thread
 from discussions.rendering import Viewer, render_tree
@@ -46,14 +47,11 @@ def thread_for_viewer(thread_id: int, user) -> Thread:
 
 
 def viewer_for(thread: Thread, user) -> Viewer:
-    """Needs `thread` from `thread_for_viewer` (for the membership annotation)."""
+    """What the comment fragments need to know of the viewer, from `thread_access`.
+    Needs `thread` from `thread_for_viewer` (for the membership annotation)."""
     is_member = bool(getattr(thread, "viewer_is_official", False))
-    return Viewer(
-        user=user,
-        can_post=user.is_authenticated and thread.is_open,
-        can_moderate=thread.can_moderate(user, is_official_member=is_member),
-        now=timezone.now(),
-    )
+    access = thread_access(thread, user, is_official_member=is_member)
+    return Viewer(user=user, can_post=access.post, can_moderate=access.moderate, now=timezone.now())
 
 
 # What a comment's fragment and permissions read; the rest (the source text,

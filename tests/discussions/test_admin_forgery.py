@@ -161,3 +161,22 @@ def test_an_authority_with_a_taken_name_is_a_form_error(client, superuser, autho
 
     assert response.status_code == 200
     assert "Another authority is already called" in response.content.decode()
+
+
+def test_a_pending_digest_link_cannot_be_edited_in_the_admin(client, superuser, report, resident):
+    from discussions.actions import set_following
+    from discussions.models import Notification
+
+    set_following(report.thread, make_user(), True)
+    make_comment(report.thread, author=resident, body="Hello")
+    pending = Notification.objects.get()
+    client.force_login(superuser)
+
+    response = client.post(
+        reverse("admin:discussions_notification_change", args=[pending.pk]),
+        {"url": "https://evil.example/", "text": "Click here"},
+    )
+
+    assert response.status_code == 403
+    pending.refresh_from_db()
+    assert pending.url == "" and pending.text == ""

@@ -403,3 +403,18 @@ def test_only_the_authority_staff_may_pass_on_or_hide(
     report.refresh_from_db()
     assert not report.is_hidden and report.authority.slug == "borough"
     assert "Not ours" not in client.get(report.get_absolute_url()).content.decode()
+
+
+def test_a_cached_poll_stops_answering_once_the_report_is_hidden(
+    client, staff, report, django_capture_on_commit_callbacks
+):
+    thread = Thread.objects.get(pk=report.thread_id)
+    url = f"/community/threads/{thread.pk}/comments/since/?v={thread.version}"
+    first = client.get(url, **HTMX)  # now in the shared cache
+    assert first.status_code == 204
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.hide_report(report, by=staff, reason="Personal data")
+
+    assert client.get(url, **HTMX).status_code == 404
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"], **HTMX).status_code == 404
