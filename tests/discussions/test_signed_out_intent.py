@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 
+from civic.models import OutboundEmail
 from discussions.models import Follow, Support, Thread
 from tests.factories import make_user
 
@@ -45,7 +48,13 @@ def test_signed_out_follow_is_done_after_signing_up(client, report_thread):
             "next": resume,
         },
     )
-    assert signup.status_code == 302 and signup.url == resume
+    # The address is confirmed by the emailed link; that signs the new account in and
+    # comes back to what was asked.
+    assert signup.status_code == 302
+    body = OutboundEmail.objects.get(to="newbie@example.org").body_text
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/[^\s]+)", body).group(1)
+    confirmed = client.post(link)
+    assert confirmed.status_code == 302 and confirmed.url == resume
     client.get(resume)
 
     assert Follow.objects.filter(thread=report_thread, user__email="newbie@example.org").exists()
