@@ -266,3 +266,21 @@ def test_confirm_page_runs_a_fixed_number_of_queries(
         response = anonymous.get(link)
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_form_without_an_account_runs_a_fixed_number_of_queries(
+    count, anonymous, db, django_assert_num_queries
+):
+    from tests.factories import make_attribute, make_service
+
+    for n in range(count):
+        make_attribute(make_service(code=f"category-{n}"), "detail")
+
+    with django_assert_num_queries(2):
+        # 1. the active categories
+        # 2. their questions (prefetched)
+        response = anonymous.get(NEW)
+
+    assert response.content.decode().count('<option value="category-') == count
+    assert 'name="email"' in response.content.decode()
