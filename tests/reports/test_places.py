@@ -198,3 +198,18 @@ def test_place_search_runs_one_query(client, count, django_assert_num_queries):
     assert response.content.decode().count("Report a problem here") == min(
         count, places.RESULT_LIMIT
     )
+
+
+def test_superuser_edits_a_place_and_its_search_name_follows(admin_client, db):
+    from django.urls import reverse
+
+    place = places.make_place(places.PlaceRow("Old Name", Place.Kind.STREET, 51.5, -0.1))
+    place.save()
+
+    response = admin_client.post(
+        reverse("admin:reports_place_change", args=[place.pk]),
+        {"name": "Rue Neuve", "kind": "street", "lat": "51.5", "lon": "-0.1", "ref": ""},
+    )
+
+    assert response.status_code == 302
+    assert names("rue neu") == ["Rue Neuve"]
