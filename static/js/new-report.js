@@ -120,7 +120,8 @@
   // still sends the report); Enter in the address field searches.
   var findButton = document.getElementById("find-address");
   var addressInput = form.elements.address;
-  if (findButton && window.htmx) {
+  function enhanceFind() {
+    if (!findButton || !window.htmx) return;
     findButton.type = "button";
     addressInput.addEventListener("keydown", function (event) {
       if (event.key !== "Enter" || event.isComposing) return;
@@ -128,6 +129,9 @@
       findButton.click();
     });
   }
+  // htmx is loaded with `defer`: it is there by DOMContentLoaded.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", enhanceFind);
+  else enhanceFind();
 
   // "Put the pin here", on a place the address search found. Without a map the button
   // falls back to sending the form with the place (pin=lat,lon).

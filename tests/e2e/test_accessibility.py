@@ -77,7 +77,12 @@ def city(transactional_db):
     )
     body = OutboundEmail.objects.get(to="guest@example.org").body_text
     confirm_path = re.search(r"(/reports/confirm/[^/\s]+/)", body).group(1)
-    places.seed_demo_places()
+    places.save_places(
+        [
+            places.PlaceRow("Queen Street", "street", 51.518, -0.14),
+            places.PlaceRow("Queen's Playground", "landmark", 51.519, -0.10),
+        ]
+    )
     return {"resident": resident, "report": report, "topic": topic, "confirm_path": confirm_path}
 
 
