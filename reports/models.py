@@ -580,6 +580,10 @@ class Delivery(RetriedWork):
     def __str__(self) -> str:
         return f"{self.report_id} → {self.authority}"
 
+    @property
+    def is_stuck(self) -> bool:
+        return self.state != self.State.SENT and self.attempts >= settings.DELIVERY_STUCK_AFTER
+
 
 class PlaceQuerySet(models.QuerySet):
     def in_bbox(self, west: float, south: float, east: float, north: float):
@@ -683,7 +687,3 @@ class PendingPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
-
-    @property
-    def is_stuck(self) -> bool:
-        return self.state != self.State.SENT and self.attempts >= settings.DELIVERY_STUCK_AFTER

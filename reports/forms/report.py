@@ -271,6 +271,15 @@ class ReportForm(forms.Form):
         if address and self.geocode_as is not None:
             self._place_from_address(cleaned, address)
             return
+        if address:
+            message = _(
+                "Please also place the pin on the map. We keep the address you typed and "
+                "show it with the report, but the pin tells those responsible exactly where "
+                "the problem is. Without a mouse: move the map with the arrow keys and press "
+                "“Place pin at map centre”, or press “Use my location”."
+            )
+            self.add_error("lat", ValidationError(message, code="no_location"))
+            return
         message = _(
             "Show us where the problem is: click or tap the map, press “Use my location”, "
             "or type the address and press “Find this address”. Without a mouse: move the "
