@@ -44,6 +44,9 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
     "open311-post": [(60, 60)],
     # Area alerts: each guest sign-up sends a confirmation email.
     "alert": [(600, 5), (86400, 20)],
+    # Reports without an account, per IP address and per email address.
+    "guest-report-ip": [(86400, 10)],
+    "guest-report-email": [(86400, 5)],
 }
 
 

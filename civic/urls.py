@@ -4,11 +4,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from civic import account_views, health, views
+from civic import account_views, health, pwa, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", health.health, name="health"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("me/", views.my_page, name="me"),
     path("me/account/", views.account, name="account-settings"),
     path("me/account/data.json", views.account_data, name="account-data"),

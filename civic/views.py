@@ -23,6 +23,7 @@ from civic.forms import DeleteAccountForm, ProfileForm
 from civic.models import Profile
 from discussions.models import Follow, Thread
 from reports.alerts import unsubscribe_token
+from reports.forms.reading import PinForm
 from reports.models import Report
 from volunteers.models import Opportunity, Signup
 
@@ -53,11 +54,15 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-requested_at", "-id")[:HOME_RECENT_REPORTS]
     )
     topics = list(Thread.objects.visible().topics().order_by("-last_activity_at")[:HOME_TOPICS])
-    volunteer_calls = list(
+    context = {"stats": stats, "recent": recent, "topics": topics}
+    context["volunteer_calls"] = list(
         Opportunity.objects.visible().upcoming().with_counts()[:HOME_VOLUNTEER_CALLS]
     )
-    context = {"stats": stats, "recent": recent, "topics": topics}
-    return render(request, "home.html", {**context, "volunteer_calls": volunteer_calls})
+    # ?at=lat,lon: a place chosen in "search a street or place" without JavaScript.
+    at = PinForm({"pin": request.GET["at"]}) if request.GET.get("at") else None
+    if at is not None and at.is_valid():
+        context["map_centre"] = "{},{}".format(*at.cleaned_data["pin"])
+    return render(request, "home.html", context)
 
 
 @login_required

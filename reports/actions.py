@@ -59,8 +59,8 @@ KEEP = object()
 def submit_report(
     *,
     service: Service,
-    lat: float,
-    lon: float,
+    lat: float | None,
+    lon: float | None,
     title: str,
     description: str = "",
     address: str = "",
@@ -752,3 +752,26 @@ def reopen_report(report: Report, *, by=None, note: str = "", now: datetime | No
         if delivery.method != Authority.SendMethod.NONE
     )
     return update
+
+
+@transaction.atomic
+def place_report(report: Report, *, lat: float, lon: float, by=None) -> Report:
+    """Give a report whose location was to be confirmed its point (staff, from its page).
+
+    The report and its thread get the point, and the timeline says who placed it.
+    """
+    locked = _lock(report)
+    now = timezone.now()
+    locked.lat, locked.lon, locked.updated_at = lat, lon, now
+    locked.save(update_fields=["lat", "lon", "updated_at"])
+    _copy_back(report, locked, ["lat", "lon", "updated_at"])
+    if locked.thread_id:
+        Thread.objects.filter(pk=locked.thread_id).update(lat=lat, lon=lon)
+    ReportUpdate.objects.create(
+        report=locked,
+        author=by,
+        note=str(_("The location is confirmed: the report is on the map now.")),
+        is_official=_is_official(locked, by),
+        created_at=now,
+    )
+    return report

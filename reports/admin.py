@@ -30,6 +30,7 @@ from reports.models import (
     Contact,
     Delivery,
     Photo,
+    Place,
     Report,
     ReportUpdate,
     Service,
@@ -668,6 +669,22 @@ class CivicUserAdmin(UserAdmin):
             ngettext("%d account reinstated.", "%d accounts reinstated.", count) % count,
             messages.SUCCESS,
         )
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    """The gazetteer (filled by seed_demo and `manage.py import_places`): fix a name or a point."""
+
+    list_display = ["name", "kind", "lat", "lon", "ref"]
+    list_filter = ["kind"]
+    search_fields = ["name", "search_name", "ref"]
+    readonly_fields = ["search_name"]
+
+    def save_model(self, request: HttpRequest, obj: Place, form, change: bool) -> None:
+        from reports.places import normalise
+
+        obj.search_name = normalise(obj.name)[:200]
+        super().save_model(request, obj, form, change)
 
 
 # Admin autodiscovery imports each app's admin module only: the API keys' admin lives

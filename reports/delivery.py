@@ -68,8 +68,8 @@ def open311_payload(
     first, _sep, last = report.contact_name.partition(" ")
     data = {
         "service_code": (contact.upstream_service_code if contact else "") or report.service.code,
-        "lat": f"{report.lat:.6f}",
-        "long": f"{report.lon:.6f}",
+        "lat": f"{report.lat:.6f}" if report.has_location else "",
+        "long": f"{report.lon:.6f}" if report.has_location else "",
         "description": f"{report.title}\n\n{report.description}".strip(),
         "address_string": report.address,
         "email": report.contact_email,

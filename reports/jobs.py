@@ -5,6 +5,7 @@ from __future__ import annotations
 from civic.jobs import Job
 from reports.alerts import run_alerts, send_due_alerts
 from reports.delivery import deliver_due, fetch_upstream_updates
+from reports.guest import purge_expired
 from reports.reopening import send_questionnaires, send_reopen_notices
 
 # How often the authorities' Open311 systems are asked for status changes.
@@ -20,4 +21,6 @@ JOBS = [
     # Area alerts: match new reports (one query per batch), then send what is due.
     Job("alert matches", run_alerts, order=60),
     Job("alert emails", send_due_alerts, order=61),
+    # Reports without an account that were never confirmed, with their photos.
+    Job("expired guest reports", purge_expired, order=70),
 ]

@@ -303,8 +303,10 @@ class Report(models.Model):
     )
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
-    lat = models.FloatField(_("latitude"))
-    lon = models.FloatField(_("longitude"))
+    # Empty only while the location is to be confirmed: an Open311 request that sent an
+    # address nobody could find. Such a report is listed but not mapped until staff place it.
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     address_id = models.CharField(_("address id"), max_length=120, blank=True)
     zipcode = models.CharField(_("postcode"), max_length=20, blank=True)
@@ -392,6 +394,11 @@ class Report(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def has_location(self) -> bool:
+        """False while the location is to be confirmed (no point on the map yet)."""
+        return self.lat is not None and self.lon is not None
 
     @property
     def open311_status(self) -> str:
@@ -779,3 +786,107 @@ class AlertCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_report_id}/{self.last_update_id}"
+
+
+class PlaceQuerySet(models.QuerySet):
+    def in_bbox(self, west: float, south: float, east: float, north: float):
+        return self.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
+
+
+class Place(models.Model):
+    """The embedded gazetteer: a named point (street, landmark, postcode) for address
+    search and reverse lookup with no network. See reports/places.py."""
+
+    class Kind(models.TextChoices):
+        STREET = "street", _("Street")
+        LANDMARK = "landmark", _("Landmark")
+        POSTCODE = "postcode", _("Postcode")
+
+    name = models.CharField(_("name"), max_length=200)
+    # Accents and case removed, abbreviations expanded (reports.places.normalise).
+    search_name = models.CharField(_("search name"), max_length=200, db_index=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.STREET)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    # The source's own id (an OpenStreetMap id, an address register's id): Open311 address_id.
+    ref = models.CharField(_("reference"), max_length=120, blank=True, db_index=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["lat", "lon"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "search_name", "lat", "lon"], name="one_place_per_point"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def pending_photo_path(instance: PendingPhoto, filename: str) -> str:
+    return f"pending/{timezone.now():%Y/%m}/{secrets.token_hex(12)}.jpg"
+
+
+class PendingReport(models.Model):
+    """A report sent without an account, held until its email address is confirmed.
+
+    Not a Report yet: it is nowhere public, in no API answer, and reaches nobody. The
+    confirmation link turns it into a report through `submit_report`; an unconfirmed one
+    is deleted with its photos when it expires (reports.guest).
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    show_name = models.BooleanField(_("show name publicly"), default=False)
+    service = models.ForeignKey(
+        Service, verbose_name=_("category"), on_delete=models.CASCADE, related_name="+"
+    )
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    attributes = models.JSONField(_("answers"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    report = models.OneToOneField(
+        Report,
+        verbose_name=_("report"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("report awaiting confirmation")
+        verbose_name_plural = _("reports awaiting confirmation")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.email})"
+
+
+class PendingPhoto(models.Model):
+    """A processed photo of a pending report (already stripped of its metadata)."""
+
+    pending = models.ForeignKey(PendingReport, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=pending_photo_path)
+    thumbnail = models.ImageField(upload_to=pending_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name

@@ -16,11 +16,15 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+# HEIC/HEIF (what iPhones and many Android phones write) decoded by libheif.
+register_heif_opener()
 
 MAX_SIDE = 2048
 THUMB_SIDE = 400
 # MPO is what many phone cameras write: a JPEG with extra frames.
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO", "HEIF"}
 
 
 @dataclass
@@ -83,7 +87,7 @@ def process_photo(upload) -> ProcessedPhoto:
         )
     Image.MAX_IMAGE_PIXELS = settings.PHOTO_MAX_PIXELS
     not_image = ValidationError(
-        _("%(name)s is not a photo we can read. Please attach a JPEG, PNG or WebP image.")
+        _("%(name)s is not a photo we can read. Please attach a JPEG, PNG, WebP or HEIC image.")
         % {"name": getattr(upload, "name", _("The file"))},
         code="invalid_image",
     )
@@ -108,6 +112,7 @@ def process_photo(upload) -> ProcessedPhoto:
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise not_image from exc
     image = ImageOps.exif_transpose(image)
+    image.info.clear()  # ICC profile, XMP, EXIF bytes: none of it goes on
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, (255, 255, 255))
         rgba = image.convert("RGBA")

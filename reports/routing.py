@@ -29,7 +29,10 @@ def candidates(service: Service) -> list[Authority]:
 
 
 def route(
-    service: Service, lat: float, lon: float, candidates_: list[Authority] | None = None
+    service: Service,
+    lat: float | None,
+    lon: float | None,
+    candidates_: list[Authority] | None = None,
 ) -> list[Authority]:
     """The active authorities whose area holds the point and who take this service.
 
@@ -37,7 +40,9 @@ def route(
     nothing is left without someone responsible.
     """
     candidates_ = candidates(service) if candidates_ is None else candidates_
-    chosen = [a for a in candidates_ if covers(a, lat, lon)]
+    # A report whose location is to be confirmed has no point: the default catches it.
+    located = lat is not None and lon is not None
+    chosen = [a for a in candidates_ if located and covers(a, lat, lon)]
     if chosen:
         return chosen
     if settings.DEFAULT_AUTHORITY_SLUG:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -66,6 +69,57 @@ def thread_support(request: HttpRequest, pk: int) -> HttpResponse:
         "discussions/partials/support_button.html",
         _("Thank you for your support.") if supporting else _("Your support is withdrawn."),
     )
+
+
+INTENT_SESSION_KEY = "thread_intent"
+
+
+class IntentForm(forms.Form):
+    action = forms.ChoiceField(choices=[("support", "support"), ("follow", "follow")])
+
+
+@require_POST
+def thread_intent(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Me too" or "Follow" pressed while signed out: remember it, and carry it out once
+    the visitor has signed in or signed up (the `next` of both pages is the resume URL)."""
+    thread, _access = thread_for_user(request.user, pk)
+    form = IntentForm(request.POST)
+    if not form.is_valid():
+        return back_to_thread(thread)
+    resume = reverse("discussions:thread-resume", args=[thread.pk])
+    if request.user.is_authenticated:
+        return redirect(resume)
+    request.session[INTENT_SESSION_KEY] = {
+        "thread": thread.pk,
+        "action": form.cleaned_data["action"],
+    }
+    messages.info(
+        request,
+        _("Sign in or create an account, and we will add your “me too”.")
+        if form.cleaned_data["action"] == "support"
+        else _("Sign in or create an account, and you will follow this discussion."),
+    )
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': resume})}")
+
+
+@login_required
+@require_http_methods(["GET"])
+def thread_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    """After sign-in: do what was asked before it, if it was asked in this session for
+    this thread (a link alone changes nothing)."""
+    thread, _access = thread_for_user(request.user, pk)
+    intent = request.session.pop(INTENT_SESSION_KEY, None)
+    if intent and intent.get("thread") == thread.pk:
+        if intent.get("action") == "support":
+            actions.set_support(thread, request.user, True)
+            messages.success(request, _("Thank you for your support."))
+        elif intent.get("action") == "follow":
+            actions.set_following(thread, request.user, True)
+            messages.success(
+                request,
+                _("You are following this discussion. We will email you about new comments."),
+            )
+    return back_to_thread(thread)
 
 
 @csrf_exempt  # the signed token is the authority; mail clients POST it without a session

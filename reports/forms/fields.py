@@ -40,7 +40,9 @@ class PhotosField(forms.FileField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp,image/gif")
+        self.widget.attrs.setdefault(
+            "accept", "image/jpeg,image/png,image/webp,image/gif,image/heic,image/heif,.heic,.heif"
+        )
 
     def clean(self, data, initial=None) -> list[ProcessedPhoto]:
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from civic import ratelimit
-from reports import geocoding, routing
+from reports import places, routing
 from reports.forms.fields import (
     ATTRIBUTE_PREFIX,
     PhotosField,
@@ -23,7 +22,7 @@ from reports.forms.fields import (
     attribute_form_field,
     grouped_service_choices,
 )
-from reports.geocoding import GeocodingError, Place
+from reports.geocoding import Place
 from reports.models import Service, ServiceAttribute
 
 
@@ -49,8 +48,17 @@ class ReportForm(forms.Form):
             "invalid_choice": gettext_lazy("Choose one of the categories in the list."),
         },
     )
-    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
-    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    # Set by the map; typed by hand without it (or by whoever prefers numbers).
+    lat = forms.FloatField(
+        label=gettext_lazy("Latitude"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    lon = forms.FloatField(
+        label=gettext_lazy("Longitude"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
     address = forms.CharField(
         label=gettext_lazy("Address or place"),
         max_length=255,
@@ -94,6 +102,29 @@ class ReportForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Otherwise the report shows “Anonymous”."),
     )
+    # Only without an account: where the confirmation link goes.
+    email = forms.EmailField(
+        label=gettext_lazy("Your email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=gettext_lazy(
+            "We email you a link: your report is published and sent when you click it. "
+            "Never shown publicly."
+        ),
+        error_messages={
+            "required": gettext_lazy(
+                "Type your email address: we send the link that publishes your report there."
+            ),
+            "invalid": gettext_lazy("Type an email address such as name@example.org."),
+        },
+    )
+    # A honeypot: hidden from people, filled in by form-filling robots.
+    website = forms.CharField(
+        label=gettext_lazy("Leave this field empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
 
     field_order = [
         "service",
@@ -106,6 +137,8 @@ class ReportForm(forms.Form):
         "name",
         "phone",
         "show_name",
+        "email",
+        "website",
     ]
 
     def __init__(
@@ -113,25 +146,40 @@ class ReportForm(forms.Form):
         *args,
         service: Service | None = None,
         geocode_as: object | None = None,
+        guest: bool = False,
         **kwargs,
     ) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.geocode_as = geocode_as
+        self.guest = guest
+        if not guest:
+            del self.fields["email"]
+            del self.fields["website"]
         self.placed_at: Place | None = None
         self.places: list[Place] = []
         # Seconds to wait when the address search was over its rate limit (0: it was not).
         self.geocode_wait = 0
-        if geocoding.is_enabled():
-            self.fields["address"].help_text = _(
-                "For example a street and house number, or “outside the library”. Shown "
-                "publicly with the report. Press “Find this address” to place the pin from it."
-            )
+        self.fields["address"].help_text = _(
+            "For example a street and house number, or “outside the library”. Shown "
+            "publicly with the report. Press “Find this address” to place the pin from it."
+        )
         self.fields["photos"].help_text = _(
             "Up to %(count)d photos, %(size)s each. Location data and other metadata are "
             "removed before anything is stored."
         ) % {"count": settings.PHOTOS_PER_REPORT, "size": filesizeformat(settings.PHOTO_MAX_BYTES)}
-        # htmx: the category's questions and the photo's location load as the user goes.
+        # htmx: places matching the address offered as one types (the gazetteer only), the
+        # category's questions and the photo's location load as the user goes.
+        self.fields["address"].widget.attrs.update(
+            {
+                "hx-get": reverse("reports:geocode"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#address-results",
+                "hx-vals": '{"suggest": "1"}',
+                "hx-sync": "this:replace",
+                "aria-controls": "address-results",
+            }
+        )
         self.fields["service"].widget.attrs.update(
             {
                 "hx-get": reverse("reports:service-fields"),
@@ -190,6 +238,11 @@ class ReportForm(forms.Form):
             )
         return cleaned
 
+    @property
+    def is_spam(self) -> bool:
+        """The honeypot was filled in: a robot, answered as if all went well."""
+        return self.guest and bool(self.cleaned_data.get("website"))
+
     def _clean_location(self, cleaned: dict) -> None:
         lat, lon = cleaned.get("lat"), cleaned.get("lon")
         if lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon):
@@ -205,9 +258,17 @@ class ReportForm(forms.Form):
                     ),
                 )
             return
+        if (lat is None) != (lon is None):
+            self.add_error(
+                "lat",
+                ValidationError(
+                    _("Type both the latitude and the longitude, or place the pin on the map."),
+                    code="half_location",
+                ),
+            )
+            return
         address = cleaned.get("address", "").strip()
-        searchable = self.geocode_as is not None and geocoding.is_enabled()
-        if address and searchable:
+        if address and self.geocode_as is not None:
             self._place_from_address(cleaned, address)
             return
         if address:
@@ -217,24 +278,21 @@ class ReportForm(forms.Form):
                 "the problem is. Without a mouse: move the map with the arrow keys and press "
                 "“Place pin at map centre”, or press “Use my location”."
             )
-        elif searchable:
-            message = _(
-                "Place the pin on the map where the problem is: click or tap the map, press "
-                "“Use my location”, or type the address and press “Find this address”."
-            )
-        else:
-            message = _(
-                "Place the pin on the map where the problem is: click or tap the map, or "
-                "press “Use my location”. Without a mouse: move the map with the arrow keys "
-                "and press “Place pin at map centre”."
-            )
+            self.add_error("lat", ValidationError(message, code="no_location"))
+            return
+        message = _(
+            "Show us where the problem is: click or tap the map, press “Use my location”, "
+            "or type the address and press “Find this address”. Without a mouse: move the "
+            "map with the arrow keys and press “Place pin at map centre”."
+        )
         self.add_error("lat", ValidationError(message, code="no_location"))
 
     def _place_from_address(self, cleaned: dict, address: str) -> None:
         """No pin but an address: use the one place it matches, or explain why not."""
         values = {"address": address}
-        if wait := ratelimit.hit("geocode", self.geocode_as):
-            self.geocode_wait = wait
+        found = places.lookup(address, ident=self.geocode_as)
+        if found.problem == "rate_limited":
+            self.geocode_wait = found.wait
             error = ValidationError(
                 _(
                     "You searched for many addresses in a short time, so we did not look up "
@@ -243,43 +301,38 @@ class ReportForm(forms.Form):
                 code="geocode_rate_limited",
                 params=values,
             )
+        elif found.problem:
+            error = ValidationError(
+                _(
+                    "We could not look up “%(address)s” just now: the address search is not "
+                    "answering. Place the pin on the map instead; everything you typed is kept."
+                ),
+                code="geocoding_failed",
+                params=values,
+            )
+        elif len(found.places) == 1:
+            self.placed_at = found.places[0]
+            cleaned["lat"], cleaned["lon"] = found.places[0].lat, found.places[0].lon
+            return
+        elif found.places:
+            self.places = found.places
+            error = ValidationError(
+                _(
+                    "Several places match “%(address)s”. Choose the right one below (“Put "
+                    "the pin here”), or place the pin on the map."
+                ),
+                code="address_ambiguous",
+                params=values,
+            )
         else:
-            try:
-                places = geocoding.search(address)
-            except GeocodingError:
-                places = None
-            if places is None:
-                error = ValidationError(
-                    _(
-                        "We could not look up “%(address)s” just now: the address search is not "
-                        "answering. Place the pin on the map instead; everything you typed is kept."
-                    ),
-                    code="geocoding_failed",
-                    params=values,
-                )
-            elif len(places) == 1:
-                self.placed_at = places[0]
-                cleaned["lat"], cleaned["lon"] = places[0].lat, places[0].lon
-                return
-            elif places:
-                self.places = places
-                error = ValidationError(
-                    _(
-                        "Several places match “%(address)s”. Choose the right one below (“Put "
-                        "the pin here”), or place the pin on the map."
-                    ),
-                    code="address_ambiguous",
-                    params=values,
-                )
-            else:
-                error = ValidationError(
-                    _(
-                        "We could not find “%(address)s” in the area we cover. Check the spelling, "
-                        "add the street number or district, or place the pin on the map."
-                    ),
-                    code="address_not_found",
-                    params=values,
-                )
+            error = ValidationError(
+                _(
+                    "We could not find “%(address)s” in the area we cover. Check the spelling, "
+                    "add the street number or district, or place the pin on the map."
+                ),
+                code="address_not_found",
+                params=values,
+            )
         self.add_error("lat", error)
 
     def attribute_answers(self) -> dict:
@@ -307,6 +360,16 @@ class ReportForm(forms.Form):
             "photos": data["photos"],
         }
 
+    def hold_kwargs(self) -> dict:
+        """Keyword arguments for `reports.guest.hold_report` (a report without an account)."""
+        kwargs = self.submit_kwargs()
+        return {
+            "email": self.cleaned_data["email"].strip(),
+            "name": kwargs.pop("contact_name"),
+            "phone": kwargs.pop("contact_phone"),
+            **kwargs,
+        }
+
 
 class PhotoLocationForm(forms.Form):
     """The photos chosen on the new-report form, posted early to read their GPS position."""
@@ -318,3 +381,78 @@ class PhotoLocationForm(forms.Form):
             if processed.gps:
                 return processed.gps
         return None
+
+
+class GuestAccountForm(forms.Form):
+    """A password for an account with the email a guest report just confirmed."""
+
+    password1 = forms.CharField(
+        label=gettext_lazy("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=gettext_lazy("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str = "", **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ. Type the same one twice."))
+        elif first:
+            from django.contrib.auth import get_user_model
+            from django.contrib.auth.password_validation import validate_password
+
+            try:
+                validate_password(first, get_user_model()(email=self.email))
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class PlacePinForm(forms.Form):
+    """Staff placing a report whose location was to be confirmed: a known place or a point."""
+
+    address = forms.CharField(label=gettext_lazy("Street or place"), max_length=255, required=False)
+    lat = forms.FloatField(
+        label=gettext_lazy("Latitude"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    lon = forms.FloatField(
+        label=gettext_lazy("Longitude"),
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+
+    def __init__(self, *args, ident: object = None, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.ident = ident
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        lat, lon = cleaned.get("lat"), cleaned.get("lon")
+        address = (cleaned.get("address") or "").strip()
+        if lat is None and lon is None and address:
+            found = places.lookup(address, ident=self.ident).places
+            if not found:
+                raise ValidationError(
+                    _("No known street or place matches “%(address)s”. Type the coordinates.")
+                    % {"address": address}
+                )
+            lat, lon = found[0].lat, found[0].lon
+        if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
+            raise ValidationError(_("Give a street or place, or both latitude and longitude."))
+        if not routing.in_service_area(lat, lon):
+            raise ValidationError(_("This point is outside the area we cover."))
+        cleaned["point"] = (round(lat, 6), round(lon, 6))
+        return cleaned

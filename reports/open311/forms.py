@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import Truncator
 
+from reports import places
 from reports.forms.fields import attribute_answer, attribute_form_field
 from reports.models import Report, Service, ServiceAttribute
 from reports.photos import ProcessedPhoto, process_photo
@@ -102,9 +103,11 @@ def comma_list(value: str) -> list[str]:
 class ServiceRequestForm(forms.Form):
     """POST requests: one new service request for `service`.
 
-    Location: the spec allows lat+long, address_string or address_id. Reports
-    here are points on a map and this server has no geocoder, so lat and long are
-    required (as on FixMyStreet); an address alone is refused with a clear 400.
+    Location: the spec allows lat+long, address_string or address_id, any one alone.
+    An address is looked up in the gazetteer (address_id by the places' references,
+    address_string by name), then in the external geocoder when one is configured.
+    An address nobody can find is still accepted: `location_pending` is then true and
+    the report waits, listed but not mapped, for staff to place its pin.
     """
 
     lat = forms.FloatField(required=False)
@@ -123,8 +126,9 @@ class ServiceRequestForm(forms.Form):
     # multipart file): processed like a web upload.
     media = forms.FileField(required=False)
 
-    def __init__(self, *args, service: Service, **kwargs):
+    def __init__(self, *args, service: Service, geocode_as: object = None, **kwargs):
         self.service = service
+        self.geocode_as = geocode_as
         super().__init__(*args, **kwargs)
 
     def clean_description(self) -> str:
@@ -136,6 +140,7 @@ class ServiceRequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        data["location_pending"] = False
         if "lat" not in self.errors and "long" not in self.errors:
             self._check_location(data)
         name = " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))
@@ -149,16 +154,13 @@ class ServiceRequestForm(forms.Form):
             missing = "long" if lon is None else "lat"
             self.add_error(None, f"lat and long must be sent together: {missing} is missing.")
         elif lat is None:
-            if data.get("address_string") or data.get("address_id"):
-                self.add_error(
-                    None,
-                    "This server places every request on a map and has no geocoder: "
-                    "send lat and long (WGS84), with address_string as a description "
-                    "of the place if you have one.",
-                )
+            if data.get("address_string", "").strip() or data.get("address_id", "").strip():
+                self._locate_address(data)
             else:
                 self.add_error(
-                    None, "A location is required: send lat and long (WGS84 decimal degrees)."
+                    None,
+                    "A location is required: send lat and long (WGS84 decimal degrees), "
+                    "address_string or address_id.",
                 )
         elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
             self.add_error(None, "lat must be within -90..90 and long within -180..180.")
@@ -169,6 +171,21 @@ class ServiceRequestForm(forms.Form):
                 f"The point {lat}, {lon} is outside the area this server covers "
                 f"(lat {south}..{north}, long {west}..{east}).",
             )
+
+    def _locate_address(self, data: dict) -> None:
+        """The point of an address-only request, or location_pending when none is found."""
+        found = places.by_ref(data.get("address_id", ""))
+        address = data.get("address_string", "").strip()
+        if found is None and address:
+            lookup = places.lookup(address, ident=self.geocode_as)
+            # The first (best) match: a client sending an address means that place.
+            found = lookup.places[0] if lookup.places else None
+        if found is not None and in_service_area(found.lat, found.lon):
+            data["lat"], data["long"] = round(found.lat, 6), round(found.lon, 6)
+            if not address:
+                data["address_string"] = found.display_name
+        else:
+            data["location_pending"] = True
 
     def _clean_attributes(self) -> dict:
         """attribute[code]=v and attribute[code][]=v, checked against the definition."""

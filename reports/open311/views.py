@@ -285,7 +285,7 @@ def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
     if not code:
         raise Open311Error(400, "service_code was not provided.")
     service = _get_service(code)
-    form = ServiceRequestForm(params, request.FILES, service=service)
+    form = ServiceRequestForm(params, request.FILES, service=service, geocode_as=f"key:{key.pk}")
     if not form.is_valid():
         raise Open311Error(400, *_form_errors(form))
     data = form.cleaned_data

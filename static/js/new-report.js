@@ -53,8 +53,30 @@
     status.textContent = ok ? format(messages.placed, { lat: lat.toFixed(5), lon: lon.toFixed(5) })
                             : messages.outside;
     status.classList.toggle("pin-status--warning", !ok);
-    if (ok) showNearby(lat, lon);
-    else if (nearby) nearby.innerHTML = "";
+    if (ok) {
+      showNearby(lat, lon);
+      fillStreet(lat, lon);
+    } else if (nearby) nearby.innerHTML = "";
+  }
+
+  // Placing the pin fills an empty address field with the nearest known street (the
+  // gazetteer's reverse lookup); what the resident typed is never overwritten.
+  var addressField = form.elements.address;
+  addressField.addEventListener("input", function () { delete addressField.dataset.auto; });
+  function fillStreet(lat, lon) {
+    if (!form.dataset.streetUrl) return;
+    if (addressField.value.trim() && !addressField.dataset.auto) return;
+    fetch(form.dataset.streetUrl + "?lat=" + lat + "&lon=" + lon, {
+      headers: { Accept: "application/json" }
+    })
+      .then(function (response) { return response.ok ? response.json() : { name: "" }; })
+      .then(function (data) {
+        if (addressField.value.trim() && !addressField.dataset.auto) return;
+        addressField.value = data.name || "";
+        if (data.name) addressField.dataset.auto = "1";
+        else delete addressField.dataset.auto;
+      })
+      .catch(function () {});
   }
 
   // The map opens on the service area (data-map-fit).
@@ -97,12 +119,13 @@
     status.focus();
   });
 
-  // "Find this address": a GET of the whole form without JavaScript; with it, htmx fetches
+  // "Find this address": a POST of the whole form without JavaScript; with it, htmx fetches
   // the results only. As a plain button it no longer catches Enter in other fields (that
   // still sends the report); Enter in the address field searches.
   var findButton = document.getElementById("find-address");
   var addressInput = form.elements.address;
-  if (findButton && window.htmx) {
+  function enhanceFind() {
+    if (!findButton || !window.htmx) return;
     findButton.type = "button";
     addressInput.addEventListener("keydown", function (event) {
       if (event.key !== "Enter" || event.isComposing) return;
@@ -110,6 +133,9 @@
       findButton.click();
     });
   }
+  // htmx is loaded with `defer`: it is there by DOMContentLoaded.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", enhanceFind);
+  else enhanceFind();
 
   // "Put the pin here", on a place the address search found. Without a map the button
   // falls back to sending the form with the place (pin=lat,lon).

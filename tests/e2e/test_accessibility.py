@@ -6,11 +6,15 @@ at a 375 px phone width, and the new-report form is walked through with the Tab 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
+from civic.models import OutboundEmail
 from discussions.actions import create_topic, post_comment
 from discussions.models import Thread
+from reports import guest, places
 from reports.photos import process_photo
 from tests.e2e.browser import VIEWPORTS, audit, sign_in
 from tests.factories import (
@@ -64,7 +68,23 @@ def city(transactional_db):
         address="The green",
     )
     post_comment(topic, resident, "And a bin beside each one.")
-    return {"resident": resident, "report": report, "topic": topic}
+    # A report sent without an account, waiting for its email to be confirmed.
+    guest.hold_report(
+        email="guest@example.org",
+        service=service,
+        lat=CENTRE[0],
+        lon=CENTRE[1],
+        title="Broken bench",
+    )
+    body = OutboundEmail.objects.get(to="guest@example.org").body_text
+    confirm_path = re.search(r"(/reports/confirm/[^/\s]+/)", body).group(1)
+    places.save_places(
+        [
+            places.PlaceRow("Queen Street", "street", 51.518, -0.14),
+            places.PlaceRow("Queen's Playground", "landmark", 51.519, -0.10),
+        ]
+    )
+    return {"resident": resident, "report": report, "topic": topic, "confirm_path": confirm_path}
 
 
 # (name, path or a function of the city giving it, signed in as the resident?)
@@ -88,6 +108,11 @@ PAGES = {
     "volunteer-report": (lambda city: demo_call_for(city).thread.get_absolute_url(), False),
     "volunteer-new": (lambda city: f"/volunteers/new/{city['report'].thread_id}/", True),
     "volunteer-roster": (lambda city: f"/volunteers/{demo_call_for(city).pk}/roster/", True),
+    "new-report-guest": ("/reports/new/", False),
+    "guest-sent": ("/reports/new/sent/", False),
+    "guest-confirm": (lambda city: city["confirm_path"], False),
+    "guest-link-invalid": ("/reports/confirm/not-a-real-token/", False),
+    "place-search": ("/reports/places/?q=queen", False),
 }
 
 

@@ -286,14 +286,6 @@ def test_lat_without_long_is_400(client, full_service, valid_post, fmt):
     assert_errors(response, 400, "lat and long must be sent together: long is missing.", fmt=fmt)
 
 
-def test_address_alone_is_refused_because_there_is_no_geocoder(client, full_service, valid_post):
-    del valid_post["lat"], valid_post["long"]
-
-    for extra in ({"address_string": "12 High Street"}, {"address_id": "545483"}):
-        response = client.post(f"{API}/requests.json", {**valid_post, **extra})
-        assert_errors(response, 400, "no geocoder", "send lat and long")
-
-
 def test_no_location_at_all_is_400(client, full_service, valid_post):
     del valid_post["lat"], valid_post["long"]
 

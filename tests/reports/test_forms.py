@@ -51,7 +51,7 @@ def test_missing_pin_is_refused_with_instructions_for_keyboard_users(service):
 
     assert not form.is_valid()
     [message] = form.errors["lat"]
-    assert "Place the pin on the map" in message
+    assert "click or tap the map" in message and "Find this address" in message
     assert "arrow keys" in message
     assert form.errors.as_data()["lat"][0].code == "no_location"
 
@@ -127,7 +127,7 @@ def test_file_that_is_not_an_image_is_refused_by_name(service):
 
     assert not form.is_valid()
     assert form.errors["photos"] == [
-        "notes.jpg is not a photo we can read. Please attach a JPEG, PNG or WebP image."
+        "notes.jpg is not a photo we can read. Please attach a JPEG, PNG, WebP or HEIC image."
     ]
 
 

@@ -48,11 +48,13 @@ def _post(client, files=(), **overrides):
     return client.post(NEW, data)
 
 
-def test_anonymous_visitor_is_sent_to_sign_in_and_back(anonymous):
+def test_anonymous_visitor_gets_the_form_with_an_email_field(anonymous, service):
     response = anonymous.get(NEW)
 
-    assert response.status_code == 302
-    assert response.url == f"{reverse('account_login')}?next={NEW}"
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="email"' in html
+    assert "You are not signed in, and you do not need to be." in html
 
 
 def test_resident_sees_the_form_with_map_and_grouped_categories(resident_client, service):
@@ -121,7 +123,7 @@ def test_address_without_pin_is_refused_with_a_clear_message(resident_client, se
     assert response.status_code == 200
     assert not Report.objects.exists()
     html = response.content.decode()
-    assert "Please also place the pin on the map" in html
+    assert "We could not find “Outside the library” in the area we cover" in html
     assert 'value="Outside the library"' in html
     # The error is tied to the map's fieldset for screen readers.
     assert 'aria-describedby="pin-status id_lat_error"' in html
@@ -281,13 +283,14 @@ def test_photo_location_refuses_a_non_image(resident_client, db):
     assert "x.jpg is not a photo we can read" in response.content.decode()
 
 
-def test_photo_location_is_for_signed_in_residents_only(anonymous, db):
+def test_photo_location_works_without_an_account_too(anonymous, db):
+    upload = jpeg_upload(exif=gps_exif(51.5101, -0.1402))
     response = anonymous.post(
-        reverse("reports:photo-location"), {"photos": [jpeg_upload()]}, HTTP_HX_REQUEST="true"
+        reverse("reports:photo-location"), {"photos": [upload]}, HTTP_HX_REQUEST="true"
     )
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("account_login"))
+    assert response.status_code == 200
+    assert 'data-photo-lat="51.5101"' in response.content.decode()
 
 
 # Nearby possible duplicates
@@ -363,22 +366,20 @@ def test_find_this_address_button_is_offered_when_a_geocoder_is_set(
 
     assert "Find this address" in html
     assert f'hx-get="{GEOCODE}"' in html
-    # Without JavaScript the button sends the whole form to the same view.
-    assert f'formaction="{GEOCODE}#address-results"' in html
+    # Without JavaScript the button posts the whole form back to the page (not sending it).
+    assert f'name="step" value="find" formaction="{NEW}#address-results"' in html
     assert 'id="address-results" class="address-results" aria-live="polite"' in html
     assert "press “Find this address”" in html
 
 
-def test_find_this_address_is_hidden_without_a_geocoder(resident_client, service, settings):
+def test_find_this_address_is_offered_without_a_geocoder_too(resident_client, service, settings):
     settings.GEOCODER_URL = ""
 
     html = resident_client.get(NEW).content.decode()
-    response = _post(resident_client, lat=None, lon=None, address="Outside the library")
 
-    assert "Find this address" not in html
-    assert GEOCODE not in html
-    assert "Please also place the pin on the map" in response.content.decode()
-    assert not Report.objects.exists()
+    # The embedded gazetteer answers with no outside service.
+    assert "Find this address" in html
+    assert f'hx-get="{GEOCODE}"' in html
 
 
 def test_address_search_without_a_geocoder_says_so_and_keeps_the_form(
@@ -390,7 +391,7 @@ def test_address_search_without_a_geocoder_says_so_and_keeps_the_form(
     page = _find(resident_client, htmx=False, title="Deep pothole")
 
     assert fragment.status_code == page.status_code == 200
-    assert "Address search is not available here" in fragment.content.decode()
+    assert "No place in the area we cover matches “12 High Street”" in fragment.content.decode()
     assert 'value="Deep pothole"' in page.content.decode()
 
 
@@ -505,8 +506,9 @@ def test_find_this_address_without_javascript_shows_the_page_with_results_and_in
 def test_a_photo_chosen_before_find_without_javascript_is_asked_for_again(
     resident_client, service, nominatim
 ):
-    # A form sent by GET carries a chosen file as its bare name.
-    response = _find(resident_client, htmx=False, photos="pothole.jpg")
+    response = resident_client.post(
+        NEW, {"step": "find", "address": "12 High Street", "photos": [jpeg_upload()]}
+    )
 
     assert 'id="photos-dropped"' in response.content.decode()
 
@@ -549,12 +551,18 @@ def test_too_many_address_searches_are_refused(resident_client, nominatim, setti
     assert len(nominatim.requests) == 2
 
 
-def test_address_search_is_for_signed_in_residents_only(anonymous, nominatim):
-    response = _find(anonymous)
+def test_address_search_without_an_account_counts_against_the_address(
+    anonymous, db, nominatim, settings
+):
+    settings.RATE_LIMITS = {"geocode": [(60, 1)]}
+    nominatim.places = [HIGH_STREET]
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("account_login"))
-    assert nominatim.requests == []
+    first = _find(anonymous, address="1 High Street")
+    second = _find(anonymous, address="2 High Street")
+
+    assert "Put the pin here" in first.content.decode()
+    assert "You searched for many addresses in a short time" in second.content.decode()
+    assert len(nominatim.requests) == 1
 
 
 @pytest.mark.parametrize("places", [1, 30])
@@ -565,10 +573,12 @@ def test_address_search_runs_no_query_of_its_own(
         nominatim_place(51.50 + n * 0.001, -0.14, f"{n} High Street") for n in range(places)
     ]
 
-    with django_assert_num_queries(2):
-        # 1. the session (signing in is required: the geocoder is not a public service)
+    with django_assert_num_queries(4):
+        # 1. the session
         # 2. the signed-in user
-        # The search itself is an HTTP call and the cache: no query, however many places.
+        # 3. the gazetteer: names starting with the query (none here)
+        # 4. the gazetteer: names close to it (none), so the geocoder is asked
+        # The geocoder's answer is an HTTP call and the cache: no query, however many places.
         response = _find(resident_client)
 
     assert response.content.decode().count("Put the pin here") == min(places, 5)

@@ -24,6 +24,7 @@ from discussions.models import Notification, Thread
 from reports.actions import bulk_import_reports, submit_report
 from reports.models import Authority, Contact, Delivery, Report, Service, ServiceAttribute
 from reports.photos import process_photo
+from reports.places import seed_demo_places
 from volunteers.demo import seed_volunteers
 
 DEMO_PASSWORD = "civic-demo-2026"
@@ -392,6 +393,8 @@ class Command(BaseCommand):
             services = self.ensure_services()
             authorities = self.ensure_authorities(services)
             users = self.ensure_users(authorities)
+            # The gazetteer: address search works with no network.
+            seed_demo_places()
         existing = Report.objects.count()
         if existing < reports:
             self.make_reports(rng, services, users, reports - existing)
