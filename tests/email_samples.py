@@ -11,6 +11,7 @@ Titles and names hold characters that HTML escaping would mangle ("'", "&").
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -119,7 +120,71 @@ def _delivery_stuck(report, user) -> dict:
     }
 
 
+def _report_confirm_email(report, user) -> dict:
+    from reports.models import PendingReport
+
+    pending = PendingReport(
+        email="zoe@example.org",
+        name="Zoë O'Neil",
+        service=report.service,
+        lat=report.lat or 0,
+        lon=report.lon or 0,
+        title=f"Rubbish on {TRICKY}",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    return {
+        "pending": pending,
+        "confirm_path": reverse("reports:guest-confirm", args=["token"]),
+        "days": 7,
+    }
+
+
+def _volunteer(template: str, **extra) -> Callable:
+    """A volunteer-call email as volunteers.emails sends it, for a call on the report."""
+
+    def build(report, user) -> dict:
+        from volunteers.models import Opportunity, Signup
+
+        start = timezone.now() + timedelta(days=3)
+        opportunity = Opportunity(
+            pk=1,
+            thread=report.thread,
+            title=f"Clean-up at {TRICKY}",
+            start_at=start,
+            end_at=start + timedelta(hours=2),
+            meeting_point="The north gate & the café",
+            what_to_bring="Gloves, a friend's rake",
+            capacity=12,
+            organiser=user,
+        )
+        token = "token"
+        return {
+            "opportunity": opportunity,
+            "call_url": absolute_url(opportunity.get_absolute_url()),
+            "page_url": absolute_url(report.thread.get_absolute_url()),
+            "ics_url": absolute_url(reverse("volunteers:ics", args=[1])),
+            "recipient_name": "Zoë O'Neil",
+            "unsubscribe_url": absolute_url(reverse("volunteers:unsubscribe", args=[token])),
+            "signup": Signup(opportunity=opportunity, user=user, note="I'll bring bags & tea"),
+            **extra,
+        }
+
+    return build
+
+
 SAMPLES: dict[str, Callable] = {
+    "report-confirm-email": _report_confirm_email,
+    "volunteer-confirmed": _volunteer("confirmed"),
+    "volunteer-waitlisted": _volunteer("waitlisted"),
+    "volunteer-promoted": _volunteer("promoted"),
+    "volunteer-moved": _volunteer("moved"),
+    "volunteer-reminder": _volunteer("reminder"),
+    "volunteer-close": _volunteer("close"),
+    "volunteer-changed": _volunteer(
+        "changed", changes="The start moved to Sunday & the place to O'Hara's yard"
+    ),
+    "volunteer-cancelled": _volunteer("cancelled", reason="Storm & flood warning"),
+    "volunteer-message": _volunteer("message", message="Meet at Joe's café & bring water"),
     "delivery-stuck": _delivery_stuck,
     "alert-confirm": _alert_confirm,
     "alert-digest": _alert_digest,

@@ -11,13 +11,10 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import translation
 
+from civic.links import absolute_url
 from civic.outbox import queue_email
 
 UNSUBSCRIBE_SALT = "volunteers.unsubscribe"
-
-
-def absolute(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
 
 
 def unsubscribe_token(kind: str, pk: int) -> str:
@@ -40,16 +37,16 @@ def _name(user) -> str:
 
 
 def _queue(to: str, template: str, opportunity, token: str, recipient, **context) -> None:
-    unsubscribe = absolute(reverse("volunteers:unsubscribe", args=[token]))
+    unsubscribe = absolute_url(reverse("volunteers:unsubscribe", args=[token]))
     with translation.override(settings.LANGUAGE_CODE):
         queue_email(
             to,
             f"volunteer-{template}",
             {
                 "opportunity": opportunity,
-                "call_url": absolute(opportunity.get_absolute_url()),
-                "page_url": absolute(opportunity.thread.get_absolute_url()),
-                "ics_url": absolute(reverse("volunteers:ics", args=[opportunity.pk])),
+                "call_url": absolute_url(opportunity.get_absolute_url()),
+                "page_url": absolute_url(opportunity.thread.get_absolute_url()),
+                "ics_url": absolute_url(reverse("volunteers:ics", args=[opportunity.pk])),
                 "recipient_name": _name(recipient),
                 "unsubscribe_url": unsubscribe,
                 **context,
