@@ -334,6 +334,7 @@ def seed(clients: int, upstream_url: str) -> dict:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
 
+    from civic.models import Profile
     from discussions.actions import create_topic
     from reports.actions import submit_report
     from reports.models import ApiKey, Authority, Contact, Service
@@ -364,6 +365,10 @@ def seed(clients: int, upstream_url: str) -> dict:
     users = [
         User.objects.create_user(f"load{n}", f"load{n}@example.org", None) for n in range(clients)
     ]
+    # Commenting needs a display name.
+    Profile.objects.bulk_create(
+        Profile(user=user, display_name=f"Load {n}") for n, user in enumerate(users)
+    )
     sessions = []
     for user in users:
         store = SessionStore()

@@ -43,6 +43,7 @@ def test_signed_out_follow_is_done_after_signing_up(client, report_thread):
         f"{reverse('account_signup')}?next={resume}",
         {
             "email": "newbie@example.org",
+            "display_name": "Newbie",
             "password1": "a-long-pass-phrase",
             "password2": "a-long-pass-phrase",
             "next": resume,

@@ -156,6 +156,7 @@ def sign_in_with_a_wrong_password(page) -> None:
 
 def sign_up_with_passwords_that_differ(page) -> None:
     page.get_by_label("Email").fill("newcomer@example.org")
+    page.get_by_label("Display name").fill("Newcomer")
     page.get_by_label("Password", exact=True).fill("a-long-and-unusual-passphrase")
     page.get_by_label("Password (again)").fill("another-long-passphrase")
     page.get_by_role("button", name="Create account").click()

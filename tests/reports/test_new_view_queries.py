@@ -25,8 +25,8 @@ def test_my_page_with_alerts_runs_constant_queries(
         )
     client.force_login(user)
     # 1 session, 2 user, 3 my reports (count; no page to fetch when there are none),
-    # 4 follows, 5 alerts with their authority and service.
-    with django_assert_num_queries(5):
+    # 4 follows, 5 alerts with their authority and service, 6 upcoming volunteer sign-ups.
+    with django_assert_num_queries(6):
         response = client.get(reverse("me"))
     html = response.content.decode()
     assert html.count("Stop</a>") == rows

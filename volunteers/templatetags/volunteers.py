@@ -29,7 +29,7 @@ def call_context(request, thread, only: int | None = None) -> dict:
     calls = (
         Opportunity.objects.filter(thread=thread)
         .with_counts()
-        .select_related("organiser")
+        .select_related("organiser__profile")
         .prefetch_related(
             Prefetch(
                 "signups",
