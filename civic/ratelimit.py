@@ -82,6 +82,7 @@ def _count_in_database(key: str, allowed: int, expires_at: datetime) -> bool:
 
 @memoize
 def _redis(url: str):
+    """One client (and connection pool) per URL and process, not one per request."""
     import redis
 
     return redis.Redis.from_url(url)
@@ -89,9 +90,11 @@ def _redis(url: str):
 
 def _count_in_redis(key: str, allowed: int, ttl: int) -> bool:
     client = _redis(getattr(settings, "RATE_LIMIT_REDIS_URL", "") or settings.REDIS_URL)
+    # The cache's key prefix keeps sites (or test runs) that share one Redis apart.
+    name = f"{cache.key_prefix}:civic:rate:{key}" if cache.key_prefix else f"civic:rate:{key}"
     pipe = client.pipeline()
-    pipe.incr(f"civic:rate:{key}")
-    pipe.expire(f"civic:rate:{key}", ttl)
+    pipe.incr(name)
+    pipe.expire(name, ttl)
     count, _ = pipe.execute()
     return count <= allowed
 

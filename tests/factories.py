@@ -47,7 +47,7 @@ def make_user(
     if display_name is not None:
         name = display_name or user.get_full_name() or f"Member {n}"
         if not display_name and Profile.name_taken(name):
-            name = f"{name} {n}"
+            name = f"{name} ({user.pk})"  # unique across processes too
         Profile.objects.create(user=user, display_name=name)
     return user
 
