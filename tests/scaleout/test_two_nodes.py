@@ -184,9 +184,10 @@ OutboundEmail.objects.bulk_create(
         try:
             wait_until(
                 lambda: (
-                    cluster.sql("SELECT count(*) FROM civic_outboundemail WHERE state = 'sent'")[0][
-                        0
-                    ]
+                    cluster.sql(
+                        "SELECT count(*) FROM civic_outboundemail"
+                        " WHERE state = 'sent' AND subject LIKE 'Message %%'"
+                    )[0][0]
                     == rows
                 ),
                 timeout=120,
@@ -195,11 +196,15 @@ OutboundEmail.objects.bulk_create(
         finally:
             for worker in workers:
                 stop(worker)
-    assert sorted(smtp.subjects) == sorted(f"Message {i}" for i in range(rows))
+    # Earlier tests in the cluster may have queued emails of their own: count this test's.
+    ours = [subject for subject in smtp.subjects if subject.startswith("Message ")]
+    assert sorted(ours) == sorted(f"Message {i}" for i in range(rows))
     # Both workers took part (each prints what it sent per round).
     sent = [
         sum(map(int, re.findall(r"emails: (\d+)", (cluster.tmp / f"worker-{n}.out").read_text())))
         for n in (1, 2)
     ]
-    assert sum(sent) == rows and min(sent) > 0, sent
-    assert cluster.sql("SELECT count(*) FROM civic_outboundemail WHERE attempts <> 1") == [(0,)]
+    assert sum(sent) >= rows and min(sent) > 0, sent
+    assert cluster.sql(
+        "SELECT count(*) FROM civic_outboundemail WHERE attempts <> 1 AND subject LIKE 'Message %%'"
+    ) == [(0,)]
