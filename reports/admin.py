@@ -249,6 +249,18 @@ def _action_reason(request: HttpRequest) -> str:
     return request.POST.get("reason", "").strip()
 
 
+def _required_reason(modeladmin: admin.ModelAdmin, request: HttpRequest) -> str:
+    """The action's reason, or "" after telling the staff member that one is needed."""
+    reason = _action_reason(request)
+    if not reason:
+        modeladmin.message_user(
+            request,
+            _("Say why in the box beside the action: the reason is kept in the log."),
+            messages.ERROR,
+        )
+    return reason
+
+
 def _state_action(state: str, label):
     def action(modeladmin: ReportAdmin, request: HttpRequest, queryset: QuerySet) -> None:
         changed = 0
@@ -502,13 +514,8 @@ class ReportAdmin(AuthorityScopedAdmin):
 
     @admin.action(description=_("Hide from the public"), permissions=["change"])
     def hide(self, request: HttpRequest, queryset: QuerySet) -> None:
-        reason = _action_reason(request)
+        reason = _required_reason(self, request)
         if not reason:
-            self.message_user(
-                request,
-                _("Say why in the box beside the action: the reason is kept in the log."),
-                messages.ERROR,
-            )
             return
         count = 0
         for report in queryset.filter(is_hidden=False):
@@ -637,13 +644,8 @@ class CivicUserAdmin(UserAdmin):
 
     @admin.action(description=_("Suspend: refuse sign-in and hide what they published"))
     def suspend(self, request: HttpRequest, queryset: QuerySet) -> None:
-        reason = _action_reason(request)
+        reason = _required_reason(self, request)
         if not reason:
-            self.message_user(
-                request,
-                _("Say why in the box beside the action: the reason is kept in the log."),
-                messages.ERROR,
-            )
             return
         count = 0
         for user in queryset.filter(is_active=True):
