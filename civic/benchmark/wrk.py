@@ -49,7 +49,7 @@ def parse(output: str) -> Run:
         return float(match.group(1)) if match else 0.0
 
     def latency(percent: str) -> float:
-        match = re.search(rf"^\s+{percent}%\s+(\S+)$", output, re.MULTILINE)
+        match = re.search(rf"^\s+{percent}%\s+(\S+)\s*$", output, re.MULTILINE)
         return _ms(match.group(1)) if match else 0.0
 
     errors = re.search(

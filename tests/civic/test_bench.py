@@ -73,3 +73,15 @@ def test_bench_prints_and_writes_the_table_at_a_tiny_size(tmp_path: Path):
         assert row["non_2xx_3xx"] == 0, row
         assert row["hello_requests_per_s"] > 0, row
     assert "| endpoint | req/s |" in (tmp_path / "results.md").read_text()
+
+
+def test_wrk_latencies_over_a_second_are_read():
+    # wrk pads "s" latencies with a trailing space; they were read as 0 before.
+    from civic.benchmark.wrk import parse
+
+    output = (
+        "  Latency Distribution\n     50%  695.30ms\n     75%    1.10s \n     90%    1.50s \n"
+        "     99%    2.00s \n  193 requests in 4.02s, 1.2MB read\nRequests/sec:     47.93\n"
+    )
+    run = parse(output)
+    assert (run.p50_ms, run.p99_ms, run.requests) == (695.3, 2000.0, 193)
