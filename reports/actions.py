@@ -40,6 +40,7 @@ from reports.photos import ProcessedPhoto
 __all__ = [
     "KEEP",
     "NotAllowed",
+    "assign_report",
     "bulk_import_reports",
     "change_state",
     "edit_report",
@@ -291,7 +292,7 @@ def _copy_back(report: Report, locked: Report, fields) -> None:
     """Give the caller's instance the values the action wrote."""
     for field in fields:
         setattr(report, field, getattr(locked, field))
-    for relation in ("authority", "service", "duplicate_of"):
+    for relation in ("authority", "service", "duplicate_of", "assignee"):
         if relation + "_id" in fields or relation in fields:
             # Django caches related objects; drop a stale one.
             report._state.fields_cache.pop(relation, None)
@@ -614,6 +615,39 @@ def edit_report(
         changes=changes,
     )
     _copy_back(report, locked, [*changes, "updated_at"])
+    return report
+
+
+@transaction.atomic
+def assign_report(report: Report, *, to, by, now: datetime | None = None) -> Report:
+    """Give the report to a colleague of its authority's staff to look after (`to`
+    None: nobody). Private to the staff: the moderation log keeps it, the public
+    timeline does not; the new assignee is emailed (unless they assigned themselves)."""
+    locked = _lock(report)
+    if to is not None:
+        authority = locked.authority
+        if authority is None or not authority.active_staff().filter(pk=to.pk).exists():
+            raise NotAllowed(
+                _("%(name)s is not on the staff of the authority responsible for report #%(id)d.")
+                % {"name": to.get_full_name() or to.email, "id": locked.pk}
+            )
+    new_id = to.pk if to is not None else None
+    if locked.assignee_id != new_id:
+        previous = locked.assignee_id
+        locked.assignee = to
+        locked.save(update_fields=["assignee"])
+        _log(
+            locked,
+            ModerationEntry.Action.ASSIGN,
+            by=by,
+            original={"assignee": previous},
+            changes={"assignee": new_id},
+            now=now,
+        )
+        if to is not None and (by is None or by.pk != to.pk) and to.email:
+            queue_email(to.email, "report-assigned", {"report": locked, "assignee": to, "by": by})
+    _copy_back(report, locked, ["assignee_id"])
+    report.assignee = to
     return report
 
 

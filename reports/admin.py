@@ -27,6 +27,7 @@ from reports import actions as report_actions
 from reports.forms.admin import AuthorityAdminForm, ReportAdminForm
 from reports.models import (
     Authority,
+    CannedResponse,
     Contact,
     Delivery,
     Photo,
@@ -95,6 +96,23 @@ class ServiceAdmin(admin.ModelAdmin):
 
 # ---------------------------------------------------------------------------
 # Authorities
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(AuthorityScopedAdmin):
+    """An authority's ready-made public notes; its staff see and write only theirs."""
+
+    list_display = ("title", "authority", "state", "order")
+    list_filter = ("authority", "state")
+    list_editable = ("order",)
+    list_select_related = ("authority",)
+    search_fields = ("title", "text")
+    fields = ("authority", "state", "title", "text", "order")
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "authority" and not request.user.is_superuser:
+            kwargs["queryset"] = Authority.objects.filter(staff_group__in=request.user.groups.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ContactInline(admin.TabularInline):

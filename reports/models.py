@@ -119,6 +119,10 @@ STAFF_PERMISSIONS = [
     "change_comment",
     "view_flag",
     "change_flag",
+    "view_cannedresponse",
+    "add_cannedresponse",
+    "change_cannedresponse",
+    "delete_cannedresponse",
 ]
 
 
@@ -182,6 +186,17 @@ class Authority(models.Model):
         if not user.is_authenticated or self.staff_group_id is None:
             return False
         return user.groups.filter(pk=self.staff_group_id).exists()
+
+    def active_staff(self):
+        """The staff who may act for it: active members of its group with staff status
+        (what `reports.access` asks of a staff member)."""
+        from django.contrib.auth import get_user_model
+
+        if self.staff_group_id is None:
+            return get_user_model().objects.none()
+        return get_user_model().objects.filter(
+            groups=self.staff_group_id, is_active=True, is_staff=True
+        )
 
 
 class Contact(models.Model):

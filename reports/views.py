@@ -25,7 +25,7 @@ from civic import ratelimit
 from civic.models import Profile
 from discussions.models import ModerationEntry
 from discussions.queries import discussion_context
-from reports import guest, places, routing, stats
+from reports import guest, places, routing, staff_views, stats
 from reports.access import ReportAccess, report_access, report_for_user
 from reports.actions import place_report, submit_report
 from reports.forms.fields import ATTRIBUTE_PREFIX
@@ -133,6 +133,7 @@ def _render_detail(
     }
     if can_moderate:
         context["staff_form"] = staff_form or StaffUpdateForm(report=report)
+        context["assign_form"] = staff_views.assign_form_for(report)
         if not report.has_location:
             context["pin_form"] = pin_form or PlacePinForm(initial={"address": report.address})
     if access.moderate:
@@ -189,7 +190,7 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "report": report,
         "updates": list(report.updates.select_related("author")),
-        "staff_form": StaffUpdateForm(report=report),
+        "staff_form": StaffUpdateForm(report=report, canned_responses=form.canned_responses),
         "message": message,
     }
     return render(request, "reports/partials/staff_updated.html", context)

@@ -25,8 +25,29 @@ def fill_target_at(apps, schema_editor):
         Report.objects.bulk_update(batch, ["target_at"])
 
 
+def grant_canned_response_permissions(apps, schema_editor):
+    """Existing authorities' staff groups may manage their canned responses (new groups
+    get it from STAFF_PERMISSIONS)."""
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config("reports")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    Permission = apps.get_model("auth", "Permission")
+    Authority = apps.get_model("reports", "Authority")
+    permissions = list(
+        Permission.objects.filter(
+            content_type__app_label="reports", codename__endswith="_cannedresponse"
+        )
+    )
+    for authority in Authority.objects.exclude(staff_group=None).select_related("staff_group"):
+        authority.staff_group.permissions.add(*permissions)
+
+
 class Migration(migrations.Migration):
     dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
         ("reports", "0011_merge_all_lines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -110,4 +131,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(fill_target_at, migrations.RunPython.noop),
+        migrations.RunPython(grant_canned_response_permissions, migrations.RunPython.noop),
     ]
