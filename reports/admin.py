@@ -109,6 +109,10 @@ class CannedResponseAdmin(AuthorityScopedAdmin):
     search_fields = ("title", "text")
     fields = ("authority", "state", "title", "text", "order")
 
+    def get_list_filter(self, request: HttpRequest):
+        # Staff see their own authority's only: no filter listing every authority.
+        return self.list_filter if request.user.is_superuser else ("state",)
+
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "authority" and not request.user.is_superuser:
             kwargs["queryset"] = Authority.objects.filter(staff_group__in=request.user.groups.all())
