@@ -22,7 +22,15 @@ from tqdm import tqdm
 from discussions.actions import create_topic, post_comment, set_support
 from discussions.models import Notification, Thread
 from reports.actions import bulk_import_reports, submit_report
-from reports.models import Authority, Contact, Delivery, Report, Service, ServiceAttribute
+from reports.models import (
+    Authority,
+    CannedResponse,
+    Contact,
+    Delivery,
+    Report,
+    Service,
+    ServiceAttribute,
+)
 from reports.photos import process_photo
 from reports.places import seed_demo_places
 from volunteers.demo import seed_volunteers
@@ -49,6 +57,19 @@ SERVICE_TARGETS = {
     "water-leak": 1,
     "blocked-drain": 5,
 }
+
+# Every demo authority's ready-made answers: (for the status, title, text).
+CANNED_RESPONSES = [
+    ("", "Thanks, we are looking", "Thank you for reporting this. We are looking into it."),
+    ("acknowledged", "Inspection booked", "An inspector will visit within five working days."),
+    ("in_progress", "Crew booked", "A crew is booked to repair this. Thank you for your patience."),
+    ("fixed", "Repaired", "Our crew has repaired this. Thank you for letting us know."),
+    (
+        "closed",
+        "Not ours to fix",
+        "This is on private land, so we cannot fix it; we told the owner.",
+    ),
+]
 
 # code, name, group, description, keywords, attributes (code, datatype, required, question, values)
 SERVICES = [
@@ -491,6 +512,12 @@ class Command(BaseCommand):
                     authority=authority,
                     service=service,
                     defaults={"email": f"{service.code}@{slug}.example.org"},
+                )
+            for order, (state, title, text) in enumerate(CANNED_RESPONSES):
+                CannedResponse.objects.get_or_create(
+                    authority=authority,
+                    title=title,
+                    defaults={"state": state, "text": text, "order": order},
                 )
             authorities[slug] = authority
         return authorities
