@@ -399,6 +399,7 @@ class ModerationEntry(models.Model):
         REASSIGN = "reassign", _("Reassigned")
         DUPLICATE = "duplicate", _("Marked as duplicate")
         EDIT = "edit", _("Text edited")
+        ASSIGN = "assign", _("Assigned to a colleague")
         COMMENT_HIDE = "comment_hide", _("Comment hidden")
         COMMENT_UNHIDE = "comment_unhide", _("Comment shown again")
         COMMENT_EDIT = "comment_edit", _("Comment edited by staff")

@@ -33,12 +33,14 @@ from discussions.actions import NotAllowed, sync_owned_thread
 from discussions.models import Comment, Follow, ModerationEntry, Thread
 from discussions.notifications import notify_thread_event
 from reports import routing
+from reports.deadlines import target_for
 from reports.models import ApiKey, Authority, Delivery, Photo, Report, ReportUpdate, Service
 from reports.photos import ProcessedPhoto
 
 __all__ = [
     "KEEP",
     "NotAllowed",
+    "assign_report",
     "bulk_import_reports",
     "change_state",
     "edit_report",
@@ -120,6 +122,7 @@ def submit_report(
         media_url=media_url,
         requested_at=now,
         updated_at=now,
+        target_at=target_for(service, now),
         thread=thread,
     )
     report.save()
@@ -230,6 +233,7 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
                     source=source,
                     requested_at=at,
                     updated_at=updated,
+                    target_at=target_for(service, at),
                     acknowledged_at=updated if state != Report.State.SUBMITTED else None,
                     closed_at=updated if state in Report.CLOSED_STATES else None,
                 ),
@@ -288,7 +292,7 @@ def _copy_back(report: Report, locked: Report, fields) -> None:
     """Give the caller's instance the values the action wrote."""
     for field in fields:
         setattr(report, field, getattr(locked, field))
-    for relation in ("authority", "service", "duplicate_of"):
+    for relation in ("authority", "service", "duplicate_of", "assignee"):
         if relation + "_id" in fields or relation in fields:
             # Django caches related objects; drop a stale one.
             report._state.fields_cache.pop(relation, None)
@@ -521,7 +525,12 @@ def reassign_report(
     # Official when said by the authority passing it on (or an administrator).
     is_official = _is_official(locked, by)
     locked.service, locked.authority, locked.updated_at = new_service, primary, now
-    locked.save(update_fields=["service", "authority", "updated_at"])
+    fields = ["service", "authority", "updated_at"]
+    if new_service != old_service:
+        # The new category's target counts from when the report came in.
+        locked.target_at = target_for(new_service, locked.requested_at)
+        fields.append("target_at")
+    locked.save(update_fields=fields)
     for target in targets:
         if target.send_method == Authority.SendMethod.NONE:
             continue
@@ -565,7 +574,7 @@ def reassign_report(
         now=now,
     )
     _tell_followers(locked, text, by)
-    _copy_back(report, locked, ["service_id", "authority_id", "updated_at"])
+    _copy_back(report, locked, ["service_id", "authority_id", "updated_at", "target_at"])
     report.service, report.authority = new_service, primary
     return update
 
@@ -606,6 +615,39 @@ def edit_report(
         changes=changes,
     )
     _copy_back(report, locked, [*changes, "updated_at"])
+    return report
+
+
+@transaction.atomic
+def assign_report(report: Report, *, to, by, now: datetime | None = None) -> Report:
+    """Give the report to a colleague of its authority's staff to look after (`to`
+    None: nobody). Private to the staff: the moderation log keeps it, the public
+    timeline does not; the new assignee is emailed (unless they assigned themselves)."""
+    locked = _lock(report)
+    if to is not None:
+        authority = locked.authority
+        if authority is None or not authority.active_staff().filter(pk=to.pk).exists():
+            raise NotAllowed(
+                _("%(name)s is not on the staff of the authority responsible for report #%(id)d.")
+                % {"name": to.get_full_name() or to.email, "id": locked.pk}
+            )
+    new_id = to.pk if to is not None else None
+    if locked.assignee_id != new_id:
+        previous = locked.assignee_id
+        locked.assignee = to
+        locked.save(update_fields=["assignee"])
+        _log(
+            locked,
+            ModerationEntry.Action.ASSIGN,
+            by=by,
+            original={"assignee": previous},
+            changes={"assignee": new_id},
+            now=now,
+        )
+        if to is not None and (by is None or by.pk != to.pk) and to.email:
+            queue_email(to.email, "report-assigned", {"report": locked, "assignee": to, "by": by})
+    _copy_back(report, locked, ["assignee_id"])
+    report.assignee = to
     return report
 
 

@@ -27,6 +27,7 @@ from reports import actions as report_actions
 from reports.forms.admin import AuthorityAdminForm, ReportAdminForm
 from reports.models import (
     Authority,
+    CannedResponse,
     Contact,
     Delivery,
     Photo,
@@ -69,7 +70,16 @@ class ServiceAttributeInline(admin.StackedInline):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "group", "type", "is_active", "attribute_count", "order")
+    list_display = (
+        "name",
+        "code",
+        "group",
+        "type",
+        "is_active",
+        "target_working_days",
+        "attribute_count",
+        "order",
+    )
     list_filter = ("is_active", "group", "type")
     list_editable = ("order",)
     search_fields = ("name", "code", "group", "keywords")
@@ -86,6 +96,27 @@ class ServiceAdmin(admin.ModelAdmin):
 
 # ---------------------------------------------------------------------------
 # Authorities
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(AuthorityScopedAdmin):
+    """An authority's ready-made public notes; its staff see and write only theirs."""
+
+    list_display = ("title", "authority", "state", "order")
+    list_filter = ("authority", "state")
+    list_editable = ("order",)
+    list_select_related = ("authority",)
+    search_fields = ("title", "text")
+    fields = ("authority", "state", "title", "text", "order")
+
+    def get_list_filter(self, request: HttpRequest):
+        # Staff see their own authority's only: no filter listing every authority.
+        return self.list_filter if request.user.is_superuser else ("state",)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "authority" and not request.user.is_superuser:
+            kwargs["queryset"] = Authority.objects.filter(staff_group__in=request.user.groups.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ContactInline(admin.TabularInline):
@@ -331,6 +362,8 @@ class ReportAdmin(AuthorityScopedAdmin):
         "thread",
         "device_id",
         "account_id",
+        "target_at",
+        "assignee",
     )
     fieldsets = (
         (
@@ -354,7 +387,8 @@ class ReportAdmin(AuthorityScopedAdmin):
                     ("lat", "lon"),
                     "attributes",
                     "authority",
-                    "expected_at",
+                    ("expected_at", "target_at"),
+                    "assignee",
                     "duplicate_of",
                     "is_hidden",
                 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import alert_views, feeds, reopening_views, views
+from reports import alert_views, feeds, reopening_views, staff_views, views
 
 app_name = "reports"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("nearby/", views.nearby, name="nearby"),
     path("places/", views.place_search, name="place-search"),
     path("stats/", views.report_stats, name="stats"),
+    path("staff/", staff_views.queue, name="staff-queue"),
+    path("staff/bulk/", staff_views.queue_bulk, name="staff-bulk"),
     path("new/", views.report_new, name="new"),
     path("new/fields/", views.service_fields, name="service-fields"),
     path("new/photo-location/", views.photo_location, name="photo-location"),
@@ -23,6 +25,7 @@ urlpatterns = [
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/staff-update/", views.staff_update, name="staff-update"),
     path("<int:pk>/place/", views.place_pin, name="place-pin"),
+    path("<int:pk>/staff-assign/", staff_views.staff_assign, name="staff-assign"),
     path("<int:pk>/staff-reassign/", views.staff_reassign, name="staff-reassign"),
     path("<int:pk>/staff-visibility/", views.staff_visibility, name="staff-visibility"),
     path("<int:pk>/still-broken/", reopening_views.still_broken, name="still-broken"),

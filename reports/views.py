@@ -25,7 +25,7 @@ from civic import ratelimit
 from civic.models import Profile
 from discussions.models import ModerationEntry
 from discussions.queries import discussion_context
-from reports import guest, places, routing, stats
+from reports import guest, places, routing, staff_views, stats
 from reports.access import ReportAccess, report_access, report_for_user
 from reports.actions import place_report, submit_report
 from reports.forms.fields import ATTRIBUTE_PREFIX
@@ -133,6 +133,7 @@ def _render_detail(
     }
     if can_moderate:
         context["staff_form"] = staff_form or StaffUpdateForm(report=report)
+        context["assign_form"] = staff_views.assign_form_for(report)
         if not report.has_location:
             context["pin_form"] = pin_form or PlacePinForm(initial={"address": report.address})
     if access.moderate:
@@ -189,7 +190,7 @@ def staff_update(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "report": report,
         "updates": list(report.updates.select_related("author")),
-        "staff_form": StaffUpdateForm(report=report),
+        "staff_form": StaffUpdateForm(report=report, canned_responses=form.canned_responses),
         "message": message,
     }
     return render(request, "reports/partials/staff_updated.html", context)
@@ -271,14 +272,17 @@ def report_geojson(request: HttpRequest) -> JsonResponse:
     rows = list(
         form.filter(Report.objects.visible().in_bbox(*form.cleaned_data["bbox"]))
         .order_by("-requested_at", "-id")
-        .values_list("id", "title", "lat", "lon", "state", "service__name", "requested_at")[
-            : GEOJSON_MAX_FEATURES + 1
-        ]
+        .with_due()
+        .values_list(
+            "id", "title", "lat", "lon", "state", "service__name", "requested_at", "due_at"
+        )[: GEOJSON_MAX_FEATURES + 1]
     )
+    now = timezone.now()
     capped = len(rows) > GEOJSON_MAX_FEATURES
     # reverse() once, not a thousand times: the id is the URL's only variable part.
     url_pattern = reverse("reports:detail", args=[987654321]).replace("987654321", "{}")
     labels = dict(Report.State.choices)
+    open_states = set(Report.OPEN_STATES)
     features = [
         {
             "type": "Feature",
@@ -292,9 +296,11 @@ def report_geojson(request: HttpRequest) -> JsonResponse:
                 "is_open": state in Report.OPEN_STATES,
                 "url": url_pattern.format(pk),
                 "requested_at": requested_at.isoformat(),
+                # Only on overdue pins, to keep the response small.
+                **({"overdue": True} if state in open_states and due and due < now else {}),
             },
         }
-        for pk, title, lat, lon, state, service, requested_at in rows[:GEOJSON_MAX_FEATURES]
+        for pk, title, lat, lon, state, service, requested_at, due in rows[:GEOJSON_MAX_FEATURES]
     ]
     return JsonResponse(
         {

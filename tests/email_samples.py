@@ -69,6 +69,13 @@ def _report_status_update(report, user) -> dict:
     return {"report": report, "update": update, "changed": True}
 
 
+def _report_assigned(report, user) -> dict:
+    from django.contrib.auth import get_user_model
+
+    by = get_user_model()(first_name="Seán", last_name="O'Hara & Co", email="sean@example.org")
+    return {"report": report, "assignee": user, "by": by}
+
+
 def _report_questionnaire(report, user) -> dict:
     return {
         "report": report,
@@ -191,6 +198,7 @@ SAMPLES: dict[str, Callable] = {
     "report-questionnaire": _report_questionnaire,
     "report-reopened": _report_reopened,
     "report-status-update": _report_status_update,
+    "report-assigned": _report_assigned,
     "report-confirmation": _report_confirmation,
     "report-to-authority": _report_to_authority,
     "discussion-digest": _discussion_digest,

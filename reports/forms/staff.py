@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reports import actions
-from reports.models import Authority, Report, ReportUpdate, Service
+from reports.forms.canned import canned_field, fill_note
+from reports.models import Authority, CannedResponse, Report, ReportUpdate, Service
 
 STAFF_NOTE_MAX_LENGTH = 2000
 # "Expected by Friday" means by the end of Friday, in the site's time zone.
@@ -54,7 +55,7 @@ class StaffUpdateForm(forms.Form):
         help_text=gettext_lazy("The day you expect it to be fixed. Shown with the report."),
     )
 
-    def __init__(self, *args, report: Report, **kwargs) -> None:
+    def __init__(self, *args, report: Report, canned_responses=None, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         # The report page has other forms: keep this one's ids apart.
         kwargs.setdefault("auto_id", "staff-%s")
@@ -72,6 +73,17 @@ class StaffUpdateForm(forms.Form):
         self.fields["state"].help_text = _("Now “%(state)s”. Keep it to add a note only.") % {
             "state": report.get_state_display()
         }
+        # The authority's ready-made answers (reports/forms/canned.py).
+        if canned_responses is None:
+            canned_responses = (
+                list(CannedResponse.objects.filter(authority_id=report.authority_id))
+                if report.authority_id
+                else []
+            )
+        self.canned_responses = list(canned_responses)
+        if self.canned_responses:
+            self.fields["canned"] = canned_field(self.canned_responses)
+            self.order_fields(["state", "duplicate_of", "canned", "note", "expected_at"])
         self.original: Report | None = None
 
     def clean_duplicate_of(self) -> int | None:
@@ -99,6 +111,7 @@ class StaffUpdateForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        fill_note(cleaned)
         state = cleaned.get("state")
         if state == Report.State.DUPLICATE and "duplicate_of" in cleaned:
             self._clean_original(cleaned["duplicate_of"])

@@ -9,7 +9,15 @@ from django.core.management import call_command
 
 from civic.management.commands.seed_demo import DEMO_PASSWORD, RESIDENT_EMAIL, STAFF_EMAIL
 from discussions.models import Comment, Notification, Thread
-from reports.models import Authority, Delivery, Photo, Report, Service, ServiceAttribute
+from reports.models import (
+    Authority,
+    CannedResponse,
+    Delivery,
+    Photo,
+    Report,
+    Service,
+    ServiceAttribute,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +48,10 @@ def test_demo_city_has_everything_a_visitor_and_a_client_need():
         assert report.thread.url == report.get_absolute_url()
     # History is not news: the worker has nothing to send for demo data.
     assert not Delivery.objects.exclude(state=Delivery.State.SENT).exists()
+    # Deadlines and triage: targets per category, every report's target, canned answers.
+    assert Service.objects.get(code="pothole").target_working_days == 5
+    assert not Report.objects.filter(service__code="pothole", target_at=None).exists()
+    assert CannedResponse.objects.filter(authority__slug="north-riverside").count() >= 3
     # Conversations: community topics of each kind, report threads with an official answer.
     assert set(Thread.objects.topics().values_list("kind", flat=True)) == {
         "idea",

@@ -356,11 +356,12 @@ def test_htmx_update_runs_a_constant_number_of_queries(
     Follow.objects.bulk_create(Follow(thread=report.thread, user=user) for user in followers)
     client.force_login(staff)
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         # 1. the session
         # 2. the signed-in user
         # 3. the report with its service, authority, reporter and duplicate_of
         # 4. is the user in the authority's staff group (may they answer?)
+        # 4b. the authority's canned responses (for the form, and the fresh one after)
         # 5. SAVEPOINT: change_state runs in one transaction
         # 6. the report again, locked (SELECT … FOR UPDATE on PostgreSQL)
         # 7. is the user in the authority's staff group (is the entry official?)
@@ -431,15 +432,16 @@ def test_report_page_for_a_resident_costs_no_query_for_the_panel(
 
 
 @pytest.mark.parametrize("rows", [1, 30])
-def test_report_page_for_staff_costs_four_queries_for_the_panels_and_log(
+def test_report_page_for_staff_costs_six_queries_for_the_panels_and_log(
     rows, staff_client, staff, report, django_assert_num_queries
 ):
     for n in range(rows):
         report.set_state("acknowledged" if n % 2 else "in_progress", by=staff, note=f"N{n}")
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         # 1-6. as for a resident
         # 7. is the user in the authority's staff group (show the panel?)
+        # 7b. the authority's canned responses, and 7c. its staff (to assign it to)
         # 8. the moderation log with its authors
         # 9. the thread with the viewer's follow and support state
         # 10. the first page of comments

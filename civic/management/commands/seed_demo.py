@@ -22,7 +22,15 @@ from tqdm import tqdm
 from discussions.actions import create_topic, post_comment, set_support
 from discussions.models import Notification, Thread
 from reports.actions import bulk_import_reports, submit_report
-from reports.models import Authority, Contact, Delivery, Report, Service, ServiceAttribute
+from reports.models import (
+    Authority,
+    CannedResponse,
+    Contact,
+    Delivery,
+    Report,
+    Service,
+    ServiceAttribute,
+)
 from reports.photos import process_photo
 from reports.places import seed_demo_places
 from volunteers.demo import seed_volunteers
@@ -38,6 +46,30 @@ L = ServiceAttribute.Datatype
 def _values(*pairs: str) -> list[dict]:
     return [{"key": key, "name": name} for key, name in zip(pairs[::2], pairs[1::2], strict=True)]
 
+
+# Each category's public target, in working days (none for a park bench: no promise).
+SERVICE_TARGETS = {
+    "pothole": 5,
+    "streetlight": 10,
+    "graffiti": 10,
+    "fly-tipping": 3,
+    "fallen-tree": 2,
+    "water-leak": 1,
+    "blocked-drain": 5,
+}
+
+# Every demo authority's ready-made answers: (for the status, title, text).
+CANNED_RESPONSES = [
+    ("", "Thanks, we are looking", "Thank you for reporting this. We are looking into it."),
+    ("acknowledged", "Inspection booked", "An inspector will visit within five working days."),
+    ("in_progress", "Crew booked", "A crew is booked to repair this. Thank you for your patience."),
+    ("fixed", "Repaired", "Our crew has repaired this. Thank you for letting us know."),
+    (
+        "closed",
+        "Not ours to fix",
+        "This is on private land, so we cannot fix it; we told the owner.",
+    ),
+]
 
 # code, name, group, description, keywords, attributes (code, datatype, required, question, values)
 SERVICES = [
@@ -423,6 +455,7 @@ class Command(BaseCommand):
                     "description": description,
                     "keywords": keywords,
                     "order": order,
+                    "target_working_days": SERVICE_TARGETS.get(code),
                 },
             )
             if created:
@@ -479,6 +512,12 @@ class Command(BaseCommand):
                     authority=authority,
                     service=service,
                     defaults={"email": f"{service.code}@{slug}.example.org"},
+                )
+            for order, (state, title, text) in enumerate(CANNED_RESPONSES):
+                CannedResponse.objects.get_or_create(
+                    authority=authority,
+                    title=title,
+                    defaults={"state": state, "text": text, "order": order},
                 )
             authorities[slug] = authority
         return authorities
