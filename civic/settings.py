@@ -287,6 +287,8 @@ MAP_CENTER = (
     (SERVICE_AREA[0] + SERVICE_AREA[2]) / 2,
 )
 DEFAULT_AUTHORITY_SLUG = env("DEFAULT_AUTHORITY", "")
+# Public holidays (ISO dates, comma-separated) that deadlines in working days skip.
+HOLIDAYS = env_list("HOLIDAYS")
 OPEN311_JURISDICTION = env("OPEN311_JURISDICTION", "civic.localhost")
 
 # Address search on the new-report form: a Nominatim-compatible search URL, such as

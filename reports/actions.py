@@ -33,6 +33,7 @@ from discussions.actions import NotAllowed, sync_owned_thread
 from discussions.models import Comment, Follow, ModerationEntry, Thread
 from discussions.notifications import notify_thread_event
 from reports import routing
+from reports.deadlines import target_for
 from reports.models import ApiKey, Authority, Delivery, Photo, Report, ReportUpdate, Service
 from reports.photos import ProcessedPhoto
 
@@ -120,6 +121,7 @@ def submit_report(
         media_url=media_url,
         requested_at=now,
         updated_at=now,
+        target_at=target_for(service, now),
         thread=thread,
     )
     report.save()
@@ -230,6 +232,7 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
                     source=source,
                     requested_at=at,
                     updated_at=updated,
+                    target_at=target_for(service, at),
                     acknowledged_at=updated if state != Report.State.SUBMITTED else None,
                     closed_at=updated if state in Report.CLOSED_STATES else None,
                 ),
@@ -521,7 +524,12 @@ def reassign_report(
     # Official when said by the authority passing it on (or an administrator).
     is_official = _is_official(locked, by)
     locked.service, locked.authority, locked.updated_at = new_service, primary, now
-    locked.save(update_fields=["service", "authority", "updated_at"])
+    fields = ["service", "authority", "updated_at"]
+    if new_service != old_service:
+        # The new category's target counts from when the report came in.
+        locked.target_at = target_for(new_service, locked.requested_at)
+        fields.append("target_at")
+    locked.save(update_fields=fields)
     for target in targets:
         if target.send_method == Authority.SendMethod.NONE:
             continue
@@ -565,7 +573,7 @@ def reassign_report(
         now=now,
     )
     _tell_followers(locked, text, by)
-    _copy_back(report, locked, ["service_id", "authority_id", "updated_at"])
+    _copy_back(report, locked, ["service_id", "authority_id", "updated_at", "target_at"])
     report.service, report.authority = new_service, primary
     return update
 

@@ -69,7 +69,16 @@ class ServiceAttributeInline(admin.StackedInline):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "group", "type", "is_active", "attribute_count", "order")
+    list_display = (
+        "name",
+        "code",
+        "group",
+        "type",
+        "is_active",
+        "target_working_days",
+        "attribute_count",
+        "order",
+    )
     list_filter = ("is_active", "group", "type")
     list_editable = ("order",)
     search_fields = ("name", "code", "group", "keywords")
@@ -331,6 +340,8 @@ class ReportAdmin(AuthorityScopedAdmin):
         "thread",
         "device_id",
         "account_id",
+        "target_at",
+        "assignee",
     )
     fieldsets = (
         (
@@ -354,7 +365,8 @@ class ReportAdmin(AuthorityScopedAdmin):
                     ("lat", "lon"),
                     "attributes",
                     "authority",
-                    "expected_at",
+                    ("expected_at", "target_at"),
+                    "assignee",
                     "duplicate_of",
                     "is_hidden",
                 )

@@ -8,7 +8,8 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import models
-from django.db.models import ExpressionWrapper, F
+from django.db.models import ExpressionWrapper, F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,14 @@ class Service(models.Model):
     type = models.CharField(_("type"), max_length=16, choices=Type, default=Type.REALTIME)
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveIntegerField(_("order"), default=0)
+    # A public promise: reports of this service are due this many working days after
+    # they come in (reports/deadlines.py), unless staff set their own date.
+    target_working_days = models.PositiveSmallIntegerField(
+        _("target (working days)"),
+        null=True,
+        blank=True,
+        help_text=_("Working days to fix a report of this category. Shown publicly."),
+    )
 
     class Meta:
         verbose_name = _("service")
@@ -266,6 +275,18 @@ class ReportQuerySet(models.QuerySet):
     def closed(self):
         return self.filter(state__in=Report.CLOSED_STATES)
 
+    def with_due(self):
+        """Annotates `due_at`: the staff's expected date, else the service's target."""
+        return self.annotate(due_at=Coalesce("expected_at", "target_at"))
+
+    def overdue(self, now: datetime | None = None):
+        """Open reports whose due time has passed. (Spelled out rather than filtered on
+        `due_at`, so the database can use the target_at index.)"""
+        now = now or timezone.now()
+        return self.open().filter(
+            Q(expected_at__lt=now) | Q(expected_at__isnull=True, target_at__lt=now)
+        )
+
     def in_bbox(self, west: float, south: float, east: float, north: float):
         if (north - south) * (east - west) < LARGE_BBOX_SHARE * _service_area_size():
             return self.filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
@@ -338,6 +359,9 @@ class Report(models.Model):
     requested_at = models.DateTimeField(_("reported"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     expected_at = models.DateTimeField(_("expected"), null=True, blank=True)
+    # When the service's target says it is due (reports/deadlines.py); `expected_at`,
+    # the staff's own date, wins over it.
+    target_at = models.DateTimeField(_("target"), null=True, blank=True, db_index=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     duplicate_of = models.ForeignKey(
@@ -349,6 +373,15 @@ class Report(models.Model):
         related_name="duplicates",
     )
     is_hidden = models.BooleanField(_("hidden"), default=False)
+    # The colleague of the authority's staff who looks after it (never shown publicly).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_reports",
+    )
     # Public: how many times it was reopened after being fixed or closed.
     reopen_count = models.PositiveIntegerField(_("times reopened"), default=0)
     source = models.CharField(_("source"), max_length=16, choices=Source, default=Source.WEB)
@@ -394,6 +427,27 @@ class Report(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When it is due: the staff's expected date, else the service's target."""
+        return self.expected_at or self.target_at
+
+    @due_at.setter
+    def due_at(self, value) -> None:
+        # `ReportQuerySet.with_due()` annotates the same value; the fields decide.
+        pass
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        due = self.due_at
+        return bool(self.is_open and due is not None and due < (now or timezone.now()))
+
+    @property
+    def clock(self) -> str:
+        """ "due in 2 days", "3 days overdue", "fixed within target" (or empty)."""
+        from reports.deadlines import clock_text
+
+        return clock_text(self)
 
     @property
     def has_location(self) -> bool:
@@ -476,6 +530,45 @@ class Report(models.Model):
         from reports.actions import mark_duplicate
 
         return mark_duplicate(self, original, by=by, note=note)
+
+
+class CannedResponseQuerySet(models.QuerySet):
+    def for_state(self, state: str):
+        """Responses for `state`, and those for any state."""
+        return self.filter(Q(state="") | Q(state=state))
+
+
+class CannedResponse(models.Model):
+    """A ready-made public note of an authority's staff, optionally for one status;
+    inserted into the note with one click and edited before it is sent."""
+
+    authority = models.ForeignKey(
+        Authority,
+        verbose_name=_("authority"),
+        on_delete=models.CASCADE,
+        related_name="canned_responses",
+    )
+    state = models.CharField(
+        _("for the status"),
+        max_length=16,
+        choices=Report.State,
+        blank=True,
+        help_text=_("Offered when this status is chosen; empty: offered for every status."),
+    )
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("text"), max_length=2000)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    objects = CannedResponseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        ordering = ["order", "title", "id"]
+        indexes = [models.Index(fields=["authority", "order"])]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 def photo_path(instance: Photo, filename: str) -> str:

@@ -271,14 +271,17 @@ def report_geojson(request: HttpRequest) -> JsonResponse:
     rows = list(
         form.filter(Report.objects.visible().in_bbox(*form.cleaned_data["bbox"]))
         .order_by("-requested_at", "-id")
-        .values_list("id", "title", "lat", "lon", "state", "service__name", "requested_at")[
-            : GEOJSON_MAX_FEATURES + 1
-        ]
+        .with_due()
+        .values_list(
+            "id", "title", "lat", "lon", "state", "service__name", "requested_at", "due_at"
+        )[: GEOJSON_MAX_FEATURES + 1]
     )
+    now = timezone.now()
     capped = len(rows) > GEOJSON_MAX_FEATURES
     # reverse() once, not a thousand times: the id is the URL's only variable part.
     url_pattern = reverse("reports:detail", args=[987654321]).replace("987654321", "{}")
     labels = dict(Report.State.choices)
+    open_states = set(Report.OPEN_STATES)
     features = [
         {
             "type": "Feature",
@@ -292,9 +295,11 @@ def report_geojson(request: HttpRequest) -> JsonResponse:
                 "is_open": state in Report.OPEN_STATES,
                 "url": url_pattern.format(pk),
                 "requested_at": requested_at.isoformat(),
+                # Only on overdue pins, to keep the response small.
+                **({"overdue": True} if state in open_states and due and due < now else {}),
             },
         }
-        for pk, title, lat, lon, state, service, requested_at in rows[:GEOJSON_MAX_FEATURES]
+        for pk, title, lat, lon, state, service, requested_at, due in rows[:GEOJSON_MAX_FEATURES]
     ]
     return JsonResponse(
         {

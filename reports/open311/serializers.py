@@ -127,7 +127,7 @@ def request_data(request: HttpRequest, report: Report, extensions: bool = False)
         "service_notice": None,
         "requested_datetime": w3c(report.requested_at),
         "updated_datetime": w3c(report.updated_at),
-        "expected_datetime": w3c(report.expected_at),
+        "expected_datetime": w3c(report.due_at),
         "address": report.address or None,
         "address_id": report.address_id or None,
         "zipcode": report.zipcode or None,

@@ -6,6 +6,7 @@
 
   function pinClass(feature) {
     var state = feature.properties.state;
+    if (feature.properties.overdue) return "pin pin--open pin--overdue";
     if (feature.properties.is_open) return "pin pin--open";
     if (state === "fixed") return "pin pin--fixed";
     return "pin pin--closed";
@@ -38,6 +39,8 @@
     var base = el.dataset.geojsonUrl;
     if (!base) return;
     var status = document.getElementById(el.dataset.status);
+    var overdueKey = document.querySelector("[data-overdue-label]");
+    var overdueWord = overdueKey ? overdueKey.textContent.trim() : "";
     var layer = L.layerGroup().addTo(map);
     var controller = null;
     var timer = null;
@@ -56,7 +59,10 @@
           layer.clearLayers();
           data.features.forEach(function (feature) {
             var c = feature.geometry.coordinates;
-            var label = feature.properties.title + " (" + feature.properties.state_label + ")";
+            var state = feature.properties.state_label;
+            // The word comes translated from the map's legend.
+            if (feature.properties.overdue && overdueWord) state += ", " + overdueWord;
+            var label = feature.properties.title + " (" + state + ")";
             var marker = L.marker([c[1], c[0]], {
               icon: L.divIcon({ className: pinClass(feature), html: "<span></span>",
                                 iconSize: [26, 34], iconAnchor: [13, 34], popupAnchor: [0, -30] }),

@@ -39,6 +39,17 @@ def _values(*pairs: str) -> list[dict]:
     return [{"key": key, "name": name} for key, name in zip(pairs[::2], pairs[1::2], strict=True)]
 
 
+# Each category's public target, in working days (none for a park bench: no promise).
+SERVICE_TARGETS = {
+    "pothole": 5,
+    "streetlight": 10,
+    "graffiti": 10,
+    "fly-tipping": 3,
+    "fallen-tree": 2,
+    "water-leak": 1,
+    "blocked-drain": 5,
+}
+
 # code, name, group, description, keywords, attributes (code, datatype, required, question, values)
 SERVICES = [
     (
@@ -423,6 +434,7 @@ class Command(BaseCommand):
                     "description": description,
                     "keywords": keywords,
                     "order": order,
+                    "target_working_days": SERVICE_TARGETS.get(code),
                 },
             )
             if created:
