@@ -47,6 +47,8 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
     # Reports without an account, per IP address and per email address.
     "guest-report-ip": [(86400, 10)],
     "guest-report-email": [(86400, 5)],
+    # Open data downloads, per IP address: each one reads the whole table.
+    "export": [(3600, 30)],
 }
 
 

@@ -69,6 +69,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # there is no request to build them from.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", "Civic")
+# The licence of the open data downloads (/reports/data/). ODbL: a database licence whose
+# share-alike keeps merged data sets open, and the one OpenStreetMap data (the gazetteer's
+# addresses may come from it) is under.
+DATA_LICENCE = env("DATA_LICENCE", "ODbL 1.0")
+DATA_LICENCE_URL = env("DATA_LICENCE_URL", "https://opendatacommons.org/licenses/odbl/1-0/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("reports/", include("reports.urls")),
+    path("authorities/", include("reports.authority_urls")),
     path("community/", include("discussions.urls")),
     path("open311/", include("reports.open311.urls")),
     path("volunteers/", include("volunteers.urls")),

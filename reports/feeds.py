@@ -112,7 +112,7 @@ class AuthorityReportsFeed(_ReportsFeed):
         return self.title(obj)
 
     def link(self, obj) -> str:
-        return reverse("reports:stats")
+        return reverse("authorities:detail", args=[obj.slug])
 
 
 class NearReportsFeed(_ReportsFeed):

@@ -7,6 +7,7 @@ from reports.alerts import run_alerts, send_due_alerts
 from reports.delivery import deliver_due, fetch_upstream_updates
 from reports.guest import purge_expired
 from reports.reopening import send_questionnaires, send_reopen_notices
+from reports.stats import REFRESH_SECONDS, refresh
 
 # How often the authorities' Open311 systems are asked for status changes.
 UPSTREAM_POLL_SECONDS = 300
@@ -23,4 +24,6 @@ JOBS = [
     Job("alert emails", send_due_alerts, order=61),
     # Reports without an account that were never confirmed, with their photos.
     Job("expired guest reports", purge_expired, order=70),
+    # The stats and authority pages' figures, so that no visitor ever computes them.
+    Job("stats", refresh, order=80, every=REFRESH_SECONDS),
 ]

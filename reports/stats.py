@@ -1,26 +1,44 @@
 """Public stats: how quickly each authority, and each category, answers and fixes reports.
 
-Medians and percentiles cannot be computed portably in SQL, so one query fetches the
-timestamps of every report in the period and Python does the arithmetic. With 100,000
-reports that takes a moment, so the result is cached for STATS_SECONDS in the shared
-cache. The cache holds plain numbers (seconds), never translated text, so one entry
-serves every language.
+Computed by the worker, never by a visitor: `refresh()` (the "stats" job in
+reports/jobs.py) recomputes every figure every REFRESH_SECONDS and stores them in the
+shared cache under one key with no expiry; the pages only read that key (`cached()`),
+so a page view costs one cache read whatever the data size. Until the worker's first
+round has run there is nothing to read, and the pages say the figures are being prepared.
+
+The cache holds plain numbers (seconds, counts, ISO dates), never translated text, so
+one entry serves every language.
+
+How the figures are computed, the same way on SQLite and PostgreSQL:
+- counts are SQL aggregates grouped by authority or by category (`Count(filter=…)`);
+- medians and the 90th percentile are order statistics: the durations are streamed
+  sorted by (group, duration) from the database, and since each group's count is known
+  from the aggregate, the values at the wanted ranks are picked as they go by. Memory
+  stays constant (a few numbers per group), with no window function and no list of
+  every duration;
+- the weekly chart counts reports received and fixed per week with TruncWeek, grouped
+  in SQL (52 rows each).
 """
 
 from __future__ import annotations
 
-import statistics
-from datetime import timedelta
+import math
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.core.cache import cache
-from django.utils import timezone
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from reports.models import Report
 
-STATS_SECONDS = 600
+# The worker recomputes every this many seconds (reports/jobs.py).
+REFRESH_SECONDS = 300
+CACHE_KEY = "stats:figures:v2"
+WEEKS = 52
 DEFAULT_PERIOD = "12m"
 # Period key → (label, days back; None for all time).
 PERIODS: dict[str, tuple[str, int | None]] = {
@@ -28,6 +46,7 @@ PERIODS: dict[str, tuple[str, int | None]] = {
     "12m": (gettext_lazy("Last 12 months"), 365),
     "all": (gettext_lazy("All time"), None),
 }
+DAY = 86400
 
 
 class StatsPeriodForm(forms.Form):
@@ -47,89 +66,206 @@ def period_from(data) -> str:
     return form.cleaned_data["period"] if form.is_valid() else DEFAULT_PERIOD
 
 
-def _seconds(start, end) -> float:
-    # A clock skew upstream must not produce a negative duration.
-    return max((end - start).total_seconds(), 0.0)
+# Order statistics ---------------------------------------------------------------
 
 
-def _p90(values: list[float]) -> float:
-    if len(values) == 1:
-        return values[0]
-    # "inclusive": the observed durations are the whole population, not a sample.
-    return statistics.quantiles(values, n=10, method="inclusive")[-1]
+def _ranks(n: int) -> dict[str, tuple[int, int, float]]:
+    """For a group of n sorted values: (low rank, high rank, weight of the high one) of
+    the median and of the 90th percentile (inclusive method, as statistics.quantiles)."""
+    ranks = {}
+    for name, share in (("median", 0.5), ("p90", 0.9)):
+        position = (n - 1) * share
+        low = math.floor(position)
+        ranks[name] = (low, min(low + 1, n - 1), position - low)
+    return ranks
 
 
-class _Group:
-    __slots__ = ("fixed", "name", "open", "received", "to_acknowledge", "to_fix")
+def _duration(end: str, start: str = "requested_at") -> ExpressionWrapper:
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
 
-    def __init__(self, name: str | None) -> None:
-        self.name = name
-        self.received = 0
-        self.open = 0
-        self.fixed = 0
-        self.to_acknowledge: list[float] = []
-        self.to_fix: list[float] = []
 
-    def add(self, state: str, requested_at, acknowledged_at, closed_at) -> None:
-        self.received += 1
-        if state in Report.OPEN_STATES:
-            self.open += 1
-        if acknowledged_at is not None:
-            self.to_acknowledge.append(_seconds(requested_at, acknowledged_at))
-        if state == Report.State.FIXED:
-            self.fixed += 1
-            if closed_at is not None:
-                self.to_fix.append(_seconds(requested_at, closed_at))
-
-    def row(self) -> dict:
-        ack, fix = self.to_acknowledge, self.to_fix
-        return {
-            "name": self.name,
-            "received": self.received,
-            "open": self.open,
-            "fixed": self.fixed,
-            "acknowledge_median": statistics.median(ack) if ack else None,
-            "acknowledge_p90": _p90(ack) if ack else None,
-            "fix_median": statistics.median(fix) if fix else None,
+def order_statistics(
+    reports: QuerySet[Report], group: str, end: str, counts: dict
+) -> dict[object, dict[str, float]]:
+    """Median and 90th percentile of (end - requested_at), in seconds, per `group`
+    value, over the reports where `end` is set; `counts[group value]` must be how many
+    such reports each group has (from the aggregate query)."""
+    wanted = {key: _ranks(n) for key, n in counts.items() if n}
+    rows = (
+        reports.filter(**{f"{end}__isnull": False})
+        .annotate(took=_duration(end))
+        .order_by(group, "took")
+        .values_list(group, "took")
+    )
+    picked: dict[object, dict[int, float]] = {}
+    current, rank = object(), 0
+    for key, took in rows.iterator(chunk_size=5000):
+        if key != current:
+            current, rank = key, 0
+        ranks = wanted.get(key)
+        if ranks is not None and any(rank in (lo, hi) for lo, hi, _w in ranks.values()):
+            # A clock skew upstream must not produce a negative duration.
+            picked.setdefault(key, {})[rank] = max(took.total_seconds(), 0.0)
+        rank += 1
+    result = {}
+    for key, ranks in wanted.items():
+        values = picked.get(key, {})
+        result[key] = {
+            name: values[lo] + (values[hi] - values[lo]) * weight
+            for name, (lo, hi, weight) in ranks.items()
+            if lo in values and hi in values
         }
+    return result
 
 
-def _rows(groups: dict) -> list[dict]:
-    # Unassigned reports (no authority yet) come last.
-    ordered = sorted(groups.values(), key=lambda g: (g.name is None, (g.name or "").casefold()))
-    return [group.row() for group in ordered]
+# The figures ----------------------------------------------------------------------
 
 
-def compute_stats(period: str) -> dict:
-    """Rows per authority and per service for the visible reports received in `period`."""
-    days = PERIODS[period][1]
-    reports = Report.objects.visible().order_by()
-    if days is not None:
-        reports = reports.filter(requested_at__gte=timezone.now() - timedelta(days=days))
-    by_authority: dict = {}
-    by_service: dict = {}
-    for row in reports.values_list(
-        "authority_id",
-        "authority__name",
-        "service_id",
-        "service__name",
-        "state",
-        "requested_at",
-        "acknowledged_at",
+def _within_target_q(now: datetime) -> tuple[Q, Q]:
+    """(fixed by the due time, counted): a report counts when it was fixed, or when it
+    is still open and its due time has passed; closed as not ours or duplicate, or not
+    yet due, it does not. Needs `with_due()`."""
+    fixed_in_time = Q(state=Report.State.FIXED, closed_at__isnull=False, closed_at__lte=F("due_at"))
+    counted = Q(due_at__isnull=False) & (
+        Q(state=Report.State.FIXED) | Q(state__in=Report.OPEN_STATES, due_at__lt=now)
+    )
+    return fixed_in_time, counted
+
+
+def _groups(
+    reports: QuerySet[Report], group: str, name: str, slug: str | None, now: datetime
+) -> list[dict]:
+    fixed_in_time, counted = _within_target_q(now)
+    fixed = Q(state=Report.State.FIXED)
+    rows = (
+        reports.with_due()
+        .order_by()
+        .values(group, name, *([slug] if slug else []))
+        .annotate(
+            received=Count("id"),
+            open=Count("id", filter=Q(state__in=Report.OPEN_STATES)),
+            fixed=Count("id", filter=fixed),
+            fixed_timed=Count("id", filter=fixed & Q(closed_at__isnull=False)),
+            acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+            reopened=Count("id", filter=Q(reopen_count__gt=0)),
+            in_time=Count("id", filter=fixed_in_time),
+            due=Count("id", filter=counted),
+        )
+    )
+    rows = list(rows)
+    ack = order_statistics(
+        reports, group, "acknowledged_at", {r[group]: r["acknowledged"] for r in rows}
+    )
+    fix = order_statistics(
+        reports.filter(state=Report.State.FIXED),
+        group,
         "closed_at",
-    ).iterator(chunk_size=5000):
-        authority_id, authority_name, service_id, service_name, *timing = row
-        if authority_id not in by_authority:
-            by_authority[authority_id] = _Group(authority_name)
-        if service_id not in by_service:
-            by_service[service_id] = _Group(service_name)
-        by_authority[authority_id].add(*timing)
-        by_service[service_id].add(*timing)
-    return {"authorities": _rows(by_authority), "services": _rows(by_service)}
+        {r[group]: r["fixed_timed"] for r in rows},
+    )
+    result = []
+    for row in rows:
+        key = row[group]
+        result.append(
+            {
+                "id": key,
+                "name": row[name],
+                "slug": row[slug] if slug else None,
+                "received": row["received"],
+                "open": row["open"],
+                "fixed": row["fixed"],
+                "acknowledge_median": ack.get(key, {}).get("median"),
+                "acknowledge_p90": ack.get(key, {}).get("p90"),
+                "fix_median": fix.get(key, {}).get("median"),
+                "reopened": row["reopened"],
+                "in_time": row["in_time"],
+                "due": row["due"],
+            }
+        )
+    # Unassigned reports (no authority yet) come last.
+    result.sort(key=lambda r: (r["name"] is None, (r["name"] or "").casefold()))
+    return result
 
 
-def cached_stats(period: str) -> dict:
-    return cache.get_or_set(f"stats:{period}", lambda: compute_stats(period), STATS_SECONDS)
+def _weekly(now: datetime) -> list[dict]:
+    """Reports received and fixed per week (Monday to Sunday, the site's time zone),
+    for the last WEEKS weeks, this one included; weeks with none are zeros."""
+    today = timezone.localtime(now).date()
+    first = today - timedelta(days=today.weekday(), weeks=WEEKS - 1)
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    visible = Report.objects.visible().order_by()
+
+    def per_week(reports: QuerySet[Report], field: str) -> dict[date, int]:
+        counted = (
+            reports.filter(**{f"{field}__gte": start})
+            .annotate(week=TruncWeek(field))
+            .values("week")
+            .annotate(n=Count("id"))
+            .values_list("week", "n")
+        )
+        # A datetime on both databases: its local date is the Monday.
+        return {_as_date(week): n for week, n in counted}
+
+    received = per_week(visible, "requested_at")
+    fixed = per_week(visible.filter(state=Report.State.FIXED), "closed_at")
+    weeks = [first + timedelta(weeks=i) for i in range(WEEKS)]
+    return [
+        {"week": week.isoformat(), "received": received.get(week, 0), "fixed": fixed.get(week, 0)}
+        for week in weeks
+    ]
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _open_overdue() -> dict[object, int]:
+    rows = (
+        Report.objects.visible()
+        .overdue()
+        .order_by()
+        .values("authority_id")
+        .annotate(n=Count("id"))
+        .values_list("authority_id", "n")
+    )
+    return dict(rows)
+
+
+def compute(now: datetime | None = None) -> dict:
+    """Every figure the stats and authority pages show, as plain numbers."""
+    now = now or timezone.now()
+    periods = {}
+    for period, (_label, days) in PERIODS.items():
+        reports = Report.objects.visible().order_by()
+        if days is not None:
+            reports = reports.filter(requested_at__gte=now - timedelta(days=days))
+        periods[period] = {
+            "authorities": _groups(
+                reports, "authority_id", "authority__name", "authority__slug", now
+            ),
+            "services": _groups(reports, "service_id", "service__name", None, now),
+        }
+    return {
+        "computed_at": now.isoformat(),
+        "periods": periods,
+        "weeks": _weekly(now),
+        "open_overdue": _open_overdue(),
+    }
+
+
+def refresh() -> int:
+    """The worker's job: recompute and store, with no expiry (the next round replaces it)."""
+    cache.set(CACHE_KEY, compute(), timeout=None)
+    return 1
+
+
+def cached() -> dict | None:
+    """The figures the worker stored, or None before its first round."""
+    return cache.get(CACHE_KEY)
+
+
+# For display ----------------------------------------------------------------------
 
 
 def humane_duration(seconds: float | None) -> str:
@@ -155,15 +291,80 @@ def humane_duration(seconds: float | None) -> str:
     return _("less than a minute")
 
 
+TABLE_KEYS = ("name", "received", "open", "fixed")
+
+
 def for_display(rows: list[dict]) -> list[dict]:
-    """The cached rows with names and durations as text in the current language."""
+    """The cached rows of a table by authority or category, with names and durations as
+    text in the current language."""
     return [
         {
-            **row,
+            **{key: row[key] for key in TABLE_KEYS},
             "name": row["name"] if row["name"] is not None else _("Not yet assigned"),
             "acknowledge_median": humane_duration(row["acknowledge_median"]),
             "acknowledge_p90": humane_duration(row["acknowledge_p90"]),
             "fix_median": humane_duration(row["fix_median"]),
+        }
+        for row in rows
+    ]
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def league(figures: dict, period: str) -> list[dict]:
+    """The league table of authorities (not the unassigned reports): reports, median
+    days to fix, share fixed within target, reopened share, open overdue now. Best share
+    within target first; an authority with no deadline to judge comes last."""
+    overdue = figures["open_overdue"]
+    rows = []
+    for row in figures["periods"][period]["authorities"]:
+        if row["id"] is None:
+            continue
+        rows.append(
+            {
+                "name": row["name"],
+                "slug": row["slug"],
+                "received": row["received"],
+                "fix_median_days": (
+                    row["fix_median"] / DAY if row["fix_median"] is not None else None
+                ),
+                "within_target": share(row["in_time"], row["due"]),
+                "reopened": share(row["reopened"], row["received"]),
+                "open_overdue": overdue.get(row["id"], 0),
+            }
+        )
+    rows.sort(
+        key=lambda r: (r["within_target"] is None, -(r["within_target"] or 0), r["name"].casefold())
+    )
+    return rows
+
+
+def authority_row(figures: dict, period: str, authority_id: int) -> dict | None:
+    for row in figures["periods"][period]["authorities"]:
+        if row["id"] == authority_id:
+            return row
+    return None
+
+
+def percent(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return _("%(n)s%%") % {"n": formats.number_format(round(value * 100))}
+
+
+def days(value: float | None) -> str:
+    return "—" if value is None else formats.number_format(value, 1)
+
+
+def league_for_display(rows: list[dict]) -> list[dict]:
+    return [
+        {
+            **row,
+            "fix_median_days": days(row["fix_median_days"]),
+            "within_target": percent(row["within_target"]),
+            "reopened": percent(row["reopened"]),
         }
         for row in rows
     ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import alert_views, feeds, reopening_views, staff_views, views
+from reports import alert_views, export_views, feeds, reopening_views, staff_views, views
 
 app_name = "reports"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("stats/", views.report_stats, name="stats"),
     path("staff/", staff_views.queue, name="staff-queue"),
     path("staff/bulk/", staff_views.queue_bulk, name="staff-bulk"),
+    path("data/", export_views.open_data, name="open-data"),
+    path("export.csv", export_views.export_csv, name="export-csv"),
+    path("export.geojson", export_views.export_geojson, name="export-geojson"),
     path("new/", views.report_new, name="new"),
     path("new/fields/", views.service_fields, name="service-fields"),
     path("new/photo-location/", views.photo_location, name="photo-location"),

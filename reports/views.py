@@ -4,6 +4,7 @@ public answer), list, and the map's GeoJSON."""
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from civic import ratelimit
 from civic.models import Profile
 from discussions.models import ModerationEntry
 from discussions.queries import discussion_context
-from reports import guest, places, routing, staff_views, stats
+from reports import charts, guest, places, routing, staff_views, stats
 from reports.access import ReportAccess, report_access, report_for_user
 from reports.actions import place_report, submit_report
 from reports.forms.fields import ATTRIBUTE_PREFIX
@@ -743,11 +744,21 @@ def nearby(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def report_stats(request: HttpRequest) -> HttpResponse:
-    """How each authority and each category answers: counts, time to acknowledge, to fix."""
+    """How each authority and each category answers: a weekly chart, a league table of
+    authorities, counts and times per authority and category. Read from the figures the
+    worker keeps in the cache (reports/stats.py): no visitor ever computes them."""
     period = stats.period_from(request.GET)
-    numbers = stats.cached_stats(period)
+    context = {
+        "form": stats.StatsPeriodForm(initial={"period": period}),
+        "period": period,
+        "refresh_minutes": stats.REFRESH_SECONDS // 60,
+    }
+    figures = stats.cached()
+    if figures is None:
+        return render(request, "reports/stats.html", {**context, "preparing": True})
+    numbers = figures["periods"][period]
     label = stats.PERIODS[period][0]
-    tables = [
+    context["tables"] = [
         {
             "id": "by-authority",
             "heading": _("By authority"),
@@ -763,13 +774,10 @@ def report_stats(request: HttpRequest) -> HttpResponse:
             "rows": stats.for_display(numbers["services"]),
         },
     ]
-    return render(
-        request,
-        "reports/stats.html",
-        {
-            "form": stats.StatsPeriodForm(initial={"period": period}),
-            "period": period,
-            "tables": tables,
-            "refresh_minutes": stats.STATS_SECONDS // 60,
-        },
-    )
+    context["league"] = stats.league_for_display(stats.league(figures, period))
+    context["league_caption"] = _(
+        "%(period)s: authorities, best share fixed within target first"
+    ) % {"period": label}
+    context["chart"] = charts.weekly_chart(figures["weeks"])
+    context["computed_at"] = datetime.fromisoformat(figures["computed_at"])
+    return render(request, "reports/stats.html", context)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -147,3 +149,74 @@ class MapFilterForm(ReportFilterForm):
                 code="bbox_range",
             )
         return west, south, east, north
+
+
+def _day_start(day: date, days_later: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=days_later), time.min))
+
+
+class OpenDataFilterForm(ReportFilterForm):
+    """The list's filters plus what a researcher narrows a download by: the authority,
+    an area (bbox=west,south,east,north) and the dates reported (from, to; inclusive)."""
+
+    authority = forms.SlugField(label=gettext_lazy("Authority"), required=False, max_length=50)
+    bbox = forms.CharField(label=gettext_lazy("Area (west,south,east,north)"), required=False)
+    # "from" is a Python keyword: the form field is named from_date, sent as ?from=.
+    date_from = forms.DateField(label=gettext_lazy("Reported from"), required=False)
+    date_to = forms.DateField(label=gettext_lazy("Reported until"), required=False)
+
+    QUERY_NAMES = {"from": "date_from", "to": "date_to"}
+
+    def __init__(self, data=None, *args, authorities: Iterable | None = None, **kwargs) -> None:
+        if data is not None:
+            data = data.copy()
+            for public, field in self.QUERY_NAMES.items():
+                if public in data and field not in data:
+                    data[field] = data[public]
+        super().__init__(data, *args, **kwargs)
+        if authorities is not None:
+            self.fields["authority"].widget = forms.Select(
+                choices=[("", _("All authorities")), *((a.slug, a.name) for a in authorities)]
+            )
+        for name in ("date_from", "date_to"):
+            self.fields[name].widget.input_type = "date"
+
+    def clean_bbox(self) -> tuple[float, float, float, float] | None:
+        if not self.cleaned_data.get("bbox"):
+            return None
+        return MapFilterForm.clean_bbox(self)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise ValidationError(_("“from” must not be after “to”."), code="date_order")
+        return data
+
+    def filter(self, reports: QuerySet[Report]) -> QuerySet[Report]:
+        reports = super().filter(reports)
+        data = self.cleaned_data
+        if data.get("authority"):
+            reports = reports.filter(authority__slug=data["authority"])
+        if data.get("bbox"):
+            reports = reports.in_bbox(*data["bbox"])
+        # Whole days in the site's time zone, the end day included; a range on the column
+        # itself (not on its date) keeps the requested_at index usable.
+        if data.get("date_from"):
+            reports = reports.filter(requested_at__gte=_day_start(data["date_from"]))
+        if data.get("date_to"):
+            reports = reports.filter(requested_at__lt=_day_start(data["date_to"], 1))
+        return reports
+
+    def querystring(self) -> str:
+        if not self.is_valid():
+            return ""
+        public = {field: name for name, field in self.QUERY_NAMES.items()}
+        values = {}
+        for key, value in self.cleaned_data.items():
+            if not value:
+                continue
+            if key == "bbox":
+                value = ",".join(f"{v:g}" for v in value)
+            values[public.get(key, key)] = value
+        return urlencode(values)

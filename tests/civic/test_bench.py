@@ -58,6 +58,7 @@ def test_bench_prints_and_writes_the_table_at_a_tiny_size(tmp_path: Path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "How each ratio changes from 60 to 120 reports" in result.stdout
     assert "alert run: 50 alerts against" in result.stdout
+    assert "CSV export of 120 reports:" in result.stdout
     table = json.loads((tmp_path / "results.json").read_text())
     assert set(table) == {"60", "120"}
     rows = table["120"]

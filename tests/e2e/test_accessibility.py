@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from civic.models import OutboundEmail
 from discussions.actions import create_topic, post_comment
 from discussions.models import Thread
-from reports import guest, places
+from reports import guest, places, stats
 from reports.photos import process_photo
 from tests.e2e.browser import VIEWPORTS, audit, sign_in
 from tests.factories import (
@@ -102,7 +102,14 @@ PAGES = {
     "sign-up": ("/accounts/signup/", False),
     "open311": ("/open311/", False),
     "me": ("/me/", True),
-    "stats": ("/reports/stats/", False),
+    # The figures as the worker leaves them in the cache.
+    "stats": (lambda city: stats.refresh() and "/reports/stats/", False),
+    "open-data": ("/reports/data/", False),
+    "authorities": (lambda city: stats.refresh() and "/authorities/", False),
+    "authority": (
+        lambda city: stats.refresh() and f"/authorities/{city['report'].authority.slug}/",
+        False,
+    ),
     "volunteers": (lambda city: demo_call_for(city) and "/volunteers/", False),
     "volunteer-call": (lambda city: demo_call_for(city).get_absolute_url(), True),
     "volunteer-report": (lambda city: demo_call_for(city).thread.get_absolute_url(), False),

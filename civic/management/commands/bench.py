@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from civic.benchmark import wrk
+from civic.benchmark import export, wrk
 
 PHOTO_SCRIPT = textwrap.dedent(
     """
@@ -237,6 +237,7 @@ class Command(BaseCommand):
             results[size] = self.measure_size(size, base / str(size), options)
         self.compare(results)
         self.write(results, base)
+        export.report(self.stdout, base, sizes, self.env)
         self.photo()
 
     # The data set, in a child process whose settings point at the size's own folder.
