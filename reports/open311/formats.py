@@ -35,6 +35,7 @@ SINGULAR = {
     "formats": "format",
     "notes": "note",
     "photos": "photo",
+    "service_request_updates": "request_update",
 }
 
 # XML 1.0 cannot carry these characters even escaped; a stray control character
