@@ -17,7 +17,7 @@ JOBS = [
     # One worker polls per period, however many run.
     Job("upstream updates", fetch_upstream_updates, order=20, every=UPSTREAM_POLL_SECONDS),
     # The authorities' webhooks: report events (the jobs above make some), signed, retried.
-    Job("webhooks", send_due_webhooks, order=25),
+    Job("webhooks", send_due_webhooks, order=35),
     # "Has this been fixed?" asked of reporters, and reopened reports sent back.
     Job("questionnaires", send_questionnaires, order=30),
     Job("reopen notices", send_reopen_notices, order=31),

@@ -111,6 +111,13 @@ STAFF_PERMISSIONS = [
     "change_comment",
     "view_flag",
     "change_flag",
+    # Their authority's webhooks, and the log of what was sent ("retry now").
+    "view_webhook",
+    "add_webhook",
+    "change_webhook",
+    "delete_webhook",
+    "view_webhookdelivery",
+    "change_webhookdelivery",
 ]
 
 

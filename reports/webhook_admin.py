@@ -1,9 +1,8 @@
 """Webhooks in the admin: an authority's staff set up their own receivers and read the
 delivery log (state, tries, the receiver's status, the last error), with "retry now".
 
-Staff of an authority see and manage only their authority's webhooks; superusers see
-all. (Rights come from membership of an authority's staff group, not model
-permissions, so the groups made before webhooks existed need no new permissions.)
+Staff of an authority (their group holds the webhook permissions, see
+STAFF_PERMISSIONS) see and manage only their authority's webhooks; superusers see all.
 """
 
 from __future__ import annotations
@@ -24,36 +23,11 @@ from reports.admin import AuthorityScopedAdmin
 from reports.models import Authority, Webhook, WebhookDelivery
 
 
-def _is_authority_staff(request: HttpRequest) -> bool:
-    """Asked many times per admin page (every right, the sidebar): one query per request."""
-    user = request.user
-    if user.is_superuser:
-        return True
-    if not hasattr(request, "_is_authority_staff"):
-        request._is_authority_staff = (
-            user.is_active and user.groups.filter(authority__isnull=False).exists()
-        )
-    return request._is_authority_staff
-
-
 def _own_authorities(request: HttpRequest) -> QuerySet:
     authorities = Authority.objects.all()
     if request.user.is_superuser:
         return authorities
     return authorities.filter(staff_group__in=request.user.groups.all())
-
-
-class AuthorityStaffRights:
-    """Admin rights for superusers and the staff of any authority (rows are scoped)."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_authority_staff(request)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return _is_authority_staff(request)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return _is_authority_staff(request)
 
 
 class WebhookForm(forms.ModelForm):
@@ -77,7 +51,7 @@ class WebhookForm(forms.ModelForm):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(AuthorityStaffRights, AuthorityScopedAdmin):
+class WebhookAdmin(AuthorityScopedAdmin):
     form = WebhookForm
     list_display = ("url", "authority", "is_active", "event_list", "pending", "failed", "log")
     list_filter = ("is_active", ("authority", admin.RelatedOnlyFieldListFilter))
@@ -98,12 +72,6 @@ class WebhookAdmin(AuthorityStaffRights, AuthorityScopedAdmin):
                 failed_total=Count("deliveries", filter=Q(deliveries__state=State.FAILED)),
             )
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _is_authority_staff(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return _is_authority_staff(request)
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "authority":
@@ -141,7 +109,7 @@ class WebhookAdmin(AuthorityStaffRights, AuthorityScopedAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(AuthorityStaffRights, AuthorityScopedAdmin):
+class WebhookDeliveryAdmin(AuthorityScopedAdmin):
     authority_path = "webhook__authority"
     list_display = (
         "created_at",

@@ -8,10 +8,42 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+WEBHOOK_PERMISSIONS = [
+    "view_webhook",
+    "add_webhook",
+    "change_webhook",
+    "delete_webhook",
+    "view_webhookdelivery",
+    "change_webhookdelivery",
+]
+
+
+def grant_webhook_permissions(apps, schema_editor):
+    """The authorities' existing staff groups manage their webhooks too (new groups get
+    the permissions from STAFF_PERMISSIONS). Permissions are made now, not after migrate."""
+    from django.contrib.auth.management import create_permissions
+
+    config = apps.get_app_config("reports")
+    config.models_module = True
+    create_permissions(config, apps=apps, verbosity=0)
+    config.models_module = None
+    Permission = apps.get_model("auth", "Permission")
+    Authority = apps.get_model("reports", "Authority")
+    permissions = list(
+        Permission.objects.filter(
+            content_type__app_label="reports", codename__in=WEBHOOK_PERMISSIONS
+        )
+    )
+    for authority in Authority.objects.exclude(staff_group=None).select_related("staff_group"):
+        authority.staff_group.permissions.add(*permissions)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('reports', '0011_merge_all_lines'),
+        ('auth', '0012_alter_user_first_name_max_length'),
+        ('contenttypes', '0002_remove_content_type_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -101,4 +133,5 @@ class Migration(migrations.Migration):
             model_name='webhookdelivery',
             index=models.Index(fields=['state', 'next_attempt_at'], name='reports_web_state_670def_idx'),
         ),
+        migrations.RunPython(grant_webhook_permissions, migrations.RunPython.noop),
     ]

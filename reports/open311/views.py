@@ -56,8 +56,11 @@ from reports.open311.serializers import (
 logger = logging.getLogger(__name__)
 
 # Sortable date of the last change to this discovery document or the API's shape.
-CHANGESET = "2026-11-26T00:00:00Z"
+CHANGESET = "2026-12-02T00:00:00Z"
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+UPDATES_SPECIFICATION = (
+    "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Proposed-differences-to-Open311"
+)
 _CODE = re.compile(r"^[-a-zA-Z0-9_]+$")
 _TOKEN = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
 
@@ -156,8 +159,17 @@ def discovery(request: HttpRequest, params, fmt: str) -> HttpResponse:
                 "formats": ["text/xml", "application/json"],
             }
         ],
-        # Not in the discovery spec: where the machine-readable description is.
+        # Not in the discovery spec: where the machine-readable description is, and
+        # the extension beyond GeoReport v2 that this server speaks.
         "openapi_url": openapi_url,
+        "extensions": [
+            {
+                "name": "servicerequestupdates",
+                "specification": UPDATES_SPECIFICATION,
+                "url": _base_url(request) + "/servicerequestupdates",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
     return render_api(
         fmt,
@@ -451,6 +463,7 @@ def index(request: HttpRequest) -> HttpResponse:
         # (window, limit) of the tightest per-key limit.
         "rate_limit": ratelimit.limits("open311-post")[0],
         "service_area": settings.SERVICE_AREA,
+        "webhook_timeout": f"{settings.WEBHOOK_TIMEOUT_SECONDS:g}",
         **examples.rendered(request, base),
     }
     return render(request, "open311/index.html", context)

@@ -53,6 +53,8 @@ def test_openapi_description_loads_and_covers_every_endpoint(db):
         "POST /requests.{format}",
         "GET /requests/{service_request_id}.{format}",
         "GET /tokens/{token}.{format}",
+        "GET /servicerequestupdates.{format}",
+        "POST /servicerequestupdates.{format}",
     }
 
 
