@@ -394,3 +394,21 @@ def test_duplicates_carry_parent_service_request_id_with_extensions(client, serv
         }
         assert decode(plain).find("request/parent_service_request_id") is None
     assert parents == {str(duplicate.pk): str(original.pk), str(original.pk): None}
+
+
+def test_the_developer_page_documents_updates_back_office_and_webhooks(client, db):
+    page = client.get("/open311/").content.decode()
+
+    for text in (
+        'id="updates"',
+        'id="back-office"',
+        'id="webhooks"',
+        "/open311/v2/servicerequestupdates.json",
+        "&lt;service_request_updates&gt;",
+        "&lt;request_update&gt;",
+        "X-Civic-Signature",
+        "X-Civic-Delivery",
+        "hmac.new(secret.encode()",
+        "&quot;event&quot;: &quot;report.updated&quot;",
+    ):
+        assert text in page, text
