@@ -412,3 +412,26 @@ def test_the_developer_page_documents_updates_back_office_and_webhooks(client, d
         "&quot;event&quot;: &quot;report.updated&quot;",
     ):
         assert text in page, text
+
+
+def test_create_api_key_makes_a_back_office_key(client, authority, report):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command(
+        "create_api_key",
+        "Borough CRM",
+        "--back-office",
+        "borough",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    raw = out.getvalue().strip()
+
+    key = ApiKey.objects.get(name="Borough CRM")
+    assert (key.authority, key.can_post_updates) == (authority, True)
+    _answer(_post(client, "json", raw, service_request_id=str(report.pk)), "json")
+    with pytest.raises(CommandError, match="no authority"):
+        call_command("create_api_key", "X", "--back-office", "nowhere", stderr=io.StringIO())
