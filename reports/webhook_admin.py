@@ -8,6 +8,7 @@ STAFF_PERMISSIONS) see and manage only their authority's webhooks; superusers se
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import admin, messages
@@ -113,15 +114,14 @@ class WebhookDeliveryAdmin(AuthorityScopedAdmin):
     authority_path = "webhook__authority"
     list_display = (
         "created_at",
-        "event",
+        "event_name",
         "report_id",
-        "webhook",
         "state",
         "attempts",
-        "response_status",
+        "http_status",
         "short_error",
         "next_attempt_at",
-        "sent_at",
+        "receiver",
     )
     list_filter = ("state", "event", ("webhook__authority", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("webhook__authority",)
@@ -149,6 +149,18 @@ class WebhookDeliveryAdmin(AuthorityScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("event"), ordering="event")
+    def event_name(self, obj: WebhookDelivery) -> str:
+        return obj.event
+
+    @admin.display(description=_("HTTP"), ordering="response_status")
+    def http_status(self, obj: WebhookDelivery) -> int | None:
+        return obj.response_status
+
+    @admin.display(description=_("receiver"))
+    def receiver(self, obj: WebhookDelivery) -> str:
+        return urlsplit(obj.webhook.url).netloc
 
     @admin.display(description=_("last error"))
     def short_error(self, obj: WebhookDelivery) -> str:
