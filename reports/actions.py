@@ -32,9 +32,18 @@ from discussions import actions as discussion_actions
 from discussions.actions import NotAllowed, sync_owned_thread
 from discussions.models import Comment, Follow, ModerationEntry, Thread
 from discussions.notifications import notify_thread_event
-from reports import routing
+from reports import routing, webhooks
 from reports.deadlines import target_for
-from reports.models import ApiKey, Authority, Delivery, Photo, Report, ReportUpdate, Service
+from reports.models import (
+    ApiKey,
+    Authority,
+    Delivery,
+    Photo,
+    Report,
+    ReportUpdate,
+    Service,
+    Webhook,
+)
 from reports.photos import ProcessedPhoto
 
 __all__ = [
@@ -141,11 +150,12 @@ def submit_report(
         for authority in authorities
         if authority.send_method != authority.SendMethod.NONE
     )
-    ReportUpdate.objects.create(
+    first = ReportUpdate.objects.create(
         report=report, author=reporter, state=Report.State.SUBMITTED, created_at=now
     )
     if reporter is not None:
         Follow.objects.create(thread=thread, user=reporter, created_at=now)
+    webhooks.emit(report, Webhook.Event.CREATED, first)
     if notify and contact_email:
         queue_email(
             contact_email,
@@ -355,14 +365,17 @@ def change_state(
     expected_at=KEEP,
     is_official: bool | None = None,
     external_id: str = "",
+    media_url: str = "",
     now: datetime | None = None,
+    event: str = Webhook.Event.UPDATED,
 ) -> ReportUpdate:
     """Move `report` to `state` (or keep it, to add a note) and record it on the public
     timeline; optionally set or clear the day a fix is expected (`expected_at`).
 
     The timeline entry is official when `by` is staff of the responsible authority
-    (or when `is_official` says so: an upstream status). Leaving "duplicate" forgets
-    the original and reopens the discussion. Returns the timeline entry.
+    (or when `is_official` says so: an upstream status or a back office's update).
+    Leaving "duplicate" forgets the original and reopens the discussion. The
+    authority's webhooks get `event`. Returns the timeline entry.
     """
     if state not in Report.State.values:
         raise NotAllowed(_("Unknown status: %(state)s.") % {"state": state})
@@ -398,6 +411,7 @@ def change_state(
         note=note,
         is_official=is_official,
         external_id=external_id,
+        media_url=media_url,
         created_at=now,
     )
     _sync_thread(locked, is_locked=is_locked)
@@ -415,6 +429,7 @@ def change_state(
     _tell_followers(
         locked, " — ".join(str(part) for part in (status, note) if part), by, already_told=told
     )
+    webhooks.emit(locked, event, update)
     _copy_back(report, locked, fields)
     return update
 
@@ -479,6 +494,9 @@ def _set_hidden(report: Report, *, hidden: bool, by, reason: str) -> Report:
             original={"is_hidden": not hidden},
             changes={"is_hidden": hidden},
         )
+        if not hidden:
+            # Public again: the webhooks hear of it (they heard nothing while it was hidden).
+            webhooks.emit(locked, Webhook.Event.UPDATED)
     _copy_back(report, locked, ["is_hidden"])
     return report
 
@@ -574,6 +592,8 @@ def reassign_report(
         now=now,
     )
     _tell_followers(locked, text, by)
+    # The authority that passed it on hears of it too: it is no longer theirs.
+    webhooks.emit(locked, Webhook.Event.UPDATED, update, authorities=[old_authority])
     _copy_back(report, locked, ["service_id", "authority_id", "updated_at", "target_at"])
     report.service, report.authority = new_service, primary
     return update
@@ -614,6 +634,7 @@ def edit_report(
         original=original,
         changes=changes,
     )
+    webhooks.emit(locked, Webhook.Event.UPDATED)
     _copy_back(report, locked, [*changes, "updated_at"])
     return report
 
@@ -774,7 +795,13 @@ def reopen_report(report: Report, *, by=None, note: str = "", now: datetime | No
     now = now or timezone.now()
     text = note or _("Reopened: it is still broken.")
     update = change_state(
-        report, Report.State.SUBMITTED, by=by, note=text, is_official=False, now=now
+        report,
+        Report.State.SUBMITTED,
+        by=by,
+        note=text,
+        is_official=False,
+        now=now,
+        event=Webhook.Event.REOPENED,
     )
     Report.objects.filter(pk=report.pk).update(reopen_count=F("reopen_count") + 1)
     report.reopen_count += 1
@@ -809,11 +836,12 @@ def place_report(report: Report, *, lat: float, lon: float, by=None) -> Report:
     _copy_back(report, locked, ["lat", "lon", "updated_at"])
     if locked.thread_id:
         Thread.objects.filter(pk=locked.thread_id).update(lat=lat, lon=lon)
-    ReportUpdate.objects.create(
+    update = ReportUpdate.objects.create(
         report=locked,
         author=by,
         note=str(_("The location is confirmed: the report is on the map now.")),
         is_official=_is_official(locked, by),
         created_at=now,
     )
+    webhooks.emit(locked, Webhook.Event.UPDATED, update)
     return report

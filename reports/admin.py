@@ -724,5 +724,6 @@ class PlaceAdmin(admin.ModelAdmin):
 
 
 # Admin autodiscovery imports each app's admin module only: the API keys' admin lives
-# beside the API, so it is registered from here.
+# beside the API, and the webhooks' in their own module, so both are registered from here.
+from reports import webhook_admin  # noqa: E402, F401
 from reports.open311 import admin as open311_admin  # noqa: E402, F401

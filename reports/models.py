@@ -3,6 +3,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+import uuid
 from datetime import datetime
 
 from django.conf import settings
@@ -123,6 +124,13 @@ STAFF_PERMISSIONS = [
     "add_cannedresponse",
     "change_cannedresponse",
     "delete_cannedresponse",
+    # Their authority's webhooks, and the log of what was sent ("retry now").
+    "view_webhook",
+    "add_webhook",
+    "change_webhook",
+    "delete_webhook",
+    "view_webhookdelivery",
+    "change_webhookdelivery",
 ]
 
 
@@ -241,6 +249,18 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     can_post = models.BooleanField(_("may submit requests"), default=True)
+    # An authority's back office: it may post updates (POST servicerequestupdates) to
+    # that authority's reports, speaking officially for it.
+    authority = models.ForeignKey(
+        Authority,
+        verbose_name=_("authority"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        help_text=_("Only for an authority's own back office."),
+    )
+    can_post_updates = models.BooleanField(_("may post updates for its authority"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
@@ -632,13 +652,21 @@ class ReportUpdate(models.Model):
     note = models.TextField(_("public note"), blank=True)
     is_official = models.BooleanField(_("official"), default=False)
     external_id = models.CharField(_("upstream id"), max_length=120, blank=True)
+    # A picture the authority's back office sent with its update (Open311 media_url).
+    media_url = models.URLField(_("media URL"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("report update")
         verbose_name_plural = _("report updates")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["report", "created_at"])]
+        indexes = [
+            models.Index(fields=["report", "created_at"]),
+            # servicerequestupdates: the public updates of a time window, in order.
+            models.Index(fields=["created_at", "id"]),
+            # A back office's update_id, looked up to keep its POSTs idempotent.
+            models.Index(fields=["external_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.state or 'note'}"
@@ -998,3 +1026,75 @@ class PendingPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_hex(32)
+
+
+class Webhook(models.Model):
+    """An authority's receiver of report events: each one is POSTed there, signed with
+    the secret (reports/webhooks.py; documented on the Open311 page)."""
+
+    class Event(models.TextChoices):
+        CREATED = "report.created", _("A report is created")
+        UPDATED = "report.updated", _("A report is updated")
+        REOPENED = "report.reopened", _("A report is reopened")
+
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"), max_length=64, default=new_webhook_secret, editable=False
+    )
+    events = models.JSONField(_("events"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["authority__name", "url"]
+        indexes = [models.Index(fields=["authority", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.authority} → {self.url}"
+
+
+class WebhookDelivery(RetriedWork):
+    """One event on its way to one webhook. Written in the transaction of the change."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Given up")
+
+    webhook = models.ForeignKey(
+        Webhook, verbose_name=_("webhook"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    report = models.ForeignKey(
+        Report,
+        verbose_name=_("report"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    event = models.CharField(_("event"), max_length=32, choices=Webhook.Event)
+    # The receiver's key to drop a delivery it already has (X-Civic-Delivery).
+    delivery_id = models.UUIDField(_("delivery id"), default=uuid.uuid4, unique=True)
+    payload = models.JSONField(_("payload"))
+    state = models.CharField(_("state"), max_length=16, choices=State, default=State.PENDING)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.report_id} → {self.webhook_id}"

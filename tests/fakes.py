@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -64,6 +66,73 @@ class FakeNominatim:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+class FakeWebhookReceiver:
+    """A webhook receiver on 127.0.0.1 that records every POST (headers, raw body, and
+    whether its X-Civic-Signature checks out with `secret`), answering `status`; with
+    `hold` set it answers only after that many seconds (or when the test ends), to
+    stand for a receiver that is too slow."""
+
+    def __init__(self, secret: str = "") -> None:
+        self.secret = secret
+        self.status = 200
+        self.hold: float = 0
+        self.received: list[dict] = []
+        self._released = threading.Event()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                fake.received.append(
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": body,
+                        "signed": fake.verify(self.headers.get("X-Civic-Signature", ""), body),
+                    }
+                )
+                if fake.hold:
+                    fake._released.wait(fake.hold)
+                answer = b'{"ok": true}'
+                try:
+                    self.send_response(fake.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:  # the sender gave up waiting
+                    pass
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/civic"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+
+    def verify(self, header: str, body: bytes) -> bool:
+        """The receiver's side of the signature, as the Open311 page documents it."""
+        parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+        if not self.secret or "t" not in parts or "v1" not in parts:
+            return False
+        expected = hmac.new(
+            self.secret.encode(), parts["t"].encode() + b"." + body, hashlib.sha256
+        ).hexdigest()
+        return hmac.compare_digest(expected, parts["v1"])
+
+    def __enter__(self) -> FakeWebhookReceiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._released.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()

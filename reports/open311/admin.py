@@ -22,14 +22,25 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "contact_email",
         "is_active",
         "can_post",
+        "authority",
+        "can_post_updates",
         "report_count",
         "created_at",
         "last_used_at",
     ]
-    list_filter = ["is_active", "can_post"]
+    list_filter = ["is_active", "can_post", "can_post_updates"]
+    list_select_related = ["authority"]
     search_fields = ["name", "contact_email", "prefix"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
-    fields = ["name", "contact_email", "can_post", "is_active", *readonly_fields]
+    fields = [
+        "name",
+        "contact_email",
+        "can_post",
+        "authority",
+        "can_post_updates",
+        "is_active",
+        *readonly_fields,
+    ]
     actions = ["revoke", "reactivate"]
 
     def get_queryset(self, request: HttpRequest):

@@ -16,6 +16,7 @@ from reports.open311.serializers import (
     request_data,
     service_data,
     service_notice,
+    update_data,
 )
 
 WHEN = dt.datetime(2026, 11, 26, 17, 20, 42, tzinfo=dt.UTC)
@@ -70,6 +71,14 @@ def _report(service: Service) -> Report:
     return report
 
 
+def _updates(report: Report) -> list[ReportUpdate]:
+    """The example report's timeline as GET servicerequestupdates reads it."""
+    for number, update in enumerate(report.api_updates, start=5670):
+        update.pk, update.report_id = number, report.pk
+        update.state_then = update.state or report.state
+    return report.api_updates
+
+
 def _pretty_json(data) -> str:
     return json.dumps(json.loads(to_json(data)), indent=2, ensure_ascii=False)
 
@@ -93,7 +102,21 @@ def rendered(request: HttpRequest, base_url: str) -> dict:
     one = [request_data(request, report)]
     extended = [request_data(request, report, extensions=True)]
     errors = [{"code": 400, "description": "attribute[depth] is required (How deep is it?)."}]
+    updates = [update_data(u) for u in _updates(report)]
+    posted = [{"update_id": "5678"}]
+    event = {
+        "event": "report.updated",
+        "created_at": report.updated_at.isoformat(timespec="seconds"),
+        "authority": "borough",
+        "service_request": request_data(request, report, extensions=True),
+        "update": update_data(report.api_updates[-1], extensions=True),
+    }
     return {
+        "example_updates_json": _pretty_json(updates),
+        "example_updates_xml": _pretty_xml("service_request_updates", updates),
+        "example_update_posted_json": _pretty_json(posted),
+        "example_update_posted_xml": _pretty_xml("service_request_updates", posted),
+        "example_webhook_json": _pretty_json(event),
         "example_services_json": _pretty_json([service_data(service)]),
         "example_definition_json": _pretty_json(definition),
         "example_created_json": _pretty_json(created),

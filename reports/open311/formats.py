@@ -35,6 +35,8 @@ SINGULAR = {
     "formats": "format",
     "notes": "note",
     "photos": "photo",
+    "service_request_updates": "request_update",
+    "extensions": "extension",
 }
 
 # XML 1.0 cannot carry these characters even escaped; a stray control character

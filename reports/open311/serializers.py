@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -136,6 +137,10 @@ def request_data(request: HttpRequest, report: Report, extensions: bool = False)
         "media_url": media_url(request, report),
     }
     if extensions:
+        # Chicago's field: the original a duplicate was closed in favour of.
+        data["parent_service_request_id"] = (
+            str(report.duplicate_of_id) if report.duplicate_of_id else None
+        )
         data["extended_attributes"] = extended_attributes(request, report)
         data["notes"] = [
             {
@@ -185,3 +190,51 @@ def extended_attributes(request: HttpRequest, report: Report) -> dict:
             for photo in report.api_photos
         ],
     }
+
+
+def updates_queryset() -> QuerySet[ReportUpdate]:
+    """Public timeline entries of visible reports, oldest first, each with the report's
+    state as it stood after the entry (`state_then`), in one query.
+
+    A note changes no state: its state is that of the latest state entry of the same
+    report up to it (a correlated subquery on the (report, created_at) index).
+    """
+    latest_state = (
+        ReportUpdate.objects.filter(report=OuterRef("report"))
+        .exclude(state="")
+        .filter(
+            Q(created_at__lt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), id__lte=OuterRef("id"))
+        )
+        .order_by("-created_at", "-id")
+        .values("state")[:1]
+    )
+    return (
+        ReportUpdate.objects.filter(report__is_hidden=False)
+        .annotate(state_then=Coalesce(Subquery(latest_state), F("report__state")))
+        .only("id", "report_id", "state", "note", "is_official", "media_url", "created_at")
+        .order_by("created_at", "id")
+    )
+
+
+def update_data(update: ReportUpdate, extensions: bool = False) -> dict:
+    """One public update as the mySociety servicerequestupdates extension has it.
+
+    Never the author: an update says what happened, not who typed it.
+    """
+    state = update.state_then
+    data = {
+        "update_id": str(update.pk),
+        "service_request_id": str(update.report_id),
+        "status": "open" if state in Report.OPEN_STATES else "closed",
+        "updated_datetime": w3c(update.created_at),
+        "description": update.note,
+        "media_url": update.media_url,
+    }
+    if extensions:
+        data["extended_attributes"] = {
+            "state": state,
+            "state_changed": bool(update.state),
+            "official": update.is_official,
+        }
+    return data

@@ -27,6 +27,11 @@ urlpatterns = [
         views.request_reopen,
         name="request-reopen",
     ),
+    re_path(
+        r"^v2/servicerequestupdates\.(?P<fmt>[^/.]*)\Z",
+        views.service_request_updates,
+        name="service-request-updates",
+    ),
     re_path(r"^v2/tokens/(?P<token>[^/]+)\.(?P<fmt>[^/.]*)\Z", views.token_detail, name="token"),
     # Last: any other URL under /open311/ gets the spec's error list, not Django's 404 page.
     re_path(r"^(?P<path>[\s\S]*)\Z", views.not_found, name="not-found"),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
@@ -26,8 +27,8 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
 from civic import ratelimit
-from reports.actions import submit_report
-from reports.models import ApiKey, Report, Service, ServiceAttribute
+from reports.actions import change_state, submit_report
+from reports.models import ApiKey, Report, ReportUpdate, Service, ServiceAttribute
 from reports.open311 import examples
 from reports.open311.formats import FORMATS, Open311Error, error_response
 from reports.open311.formats import render as render_api
@@ -37,6 +38,8 @@ from reports.open311.forms import (
     PAGE_SIZE_MAX,
     RequestFilterForm,
     ServiceRequestForm,
+    ServiceRequestUpdateForm,
+    UpdateFilterForm,
     is_id,
 )
 from reports.open311.serializers import (
@@ -46,13 +49,18 @@ from reports.open311.serializers import (
     requests_queryset,
     service_data,
     service_notice,
+    update_data,
+    updates_queryset,
 )
 
 logger = logging.getLogger(__name__)
 
 # Sortable date of the last change to this discovery document or the API's shape.
-CHANGESET = "2026-11-26T00:00:00Z"
+CHANGESET = "2026-12-02T00:00:00Z"
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+UPDATES_SPECIFICATION = (
+    "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Proposed-differences-to-Open311"
+)
 _CODE = re.compile(r"^[-a-zA-Z0-9_]+$")
 _TOKEN = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
 
@@ -151,8 +159,17 @@ def discovery(request: HttpRequest, params, fmt: str) -> HttpResponse:
                 "formats": ["text/xml", "application/json"],
             }
         ],
-        # Not in the discovery spec: where the machine-readable description is.
+        # Not in the discovery spec: where the machine-readable description is, and
+        # the extension beyond GeoReport v2 that this server speaks.
         "openapi_url": openapi_url,
+        "extensions": [
+            {
+                "name": "servicerequestupdates",
+                "specification": UPDATES_SPECIFICATION,
+                "url": _base_url(request) + "/servicerequestupdates",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
     return render_api(
         fmt,
@@ -240,7 +257,7 @@ def request_reopen(request: HttpRequest, params, fmt: str, request_id: str) -> H
     """A Civic extension: the client that submitted a request says it is still broken
     (`description` is the public note). A fixed or closed request opens again here,
     goes on to the authorities and is told to its followers; an open one gets the note."""
-    from reports.actions import change_state, reopen_report
+    from reports.actions import reopen_report
 
     key = _authenticate(params)
     report = None
@@ -256,6 +273,80 @@ def request_reopen(request: HttpRequest, params, fmt: str, request_id: str) -> H
         reopen_report(report, note=note)
     report = requests_queryset(False).get(pk=report.pk)
     return render_api(fmt, "service_requests", [request_data(request, report, False)])
+
+
+@api_view("GET", "POST")
+def service_request_updates(request: HttpRequest, params, fmt: str) -> HttpResponse:
+    """The mySociety extension: GET the public updates of a time window; POST one update
+    from an authority's back office (an api_key scoped to that authority)."""
+    if request.method == "POST":
+        return _post_update(request, params, fmt)
+    form = UpdateFilterForm(params)
+    if not form.is_valid():
+        raise Open311Error(400, *_form_errors(form))
+    start, end = form.page_bounds()
+    updates = form.filter(updates_queryset(), timezone.now())[start:end]
+    extensions = form.cleaned_data["extensions"]
+    return render_api(fmt, "service_request_updates", [update_data(u, extensions) for u in updates])
+
+
+def _authenticate_back_office(params) -> ApiKey:
+    raw = params.get("api_key", "").strip()
+    if not raw:
+        raise Open311Error(403, "Missing api_key: posting an update needs an authority's key.")
+    key = ApiKey.objects.select_related("authority").get_for_key(raw)
+    if key is None:
+        raise Open311Error(403, "Invalid api_key received -- can't proceed with the update.")
+    if key.authority_id is None or not key.can_post_updates:
+        raise Open311Error(
+            403, "This api_key may not post updates: only an authority's back office key may."
+        )
+    return key
+
+
+def _post_update(request: HttpRequest, params, fmt: str) -> HttpResponse:
+    key = _authenticate_back_office(params)
+    form = ServiceRequestUpdateForm(params)
+    if not form.is_valid():
+        raise Open311Error(400, *_form_errors(form))
+    data = form.cleaned_data
+    request_id = data["service_request_id"]
+    # Scoped per authority: two back offices may use the same ids.
+    marker = f"backoffice:{key.authority_id}:{data['update_id']}"
+    with transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("authority")
+            .filter(pk=request_id)
+            .first()
+        )
+        if report is None or (report.is_hidden and report.authority_id != key.authority_id):
+            raise Open311Error(404, f"service_request_id {str(request_id)!r} not found.")
+        if report.authority_id != key.authority_id:
+            raise Open311Error(
+                403,
+                f"service_request_id {str(request_id)!r} is not {key.authority.name}'s: "
+                "this api_key may update only its own authority's requests.",
+            )
+        # Idempotent: the same update_id again answers with the update it made.
+        existing = ReportUpdate.objects.filter(external_id=marker).only("pk", "report_id").first()
+        if existing is not None and existing.report_id != report.pk:
+            raise Open311Error(
+                400, f"update_id {data['update_id']!r} was already used for another request."
+            )
+        if existing is None:
+            # Dated when it arrives, not by updated_datetime: a client polling GET
+            # servicerequestupdates by time must not miss a back-dated update.
+            existing = change_state(
+                report,
+                form.new_state(report),
+                note=data["description"],
+                is_official=True,
+                external_id=marker,
+                media_url=data["media_url"],
+            )
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return render_api(fmt, "service_request_updates", [{"update_id": str(existing.pk)}])
 
 
 def _authenticate(params) -> ApiKey:
@@ -372,6 +463,7 @@ def index(request: HttpRequest) -> HttpResponse:
         # (window, limit) of the tightest per-key limit.
         "rate_limit": ratelimit.limits("open311-post")[0],
         "service_area": settings.SERVICE_AREA,
+        "webhook_timeout": f"{settings.WEBHOOK_TIMEOUT_SECONDS:g}",
         **examples.rendered(request, base),
     }
     return render(request, "open311/index.html", context)

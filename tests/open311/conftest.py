@@ -147,6 +147,8 @@ SINGULAR = {
     "formats": "format",
     "notes": "note",
     "photos": "photo",
+    "service_request_updates": "request_update",
+    "extensions": "extension",
 }
 
 

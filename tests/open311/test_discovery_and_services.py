@@ -19,7 +19,7 @@ def test_discovery_lists_the_v2_endpoint_and_links_the_openapi_description(clien
 
     assert response.status_code == 200
     expected = {
-        "changeset": "2026-11-26T00:00:00Z",
+        "changeset": "2026-12-02T00:00:00Z",
         "contact": "Civic: see http://testserver/open311/ for documentation and contacts.",
         "key_service": "Reading needs no key. To submit requests, ask the site's staff for an "
         "api_key: http://testserver/open311/#keys",
@@ -27,12 +27,21 @@ def test_discovery_lists_the_v2_endpoint_and_links_the_openapi_description(clien
             {
                 "specification": "http://wiki.open311.org/GeoReport_v2",
                 "url": "http://testserver/open311/v2",
-                "changeset": "2026-11-26T00:00:00Z",
+                "changeset": "2026-12-02T00:00:00Z",
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
             }
         ],
         "openapi_url": "http://testserver/open311/v2/openapi.json",
+        "extensions": [
+            {
+                "name": "servicerequestupdates",
+                "specification": "https://github.com/mysociety/fixmystreet/wiki/"
+                "Open311-FMS---Proposed-differences-to-Open311",
+                "url": "http://testserver/open311/v2/servicerequestupdates",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
     }
     body = decode(response)
     if fmt == "json":
@@ -60,8 +69,10 @@ def test_openapi_description_is_served_with_this_servers_url(client, db):
         "/requests.{format}",
         "/requests/{service_request_id}.{format}",
         "/tokens/{token}.{format}",
+        "/servicerequestupdates.{format}",
     }
     assert set(document["paths"]["/requests.{format}"]) == {"get", "post"}
+    assert set(document["paths"]["/servicerequestupdates.{format}"]) == {"get", "post"}
 
 
 def test_service_list_has_every_field_in_json(client, full_service):

@@ -53,6 +53,8 @@ def test_openapi_description_loads_and_covers_every_endpoint(db):
         "POST /requests.{format}",
         "GET /requests/{service_request_id}.{format}",
         "GET /tokens/{token}.{format}",
+        "GET /servicerequestupdates.{format}",
+        "POST /servicerequestupdates.{format}",
     }
 
 
@@ -156,3 +158,40 @@ def test_real_answers_conform_to_the_description(seeded):
         case.validate_response(response, checks=CHECKS)
     assert Report.objects.filter(account_id="acct-1").count() == 2
     assert Report.objects.filter(photos__isnull=False).count() == 1
+
+
+def test_servicerequestupdates_answers_conform_to_the_description(seeded, authority):
+    """A back office's POST and the updates lists, in both formats, as described."""
+    report, _raw_key = seeded
+    _key, back_office = ApiKey.create_key("Back office", authority=authority, can_post_updates=True)
+    _schema, operations = _operations()
+    by_label = {op.label: op for op in operations}
+    cases = []
+    for fmt in ("json", "xml"):
+        cases.append(
+            by_label["POST /servicerequestupdates.{format}"].Case(
+                path_parameters={"format": fmt},
+                query={"api_key": back_office},
+                body={
+                    "service_request_id": str(report.pk),
+                    "update_id": f"BO-{fmt}",
+                    "status": "CLOSED",
+                    "state": "fixed",
+                    "description": "Filled in.",
+                    "media_url": "https://council.example/1.jpg",
+                },
+                media_type="application/x-www-form-urlencoded",
+            )
+        )
+        for query in ({}, {"extensions": "true", "service_request_id": str(report.pk)}):
+            cases.append(
+                by_label["GET /servicerequestupdates.{format}"].Case(
+                    path_parameters={"format": fmt}, query=query
+                )
+            )
+
+    for case in cases:
+        response = case.call()
+        assert response.status_code == 200, (case.path, response.text)
+        case.validate_response(response, checks=CHECKS)
+    assert report.updates.filter(external_id__startswith="backoffice:").count() == 2

@@ -372,8 +372,9 @@ def test_htmx_update_runs_a_constant_number_of_queries(
         # 12. INSERT the moderation log entry
         # 13. the thread's followers, but the author
         # 14. INSERT their pending notifications, in one go
-        # 15. RELEASE SAVEPOINT
-        # 16. the timeline, for the fragment
+        # 15. the authority's active webhooks (none here: nothing more to queue)
+        # 16. RELEASE SAVEPOINT
+        # 17. the timeline, for the fragment
         response = _post(client, report, htmx=True, state="in_progress", note="On site.")
 
     assert response.status_code == 200
