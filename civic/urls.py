@@ -23,6 +23,8 @@ urlpatterns = [
     path("open311/", include("reports.open311.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("admin/", admin.site.urls),
+    # The footer's language switcher posts to Django's set_language view.
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 if settings.DEBUG:

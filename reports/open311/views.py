@@ -22,6 +22,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
@@ -55,12 +56,16 @@ CHANGESET = "2026-11-26T00:00:00Z"
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 _CODE = re.compile(r"^[-a-zA-Z0-9_]+$")
 _TOKEN = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+# Whatever the client's Accept-Language: one answer for every client (see api_view).
+API_LANGUAGE = "en"
 
 
 def api_view(*methods: str):
     """Format check, allowed methods, jurisdiction, and errors in the API's format.
 
-    csrf_exempt: Open311 clients authenticate with api_key, not a cookie.
+    csrf_exempt: Open311 clients authenticate with api_key, not a cookie. The API is
+    language-neutral: the same answer whatever Accept-Language or the language cookie
+    says (codes are English-free already; error descriptions are in English).
     """
     allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
 
@@ -68,6 +73,10 @@ def api_view(*methods: str):
         @csrf_exempt
         @wraps(view)
         def wrapped(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
+            with translation.override(API_LANGUAGE):
+                return answer(request, *args, fmt=fmt, **kwargs)
+
+        def answer(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
             if fmt not in FORMATS:
                 return error_response("json", 400, [f"Unknown format {fmt!r}: use .json or .xml."])
             if request.method not in allowed:
