@@ -23,8 +23,8 @@ urlpatterns = [
     path("open311/", include("reports.open311.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("admin/", admin.site.urls),
-    # The footer's language switcher posts to Django's set_language view.
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The footer's language switcher: Django's set_language, remembered on the profile.
+    path("i18n/setlang/", views.set_language, name="set_language"),
 ]
 
 if settings.DEBUG:

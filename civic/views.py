@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from civic.account import delete_account, export_user_data
 from civic.forms import DeleteAccountForm, ProfileForm
@@ -117,6 +119,18 @@ def account(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": request.GET.get("next", request.POST.get("next", ""))},
         status=200,
     )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The footer's language switcher: Django's own set_language (it checks the language
+    and the `next` page, and sets the cookie), and for a signed-in person the choice is
+    kept on their profile too, so the emails they get are in that language."""
+    response = django_set_language(request)
+    cookie = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie is not None and request.user.is_authenticated:
+        Profile.objects.update_or_create(user=request.user, defaults={"language": cookie.value})
+    return response
 
 
 @login_required

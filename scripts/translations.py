@@ -125,9 +125,9 @@ def parse(path: Path) -> tuple[list[Entry], list[str]]:
         match = re.match(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(.*)$", line)
         if match:
             keyword, index, rest = match.groups()
-            if keyword == "msgctxt" or (keyword == "msgid" and target and target[0] != "msgctxt"):
-                if target is not None and target[0] != "msgctxt":
-                    flush()
+            # A new msgctxt or msgid starts the next entry (unless msgid follows its msgctxt).
+            if keyword in ("msgctxt", "msgid") and target is not None and target[0] != "msgctxt":
+                flush()
             target = (keyword.split("[")[0], int(index or 0))
             value = _unquote(rest)
         else:
@@ -190,7 +190,9 @@ def missing(out: Path) -> int:
         for entry in entries:
             if entry.msgid and not entry.translated:
                 if entry.msgid_plural is not None:
-                    todo[entry.key] = [entry.msgstr.get(i, "") if entry.fuzzy else "" for i in (0, 1)]
+                    todo[entry.key] = [
+                        entry.msgstr.get(i, "") if entry.fuzzy else "" for i in (0, 1)
+                    ]
                 else:
                     todo[entry.key] = entry.msgstr.get(0, "") if entry.fuzzy else ""
     out.write_text(json.dumps(todo, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -211,7 +213,7 @@ def fill(sources: list[Path]) -> None:
                 continue
             if entry.msgid_plural is not None:
                 forms = list(value) if isinstance(value, list) else [value, value]
-                entry.msgstr = {index: text for index, text in enumerate(forms[:2])}
+                entry.msgstr = dict(enumerate(forms[:2]))
             else:
                 entry.msgstr = {0: str(value)}
             entry.unfuzz()
@@ -221,7 +223,9 @@ def fill(sources: list[Path]) -> None:
         print(f"{catalog.relative_to(ROOT)}: {filled} filled, {len(left)} problems left")
         for problem in left[:40]:
             print("  " + problem)
-    subprocess.run([sys.executable, "manage.py", "compilemessages", "-l", LANGUAGE], cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "compilemessages", "-l", LANGUAGE], cwd=ROOT, check=True
+    )
 
 
 def main(argv: list[str]) -> int:
