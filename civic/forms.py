@@ -107,3 +107,10 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+
+class LanguageForm(forms.Form):
+    """The footer's switcher: only the languages the site ships (Django's own set_language
+    would take any language Django itself is translated into)."""
+
+    language = forms.ChoiceField(choices=settings.LANGUAGES)

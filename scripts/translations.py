@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Keep the Spanish catalog (locale/es/LC_MESSAGES/*.po) complete, with no extra dependency.
 
-    .venv/bin/python scripts/translations.py update            # makemessages + list what is missing
+    .venv/bin/python scripts/translations.py update todo.json  # makemessages, then `missing`
     .venv/bin/python scripts/translations.py missing todo.json  # untranslated or fuzzy entries, as JSON
     .venv/bin/python scripts/translations.py fill todo.json     # write the translations back, compile
 
@@ -230,9 +230,12 @@ def fill(sources: list[Path]) -> None:
 
 def main(argv: list[str]) -> int:
     command, *args = argv or ["help"]
+    if command == "extract":
+        makemessages()
+        return 0
     if command == "update":
         makemessages()
-        return 1 if missing(Path(args[0]) if args else Path("/tmp/civic-todo.json")) else 0
+        return 1 if missing(Path(args[0])) else 0
     if command == "missing":
         return 1 if missing(Path(args[0])) else 0
     if command == "fill":
