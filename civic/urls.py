@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from civic import account_views, health, pwa, views
 
@@ -38,4 +40,7 @@ if settings.DEBUG:
         )
     ]
 
-admin.site.site_header = admin.site.site_title = f"{settings.SITE_NAME} administration"
+# Lazy: the admin's title follows each request's language.
+admin.site.site_header = admin.site.site_title = format_lazy(
+    _("{site} administration"), site=settings.SITE_NAME
+)

@@ -392,3 +392,16 @@ def test_open311_errors_from_django_forms_stay_english(client, city):
     body = response.content.decode()
     assert "obligatorio" not in body and "clave" not in body
     assert response["Content-Language"] == "en"
+
+
+# --- the admin ----------------------------------------------------------------------------
+
+
+def test_the_admin_and_what_civic_adds_to_it_are_in_spanish(admin_client, city):
+    html = admin_client.get(reverse("admin:reports_report_changelist"), **ES).content.decode()
+    assert '<html lang="es"' in html
+    assert f"Administración de {settings.SITE_NAME}" in html
+    assert "Ocultar al público" in html  # one of Civic's own admin actions
+    assert "Hide from the public" not in html
+    english = admin_client.get(reverse("admin:reports_report_changelist"), **EN).content.decode()
+    assert f"{settings.SITE_NAME} administration" in english
