@@ -25,7 +25,15 @@ from civic.outbox import render_email
 from discussions import actions as discussion_actions
 from discussions.notifications import send_due_digests
 from reports.actions import change_state
-from tests.factories import make_comment, make_report, make_topic, make_user
+from tests.email_samples import SAMPLES
+from tests.factories import (
+    make_authority,
+    make_comment,
+    make_report,
+    make_service,
+    make_topic,
+    make_user,
+)
 from tests.volunteers.support import demo_call_for
 
 ROOT = Path(settings.BASE_DIR)
@@ -405,3 +413,37 @@ def test_the_admin_and_what_civic_adds_to_it_are_in_spanish(admin_client, city):
     assert "Hide from the public" not in html
     english = admin_client.get(reverse("admin:reports_report_changelist"), **EN).content.decode()
     assert f"{settings.SITE_NAME} administration" in english
+
+
+# --- every email, in Spanish --------------------------------------------------------------
+
+EMAIL_TEMPLATES = sorted(
+    path.name.removesuffix("-subject.txt")
+    for path in (ROOT / "templates" / "emails").glob("*-subject.txt")
+)
+
+
+@pytest.fixture
+def email_report(db):
+    service = make_service(code="pothole", name="Pothole")
+    authority = make_authority(services=[service], name="Borough Council")
+    reporter = make_user(first_name="Sofía", last_name="Ruiz")
+    report = make_report(service, title="Bache en la calle Mayor", reporter=reporter)
+    assert report.authority == authority
+    return report, reporter
+
+
+@pytest.mark.parametrize("template", EMAIL_TEMPLATES)
+def test_every_email_renders_in_spanish(email_report, template):
+    report, user = email_report
+    with translation.override("es"):
+        subject, text, html = render_email(template, SAMPLES[template](report, user))
+    assert english_left(subject + "\n" + text) == [], template
+    if html:
+        assert english_left(html) == [], template
+    with translation.override("en"):
+        english_subject, english_text, _html = render_email(
+            template, SAMPLES[template](report, user)
+        )
+    # Each email really changes language (a sample with no text of its own would not).
+    assert (subject, text) != (english_subject, english_text)
