@@ -27,6 +27,7 @@ def export_user_data(user) -> dict:
             "last_login": _iso(user.last_login),
             "display_name": profile.display_name if profile else "",
             "show_name_on_reports": profile.show_name_on_reports if profile else False,
+            "language": profile.language if profile else "",
             "email_preferences": {
                 field: getattr(profile, field)
                 if profile

@@ -4,6 +4,8 @@ deleting the account."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import Profile
@@ -50,8 +52,15 @@ class SignupForm(forms.Form):
         return clean_display_name(self.cleaned_data.get("display_name", ""))
 
     def signup(self, request, user) -> None:
+        # The language the person signed up in is the one their emails are written in
+        # (until they pick another with the footer's switcher).
+        language = translation.get_language()
         Profile.objects.update_or_create(
-            user=user, defaults={"display_name": self.cleaned_data["display_name"]}
+            user=user,
+            defaults={
+                "display_name": self.cleaned_data["display_name"],
+                "language": language if language in dict(settings.LANGUAGES) else "",
+            },
         )
 
 
@@ -98,3 +107,10 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+
+class LanguageForm(forms.Form):
+    """The footer's switcher: only the languages the site ships (Django's own set_language
+    would take any language Django itself is translated into)."""
+
+    language = forms.ChoiceField(choices=settings.LANGUAGES)

@@ -224,6 +224,11 @@ class Profile(models.Model):
     email_alerts = models.CharField(
         _("my area alerts"), max_length=8, choices=Frequency, default=Frequency.DAILY
     )
+    # Set at sign-up and by the footer's language switcher: emails to this person are
+    # written in it, whoever's request or worker round causes them. Blank: the site's.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("profile")
@@ -259,6 +264,16 @@ class Profile(models.Model):
         if exclude_user_id is not None:
             qs = qs.exclude(user_id=exclude_user_id)
         return qs.exists()
+
+
+def language_of(user) -> str:
+    """The language to write to this user in: theirs if they chose one, else the site's.
+
+    No query when the profile was select_related (or already looked at)."""
+    profile = Profile.of(user) if user is not None and getattr(user, "pk", None) else None
+    if profile and profile.language in dict(settings.LANGUAGES):
+        return profile.language
+    return settings.LANGUAGE_CODE
 
 
 def display_name(user) -> str:

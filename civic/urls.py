@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from civic import account_views, health, pwa, views
 
@@ -24,6 +26,8 @@ urlpatterns = [
     path("open311/", include("reports.open311.urls")),
     path("volunteers/", include("volunteers.urls")),
     path("admin/", admin.site.urls),
+    # The footer's language switcher: Django's set_language, remembered on the profile.
+    path("i18n/setlang/", views.set_language, name="set_language"),
 ]
 
 if settings.DEBUG:
@@ -37,4 +41,7 @@ if settings.DEBUG:
         )
     ]
 
-admin.site.site_header = admin.site.site_title = f"{settings.SITE_NAME} administration"
+# Lazy: the admin's title follows each request's language.
+admin.site.site_header = admin.site.site_title = format_lazy(
+    _("{site} administration"), site=settings.SITE_NAME
+)

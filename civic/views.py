@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from civic.account import delete_account, export_user_data
-from civic.forms import DeleteAccountForm, ProfileForm
+from civic.forms import DeleteAccountForm, LanguageForm, ProfileForm
 from civic.models import Profile
 from discussions.models import Follow, Thread
 from reports.alerts import unsubscribe_token
@@ -117,6 +118,26 @@ def account(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": request.GET.get("next", request.POST.get("next", ""))},
         status=200,
     )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The footer's language switcher: Django's own set_language (it checks the language
+    and the `next` page, and sets the cookie), and for a signed-in person the choice is
+    kept on their profile too, so the emails they get are in that language."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():  # not a language this site ships: nothing changes
+        next_url = request.POST.get("next", "")
+        safe = url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        return redirect(next_url if safe else "/")
+    response = django_set_language(request)
+    if request.user.is_authenticated:
+        Profile.objects.update_or_create(
+            user=request.user, defaults={"language": form.cleaned_data["language"]}
+        )
+    return response
 
 
 @login_required

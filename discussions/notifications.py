@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from civic.links import absolute_url
-from civic.models import Profile
+from civic.models import Profile, language_of
 from civic.outbox import queue_email
 from discussions.markup import plain_excerpt
 from discussions.models import Comment, Follow, Notification, Thread, public_name
@@ -158,7 +158,7 @@ def _send_digest(follow_id: int, now: datetime) -> int:
             return 0
         token = unsubscribe_token(user.pk, thread.pk)
         unsubscribe = absolute(reverse("discussions:unsubscribe", args=[token]))
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(language_of(user)):
             queue_email(
                 user.email,
                 "discussion-digest",

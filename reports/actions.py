@@ -24,9 +24,10 @@ from datetime import datetime
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from civic.models import language_of
 from civic.outbox import queue_email
 from discussions import actions as discussion_actions
 from discussions.actions import NotAllowed, sync_owned_thread
@@ -775,11 +776,13 @@ def email_reporter_about(report: Report, update: ReportUpdate, *, changed: bool)
     to = report.contact_email or (report.reporter.email if report.reporter_id else "")
     if not to:
         return ()
-    queue_email(
-        to,
-        "report-status-update",
-        {"report": report, "update": update, "changed": changed},
-    )
+    # In the reporter's language, not the language of the staff member who answered.
+    with translation.override(language_of(report.reporter)):
+        queue_email(
+            to,
+            "report-status-update",
+            {"report": report, "update": update, "changed": changed},
+        )
     return (report.reporter_id,) if report.reporter_id else ()
 
 

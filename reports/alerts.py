@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 
 import numpy
 import shapely
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
@@ -31,7 +30,7 @@ from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from civic.links import absolute_url
-from civic.models import Profile
+from civic.models import Profile, language_of
 from civic.outbox import queue_email
 from reports.models import Alert, AlertCursor, AlertNotice, Report, ReportUpdate
 
@@ -274,7 +273,13 @@ def send_due_alerts(now: datetime | None = None, limit: int = 200) -> int:
     now = now or timezone.now()
     due = list(
         AlertNotice.objects.filter(due_at__lte=now)
-        .select_related("alert__service", "alert__authority", "report__service", "update")
+        .select_related(
+            "alert__service",
+            "alert__authority",
+            "alert__user__profile",
+            "report__service",
+            "update",
+        )
         .order_by("alert__email", "created_at", "pk")[: limit * 20]
     )
     by_email: dict[str, list[AlertNotice]] = defaultdict(list)
@@ -303,7 +308,7 @@ def send_due_alerts(now: datetime | None = None, limit: int = 200) -> int:
             unsubscribe_all = absolute_url(
                 reverse("reports:alert-unsubscribe", args=[unsubscribe_token(first)]) + "?all=1"
             )
-            with translation.override(settings.LANGUAGE_CODE):
+            with translation.override(language_of(first.user)):
                 queue_email(
                     email,
                     "alert-digest",

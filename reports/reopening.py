@@ -25,10 +25,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civic.links import absolute_url
+from civic.models import language_of
 from civic.outbox import queue_email
 from discussions.actions import NotAllowed
 from reports.actions import change_state, reopen_report
@@ -106,7 +107,7 @@ def _due_reports(now: datetime):
             # Marked fixed by staff: ask whether it really is, once per fix.
             | (Q(state=Report.State.FIXED) & ~Exists(asked_since_closed))
         )
-        .select_related("service")
+        .select_related("service", "reporter__profile")
     )
 
 
@@ -122,15 +123,16 @@ def send_questionnaires(now: datetime | None = None, limit: int = 100) -> int:
                 created_at=now,
                 expires_at=now + timedelta(days=settings.QUESTIONNAIRE_LINK_DAYS),
             )
-            queue_email(
-                report.contact_email,
-                "report-questionnaire",
-                {
-                    "report": report,
-                    "answer_url": questionnaire_url(questionnaire),
-                    "expires_at": questionnaire.expires_at,
-                },
-            )
+            with translation.override(language_of(report.reporter)):
+                queue_email(
+                    report.contact_email,
+                    "report-questionnaire",
+                    {
+                        "report": report,
+                        "answer_url": questionnaire_url(questionnaire),
+                        "expires_at": questionnaire.expires_at,
+                    },
+                )
         asked += 1
     return asked
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs beside Python: Chromium for the
-# browser tests, a PostgreSQL server for the second database run, and Redis for
-# the scale-out suite. The S3-compatible store (moto) comes from the Python test
+# browser tests, a PostgreSQL server for the second database run, Redis for
+# the scale-out suite, and gettext for the translation catalog's check. The S3-compatible store (moto) comes from the Python test
 # extras and is started by the suite itself on a free port.
 set -euo pipefail
 
@@ -13,6 +13,8 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# GNU gettext: tests/civic/test_translation.py runs makemessages over the source.
+command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} with apt…"
   $SUDO apt-get update -qq

@@ -6,12 +6,12 @@ the emails about that one call, for that one person.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import translation
 
 from civic.links import absolute_url
+from civic.models import language_of
 from civic.outbox import queue_email
 
 UNSUBSCRIBE_SALT = "volunteers.unsubscribe"
@@ -38,7 +38,7 @@ def _name(user) -> str:
 
 def _queue(to: str, template: str, opportunity, token: str, recipient, **context) -> None:
     unsubscribe = absolute_url(reverse("volunteers:unsubscribe", args=[token]))
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language_of(recipient)):
         queue_email(
             to,
             f"volunteer-{template}",

@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
@@ -63,17 +63,35 @@ UPDATES_SPECIFICATION = (
 )
 _CODE = re.compile(r"^[-a-zA-Z0-9_]+$")
 _TOKEN = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+# The API's one language, whatever the client's Accept-Language (see language_neutral).
+API_LANGUAGE = "en"
+
+
+def language_neutral(view):
+    """One answer for every client, whatever its Accept-Language or language cookie."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with translation.override(API_LANGUAGE):
+            response = view(request, *args, **kwargs)
+        # LocaleMiddleware would otherwise label it with the client's language.
+        response["Content-Language"] = API_LANGUAGE
+        return response
+
+    return wrapped
 
 
 def api_view(*methods: str):
     """Format check, allowed methods, jurisdiction, and errors in the API's format.
 
-    csrf_exempt: Open311 clients authenticate with api_key, not a cookie.
+    csrf_exempt: Open311 clients authenticate with api_key, not a cookie. The API is
+    language-neutral (codes are English-free already; error descriptions are English).
     """
     allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
 
     def decorator(view):
         @csrf_exempt
+        @language_neutral
         @wraps(view)
         def wrapped(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
             if fmt not in FORMATS:
@@ -429,6 +447,7 @@ def _openapi_document() -> dict:
 
 
 @csrf_exempt
+@language_neutral
 def openapi(request: HttpRequest) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return error_response("json", 405, ["Use GET."], headers={"Allow": "GET, HEAD"})
@@ -438,6 +457,7 @@ def openapi(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
+@language_neutral
 def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
     """Anything else under /open311/: the spec's error list, never an HTML page."""
     fmt = "xml" if request.path.endswith(".xml") else "json"

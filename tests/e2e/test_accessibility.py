@@ -146,6 +146,38 @@ def test_page_has_no_wcag_violations(live_server, page, screenshot, city, name, 
     assert not problems, "\n".join(problems)
 
 
+# The pages a Spanish-speaking resident meets first, audited in Spanish too: other words,
+# longer labels (they must still fit a phone), the same promises.
+SPANISH_PAGES = [
+    "home",
+    "report-list",
+    "report",
+    "new-report",
+    "new-report-guest",
+    "topic-list",
+    "topic",
+    "volunteers",
+    "volunteer-call",
+    "sign-up",
+    "me",
+    "stats",
+]
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("name", SPANISH_PAGES)
+def test_page_in_spanish_has_no_wcag_violations(
+    live_server, page, screenshot, city, name, viewport
+):
+    page.context.set_extra_http_headers({"Accept-Language": "es"})
+    open_page(page, live_server, city, name, viewport)
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator(".skip-link")).to_have_text("Saltar al contenido")
+    screenshot(f"a11y-es-{name}-{viewport}")
+    problems = audit(page)
+    assert not problems, "\n".join(problems)
+
+
 def submit_new_report_without_a_title(page) -> None:
     # The category's questions arrive by htmx; then a required field is left empty.
     page.get_by_label("Category").select_option("pothole")
