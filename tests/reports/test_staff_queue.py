@@ -281,3 +281,15 @@ def test_bulk_duplicate_refuses_the_original_itself(staff_client, service):
     original.refresh_from_db()
     copy.refresh_from_db()
     assert original.state == "submitted" and copy.state == "duplicate"
+
+
+def test_filter_near_a_place_of_the_gazetteer(staff_client, service):
+    from reports import places
+
+    places.save_places([places.PlaceRow("Queen Street", "street", 51.518, -0.14)])
+    near = factories.make_report(service=service, lat=51.519, lon=-0.141)
+    factories.make_report(service=service, lat=51.50, lon=-0.20)
+
+    assert _rows(staff_client.get(QUEUE, {"near": "queen st"})) == [near.pk]
+    response = staff_client.get(QUEUE, {"near": "Nowhere Lane"})
+    assert "No place called “Nowhere Lane” is known here." in response.content.decode()
