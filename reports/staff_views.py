@@ -177,7 +177,11 @@ def _apply_one(report: Report, user, form: BulkActionForm) -> None:
     if data["action"] == "assign":
         actions.assign_report(report, to=form.assignee_user, by=user)
     elif data["action"] == "state":
-        actions.change_state(report, data["state"] or report.state, by=user, note=data["note"])
+        state = data["state"] or report.state
+        if state == report.state and not data["note"]:
+            # Nothing to say: no empty entry on its timeline.
+            raise actions.NotAllowed(_("it has that status already."))
+        actions.change_state(report, state, by=user, note=data["note"])
     else:
         if report.state == Report.State.DUPLICATE and report.duplicate_of_id == form.original.pk:
             raise actions.NotAllowed(_("it is already a duplicate of that report."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -12,10 +13,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civic.models import display_name
+from reports import places
 from reports.forms.canned import canned_field, fill_note
 from reports.forms.reading import MapFilterForm
 from reports.forms.staff import STAFF_NOTE_MAX_LENGTH
 from reports.models import CannedResponse, Report
+
+# "Near a place": reports within this distance of the gazetteer's point, as a box.
+NEAR_METRES = 500
+METRES_PER_DEGREE_LAT = 111_320
 
 QUEUE_SORTS = {
     "oldest": ("requested_at", "id"),
@@ -49,6 +55,12 @@ class QueueFilterForm(MapFilterForm):
         max_length=200,
         help_text=gettext_lazy("west,south,east,north in degrees, as the map gives it."),
     )
+    near = forms.CharField(
+        label=gettext_lazy("Near a place"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("A street or landmark: reports within 500 m of it."),
+    )
     assignee = forms.ChoiceField(label=gettext_lazy("Assigned to"), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
     sort = forms.ChoiceField(
@@ -76,11 +88,27 @@ class QueueFilterForm(MapFilterForm):
             return None
         return super().clean_bbox()
 
+    def clean_near(self) -> tuple[float, float, float, float] | None:
+        """The box around the first gazetteer place matching the text."""
+        text = self.cleaned_data["near"].strip()
+        if not text:
+            return None
+        found = places.search(text, limit=1)
+        if not found:
+            raise ValidationError(
+                _("No place called “%(text)s” is known here.") % {"text": text}, code="unknown"
+            )
+        lat, lon = found[0].lat, found[0].lon
+        d_lat = NEAR_METRES / METRES_PER_DEGREE_LAT
+        d_lon = d_lat / max(0.01, math.cos(math.radians(lat)))
+        return lon - d_lon, lat - d_lat, lon + d_lon, lat + d_lat
+
     def filter_queue(self, reports: QuerySet[Report], *, user, now: datetime) -> QuerySet[Report]:
         reports = self.filter(reports)
         data = self.cleaned_data
-        if data.get("bbox"):
-            reports = reports.in_bbox(*data["bbox"])
+        for box in (data.get("bbox"), data.get("near")):
+            if box:
+                reports = reports.in_bbox(*box)
         assignee = data.get("assignee")
         if assignee == "me":
             reports = reports.filter(assignee=user)

@@ -114,3 +114,14 @@ def test_select_all_and_answer_every_report_on_the_page(live_server, page, scree
 
     expect(page.locator(".message--success")).to_contain_text("Done for 4 reports")
     assert set(Report.objects.values_list("state", flat=True)) == {"acknowledged"}
+
+
+def test_overdue_pins_are_marked_on_the_map(live_server, page, screenshot, desk):
+    page.goto(live_server.url + "/reports/?view=map")
+    overdue = page.locator(".pin--overdue")
+    expect(overdue).to_have_count(1)
+    expect(overdue).to_have_attribute(
+        "aria-label", "Deep pothole on Elm Street (Submitted, Overdue)"
+    )
+    expect(page.locator(".pin")).to_have_count(4)
+    screenshot("map-overdue-pin", full_page=False)

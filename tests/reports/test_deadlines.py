@@ -152,3 +152,17 @@ def test_only_overdue_pins_carry_the_overdue_mark(client, holiday, pothole, serv
         data = client.get(reverse("reports:geojson"), {"bbox": "-0.3,51.4,0.0,51.6"}).json()
     marks = {f["id"]: f["properties"].get("overdue") for f in data["features"]}
     assert marks == {late.pk: True, fine.pk: None, untargeted.pk: None}
+
+
+def test_a_fixed_reports_page_says_it_was_late(client, holiday, pothole, staff):
+    report = factories.make_report(service=pothole, requested_at=THURSDAY)
+    change_state(report, "fixed", by=staff, now=dt.datetime(2026, 12, 14, 15, tzinfo=dt.UTC))
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert "fixed 1 day late" in page
+    assert "overdue" not in page.split('id="report-status"')[1].split("</p>")[0]
+
+
+def test_open311_xml_carries_the_due_time(client, holiday, pothole):
+    report = factories.make_report(service=pothole, requested_at=THURSDAY)
+    xml = client.get(f"/open311/v2/requests/{report.pk}.xml").content.decode()
+    assert "<expected_datetime>2026-12-11T23:59:00+00:00</expected_datetime>" in xml

@@ -248,3 +248,48 @@ def test_bulk_from_another_authoritys_staff_changes_nothing(
     report.refresh_from_db()
     assert report.state == "submitted"
     assert not ModerationEntry.objects.filter(action="state").exists()
+
+
+def test_bulk_skips_reports_that_have_the_status_already(staff_client, service):
+    done = factories.make_report(service=service, state="acknowledged")
+    todo = factories.make_report(service=service)
+
+    response = staff_client.post(
+        BULK,
+        {"reports": [done.pk, todo.pk], "action": "state", "state": "acknowledged"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert f"Report #{done.pk} was not changed: it has that status already." in page
+    assert done.updates.count() == 2  # submitted, acknowledged: no empty entry
+    todo.refresh_from_db()
+    assert todo.state == "acknowledged"
+
+
+def test_bulk_duplicate_refuses_the_original_itself(staff_client, service):
+    original = factories.make_report(service=service)
+    copy = factories.make_report(service=service)
+
+    response = staff_client.post(
+        BULK,
+        {"reports": [original.pk, copy.pk], "action": "duplicate", "duplicate_of": original.pk},
+        follow=True,
+    )
+
+    assert "A report cannot be a duplicate of itself." in response.content.decode()
+    original.refresh_from_db()
+    copy.refresh_from_db()
+    assert original.state == "submitted" and copy.state == "duplicate"
+
+
+def test_filter_near_a_place_of_the_gazetteer(staff_client, service):
+    from reports import places
+
+    places.save_places([places.PlaceRow("Queen Street", "street", 51.518, -0.14)])
+    near = factories.make_report(service=service, lat=51.519, lon=-0.141)
+    factories.make_report(service=service, lat=51.50, lon=-0.20)
+
+    assert _rows(staff_client.get(QUEUE, {"near": "queen st"})) == [near.pk]
+    response = staff_client.get(QUEUE, {"near": "Nowhere Lane"})
+    assert "No place called “Nowhere Lane” is known here." in response.content.decode()
