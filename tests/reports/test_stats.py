@@ -71,7 +71,7 @@ def test_stats_show_counts_and_response_times_per_authority(anonymous, three_rep
     }
     html = response.content.decode()
     assert '<th scope="row">Borough Council</th>' in html
-    assert "Updated every 5 minutes." in html
+    assert "Updated every 10 minutes." in html
 
 
 @time_machine.travel(NOW, tick=False)
