@@ -25,9 +25,9 @@ def test_healthy_with_a_live_worker_and_reports_the_backlog(
         body_text="…",
         next_attempt_at=timezone.now() - timedelta(minutes=5),
     )
-    with django_assert_num_queries(4):
-        # SELECT 1; due count and oldest for each retried table: the outbox, deliveries
-        # and reopen notices.
+    with django_assert_num_queries(5):
+        # SELECT 1; due count and oldest for each retried table: the outbox, deliveries,
+        # reopen notices and webhook deliveries.
         response = client.get(reverse("health"))
     assert response.status_code == 200
     body = response.json()
@@ -38,6 +38,7 @@ def test_healthy_with_a_live_worker_and_reports_the_backlog(
     assert body["backlog"]["civic.outboundemail"]["oldest_due_seconds"] == 300
     assert body["backlog"]["reports.delivery"] == {"due": 0, "oldest_due_seconds": 0}
     assert body["backlog"]["reports.reopennotice"] == {"due": 0, "oldest_due_seconds": 0}
+    assert body["backlog"]["reports.webhookdelivery"] == {"due": 0, "oldest_due_seconds": 0}
     assert "no-cache" in response["Cache-Control"]
 
 
