@@ -93,8 +93,9 @@ def test_every_message_in_the_source_has_a_compiled_spanish_translation(fresh_me
     missing = [e.msgid for e in fresh_messages if not e.translated or not translated_in(catalog, e)]
     assert len(fresh_messages) > 1000
     assert not missing, (
-        f"{len(missing)} messages have no Spanish translation (see the report of branch "
-        f"i13-es or scripts/translations.py): {missing[:10]}"
+        f"{len(missing)} messages have no Spanish translation: run "
+        f"`scripts/translations.py update todo.json`, translate, then `fill todo.json` "
+        f"(see the script's docstring): {missing[:10]}"
     )
 
 
