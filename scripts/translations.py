@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""Keep the Spanish catalog (locale/es/LC_MESSAGES/*.po) complete, with no extra dependency.
+"""Keep the Spanish catalog (locale/es/LC_MESSAGES/django.po and .mo) complete, with no
+extra dependency. After adding or changing marked strings:
 
-    .venv/bin/python scripts/translations.py update todo.json  # makemessages, then `missing`
-    .venv/bin/python scripts/translations.py missing todo.json  # untranslated or fuzzy entries, as JSON
-    .venv/bin/python scripts/translations.py fill todo.json     # write the translations back, compile
+    .venv/bin/python scripts/translations.py update todo.json   # makemessages, then list
+    # edit todo.json: {"English msgid": "Spanish", "msgid with plural": ["uno", "varios"]}
+    .venv/bin/python scripts/translations.py fill todo.json     # write, check, compile
+    git add locale/                                             # the .po and the .mo
 
-The JSON file maps each msgid to its translation: a string, or a list of the plural forms
-([singular, plural]) for a msgid with a plural. `missing` writes the entries with an empty
-value (and, for a fuzzy entry, gettext's guess) for you to fill; `fill` takes only
-non-empty values, clears the fuzzy flag of what it fills, normalises the file with msgcat
-and runs compilemessages. Placeholders (%(name)s, %s, {name}, HTML tags) must be kept as
-they are: `check` (run by `fill`, and by tests/civic/test_translation.py) refuses a
-translation whose placeholders differ from its msgid's.
+`update` runs makemessages (the project's ignore list, no source locations, so the .po
+diffs stay small) and writes every entry that is empty or fuzzy to the JSON file, with
+gettext's fuzzy guess as a starting value. `fill` takes the non-empty values of one or
+more JSON files, clears their fuzzy flag, re-wraps the file with msgcat, prints what is
+still missing or whose placeholders differ, and runs compilemessages. `check` prints the
+problems only. Placeholders (%(name)s, %s, {name}, HTML tags) must be kept exactly; a
+singular form may drop its count ("Un comentario"). Terms used throughout: report =
+"aviso", authority = "organismo", staff = "personal", follow = "seguir", me too = "A mí
+también", volunteer call = "convocatoria de voluntariado", usted form.
 """
 
 from __future__ import annotations

@@ -93,8 +93,9 @@ def test_every_message_in_the_source_has_a_compiled_spanish_translation(fresh_me
     missing = [e.msgid for e in fresh_messages if not e.translated or not translated_in(catalog, e)]
     assert len(fresh_messages) > 1000
     assert not missing, (
-        f"{len(missing)} messages have no Spanish translation (see the report of branch "
-        f"i13-es or scripts/translations.py): {missing[:10]}"
+        f"{len(missing)} messages have no Spanish translation: run "
+        f"`scripts/translations.py update todo.json`, translate, then `fill todo.json` "
+        f"(see the script's docstring): {missing[:10]}"
     )
 
 
@@ -447,3 +448,27 @@ def test_every_email_renders_in_spanish(email_report, template):
         )
     # Each email really changes language (a sample with no text of its own would not).
     assert (subject, text) != (english_subject, english_text)
+
+
+def test_signing_in_brings_back_the_persons_language(client, resident):
+    spanish(resident)
+    response = client.post(
+        reverse("account_login"),
+        {"login": resident.email, "password": "correct-horse-battery"},
+        **EN,
+    )
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+    html = client.get("/", **EN).content.decode()
+    assert '<html lang="es">' in html
+
+
+def test_signing_in_without_a_chosen_language_leaves_the_browsers(client, resident):
+    response = client.post(
+        reverse("account_login"),
+        {"login": resident.email, "password": "correct-horse-battery"},
+        **ES,
+    )
+    assert response.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert '<html lang="es">' in client.get("/", **ES).content.decode()
