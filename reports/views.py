@@ -323,6 +323,7 @@ def _map_data(query: QueryDict) -> HttpResponse:
         "capped": more and not clustered,
         "limit": GEOJSON_MAX_FEATURES,
         "states": {code: str(label) for code, label in Report.State.choices},
+        "cluster_label": _("{n} reports here; select to zoom in"),
         "open_states": list(Report.OPEN_STATES),
         "report_url": report_url,
         "detail_url": detail_url.replace("987654321", "{id}"),
