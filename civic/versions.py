@@ -190,6 +190,17 @@ def _freeze(response: HttpResponse) -> _Built:
     return _Built(response.status_code, headers, body, gzipped, etag)
 
 
+_build_locks: dict[str, threading.Lock] = {}
+_build_locks_guard = threading.Lock()
+
+
+def _build_lock(key: str) -> threading.Lock:
+    with _build_locks_guard:
+        if len(_build_locks) > 10_000:  # keys are many (every map position); locks are cheap
+            _build_locks.clear()
+        return _build_locks.setdefault(key, threading.Lock())
+
+
 def _matches(header: str, etag: str) -> bool:
     # Weak comparison, as for GET: a proxy that compressed the body marks it W/.
     return any(tag.removeprefix("W/") == etag for tag in parse_etags(header)) or header == "*"
@@ -213,11 +224,16 @@ def cached_response(
     version = current(name)
     built = _memo.get(key, version, max_age)
     if built is None:
-        response = build()
-        if response.status_code != 200 or response.streaming:
-            return response
-        built = _freeze(response)
-        _memo.put(key, version, built, built.weight)
+        # One build per key at a time in this process: the other threads asking for it
+        # meanwhile wait for that one instead of all running the same queries.
+        with _build_lock(key):
+            built = _memo.get(key, version, max_age)
+            if built is None:
+                response = build()
+                if response.status_code != 200 or response.streaming:
+                    return response
+                built = _freeze(response)
+                _memo.put(key, version, built, built.weight)
     if _matches(request.headers.get("If-None-Match", ""), built.etag):
         response = HttpResponseNotModified()
     else:

@@ -278,7 +278,8 @@ def report_geojson(request: HttpRequest) -> HttpResponse:
     Built once per reports' data version and query (civic/versions.py), with an ETag,
     gzipped for clients that accept it."""
     key = ":".join(("map", translation.get_language() or "", versions.query_key(request)))
-    return versions.cached_response(request, key, lambda: _map_data(request.GET))
+    # Nothing in it depends on the clock: only a change of the data renews it.
+    return versions.cached_response(request, key, lambda: _map_data(request.GET), max_age=600)
 
 
 def _map_data(query: QueryDict) -> HttpResponse:
@@ -289,19 +290,17 @@ def _map_data(query: QueryDict) -> HttpResponse:
         )
     west, south, east, north = form.cleaned_data["bbox"]
     reports = form.filter(Report.objects.visible().in_bbox(west, south, east, north))
-    rows = list(
-        reports.order_by("-requested_at", "-id").values_list("id", "title", "lat", "lon", "state")[
-            : GEOJSON_MAX_FEATURES + 1
-        ]
-    )
     span = max(north - south, east - west)
-    more = len(rows) > GEOJSON_MAX_FEATURES
-    clustered = more and span > GEOJSON_MIN_CLUSTER_SPAN
+    # The clusters first: they count the reports in the bounds (one index scan), and
+    # only when few enough are the markers themselves fetched.
+    clusters, total = _clusters(reports, span)
+    clustered = total > GEOJSON_MAX_FEATURES and span > GEOJSON_MIN_CLUSTER_SPAN
     if clustered:
-        features, total = _clusters(reports, span)
+        features = clusters
     else:
-        rows = rows[:GEOJSON_MAX_FEATURES]
-        total = len(rows)
+        rows = reports.order_by("-requested_at", "-id").values_list(
+            "id", "title", "lat", "lon", "state"
+        )[:GEOJSON_MAX_FEATURES]
         features = [
             {
                 "type": "Feature",
@@ -320,7 +319,7 @@ def _map_data(query: QueryDict) -> HttpResponse:
         "features": features,
         "total": total,
         "clustered": clustered,
-        "capped": more and not clustered,
+        "capped": total > len(features) and not clustered,
         "limit": GEOJSON_MAX_FEATURES,
         "states": {code: str(label) for code, label in Report.State.choices},
         "cluster_label": _("{n} reports here; select to zoom in"),
