@@ -33,6 +33,7 @@ from django.core.cache.backends.db import BaseDatabaseCache
 from django.db import connection, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 
@@ -158,6 +159,7 @@ def memo(
 def clear_memo() -> None:
     """Forget every built value in this process (tests)."""
     _memo.clear()
+    _paths.clear()
 
 
 # ---------------------------------------------------------------------------
@@ -182,11 +184,14 @@ class _Built:
         return len(self.body) + len(self.gzipped or b"") + 200
 
 
+_NOT_KEPT = {"content-length", "content-encoding", "etag", "set-cookie", "cache-control"}
+
+
 def _freeze(response: HttpResponse) -> _Built:
     body = response.content
     gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    headers = tuple((k, v) for k, v in response.items() if k.lower() != "content-length")
+    headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_KEPT)
     return _Built(response.status_code, headers, body, gzipped, etag)
 
 
@@ -210,30 +215,67 @@ def _accepts_gzip(request: HttpRequest) -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
+def request_key(request: HttpRequest) -> str:
+    """Everything a public response depends on besides the data: the absolute URL (its
+    host and scheme appear in the links), the query in a normal form (an api_key aside:
+    reading needs none) and the language."""
+    return "|".join(
+        (
+            request.scheme,
+            request.get_host(),
+            request.path,
+            query_key(request, drop=("api_key",)),
+            translation.get_language_from_request(request),
+        )
+    )
+
+
 def cached_response(
     request: HttpRequest,
-    key: str,
     build: Callable[[], HttpResponse],
     *,
     name: str = REPORTS,
     max_age: float = 60.0,
 ) -> HttpResponse:
-    """The response `build()` makes, built once per data version of `name` in this
-    process. `key` must name everything the response depends on besides that data
-    (path, normalised query, format, language, host). Only a 200 is kept."""
-    version = current(name)
+    """The response `build()` makes, kept in this process while the data version of
+    `name` holds (and `max_age` seconds at most, for what depends on the clock).
+
+    The view builds; PublicCacheMiddleware keeps the finished response and answers
+    the next requests for it early, before the session, authentication, CSRF and URL
+    resolving it does not need. Only a 200 without cookies is kept."""
+    version = current(name)  # before building: a change meanwhile makes a newer one
+    key = request_key(request)
     built = _memo.get(key, version, max_age)
-    if built is None:
-        # One build per key at a time in this process: the other threads asking for it
-        # meanwhile wait for that one instead of all running the same queries.
-        with _build_lock(key):
-            built = _memo.get(key, version, max_age)
-            if built is None:
-                response = build()
-                if response.status_code != 200 or response.streaming:
-                    return response
-                built = _freeze(response)
-                _memo.put(key, version, built, built.weight)
+    if built is not None:
+        return _serve(request, built)
+    # One build per key at a time in this process: the other threads asking for it
+    # meanwhile wait for that one instead of all running the same queries.
+    with _build_lock(key):
+        built = _memo.get(key, version, max_age)
+        if built is not None:
+            return _serve(request, built)
+        response = build()
+        if response.status_code == 200 and not response.streaming:
+            response.civic_cache = (key, name, version, max_age)
+            if not _middleware_active:
+                _store(request, response)
+        return response
+
+
+def _store(request: HttpRequest, response: HttpResponse) -> _Built | None:
+    key, name, version, max_age = response.civic_cache
+    if response.cookies or "cookie" in response.get("Vary", "").lower():
+        return None  # personal after all: never shared
+    built = _freeze(response)
+    _memo.put(key, version, built, built.weight)
+    with _build_locks_guard:
+        if len(_paths) > 50_000:
+            _paths.clear()
+        _paths[request.path] = (name, max_age)
+    return built
+
+
+def _serve(request: HttpRequest, built: _Built) -> HttpResponse:
     if _matches(request.headers.get("If-None-Match", ""), built.etag):
         response = HttpResponseNotModified()
     else:
@@ -248,6 +290,37 @@ def cached_response(
     # Anyone may keep it, but must ask again (a cheap 304) before using it.
     response["Cache-Control"] = "public, no-cache"
     return response
+
+
+# path → (version name, max_age) of the responses kept for it, learned as they are built.
+_paths: dict[str, tuple[str, float]] = {}
+_middleware_active = False
+
+
+class PublicCacheMiddleware:
+    """Answers a GET for a kept public response before the rest of the stack runs.
+
+    Sits after the security, CSP and static-file middleware (their headers apply to
+    every answer) and before sessions: what it answers is the same for every visitor."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        global _middleware_active
+        _middleware_active = True
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        known = _paths.get(request.path)
+        if known is not None:
+            built = _memo.get(request_key(request), current(known[0]), known[1])
+            if built is not None:
+                return _serve(request, built)
+        response = self.get_response(request)
+        if getattr(response, "civic_cache", None) is None:
+            return response
+        built = _store(request, response)
+        return response if built is None else _serve(request, built)
 
 
 def query_key(request: HttpRequest, *, drop: tuple[str, ...] = ()) -> str:

@@ -17,7 +17,7 @@ from django.db.models.functions import Floor
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -277,9 +277,8 @@ def report_geojson(request: HttpRequest) -> HttpResponse:
 
     Built once per reports' data version and query (civic/versions.py), with an ETag,
     gzipped for clients that accept it."""
-    key = ":".join(("map", translation.get_language() or "", versions.query_key(request)))
     # Nothing in it depends on the clock: only a change of the data renews it.
-    return versions.cached_response(request, key, lambda: _map_data(request.GET), max_age=600)
+    return versions.cached_response(request, lambda: _map_data(request.GET), max_age=600)
 
 
 def _map_data(query: QueryDict) -> HttpResponse:

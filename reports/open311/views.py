@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
@@ -122,23 +122,11 @@ def _wants_extensions(params) -> bool:
     return params.get("extensions", "").strip().lower() in ("true", "1")
 
 
-def _cached(request: HttpRequest, what: str, fmt: str, build, *, name=versions.REPORTS):
+def _cached(request: HttpRequest, build, *, name=versions.REPORTS):
     """A GET answer built once per data version (see civic/versions.py), with an ETag
-    and gzip. The key holds all the answer depends on besides the data: the resource,
-    the format, the query (api_key aside: reading needs none), the absolute URLs' host
-    and the language."""
-    key = ":".join(
-        (
-            "open311",
-            what,
-            fmt,
-            request.scheme,
-            request.get_host(),
-            translation.get_language() or "",
-            versions.query_key(request, drop=("api_key",)),
-        )
-    )
-    return versions.cached_response(request, key, build, name=name)
+    and gzip. It depends on nothing else than the URL (format and query included), the
+    host of its absolute links and the language: all part of the cache's key."""
+    return versions.cached_response(request, build, name=name)
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -192,7 +180,7 @@ def service_list(request: HttpRequest, params, fmt: str) -> HttpResponse:
         )
         return render_api(fmt, "services", [service_data(s) for s in services])
 
-    return _cached(request, "services", fmt, build, name=versions.SERVICES)
+    return _cached(request, build, name=versions.SERVICES)
 
 
 def _get_service(code: str) -> Service:
@@ -215,7 +203,7 @@ def service_definition(request: HttpRequest, params, fmt: str, code: str) -> Htt
     def build() -> HttpResponse:
         return render_api(fmt, "service_definition", definition_data(_get_service(code)))
 
-    return _cached(request, f"service:{code}", fmt, build, name=versions.SERVICES)
+    return _cached(request, build, name=versions.SERVICES)
 
 
 @api_view("GET", "POST")
@@ -239,7 +227,7 @@ def requests_collection(request: HttpRequest, params, fmt: str) -> HttpResponse:
         )
 
     # The default date window moves with the clock: an answer is kept a minute at most.
-    return _cached(request, "requests", fmt, build)
+    return _cached(request, build)
 
 
 @api_view("GET")
@@ -253,7 +241,7 @@ def request_detail(request: HttpRequest, params, fmt: str, request_id: str) -> H
             raise Open311Error(404, f"service_request_id {request_id!r} not found.")
         return render_api(fmt, "service_requests", [request_data(request, report, extensions)])
 
-    return _cached(request, f"request:{request_id}", fmt, build)
+    return _cached(request, build)
 
 
 @api_view("GET")

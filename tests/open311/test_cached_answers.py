@@ -110,3 +110,21 @@ def test_errors_are_not_kept(client, db):
     report = factories.make_report()
 
     assert client.get(f"{API}/requests/{report.pk}.json").status_code == 200
+
+
+def test_a_kept_answer_is_served_with_the_same_headers_and_no_cookie(client, listed):
+    first = client.get(f"{API}/requests.json")
+    second = client.get(f"{API}/requests.json")
+
+    assert second.content == first.content
+    for header in ("Content-Type", "X-Frame-Options", "Content-Language", "ETag"):
+        assert second[header] == first[header]
+    assert not second.cookies
+
+
+def test_each_language_gets_its_own_answer(client, listed):
+    english = client.get(f"{API}/requests.json", headers={"Accept-Language": "en"})
+    french = client.get(f"{API}/requests.json", headers={"Accept-Language": "fr"})
+
+    assert english["Content-Language"] == "en"
+    assert french["Content-Language"] == "fr"
