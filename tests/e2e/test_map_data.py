@@ -33,9 +33,7 @@ def test_a_popup_loads_the_reports_details_when_opened(live_server, page, pothol
     page.screenshot(path="/tmp/i12api-map-popup.png")
 
 
-def test_too_many_reports_show_as_clusters_that_zoom_in(
-    live_server, page, pothole, monkeypatch
-):
+def test_too_many_reports_show_as_clusters_that_zoom_in(live_server, page, pothole, monkeypatch):
     monkeypatch.setattr(views, "GEOJSON_MAX_FEATURES", 3)
     for n in range(8):
         make_report(service=pothole, lat=51.5 + n * 0.0003, lon=-0.12 + n * 0.0003)

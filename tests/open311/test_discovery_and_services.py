@@ -215,7 +215,9 @@ def test_a_configured_or_empty_jurisdiction_is_accepted_and_another_is_404(clien
 
 
 @pytest.mark.parametrize("rows", [1, 50])
-def test_service_list_runs_a_constant_number_of_queries(client, db, django_assert_num_queries, rows):
+def test_service_list_runs_a_constant_number_of_queries(
+    client, db, django_assert_num_queries, rows
+):
     for _ in range(rows):
         service = factories.make_service()
         factories.make_attribute(service)
