@@ -3,21 +3,28 @@
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
+def create_versions(apps, schema_editor):
+    # The counters exist from the start, so a bump is always one UPDATE.
+    DataVersion = apps.get_model("civic", "DataVersion")
+    for name in ("reports", "services"):
+        DataVersion.objects.get_or_create(name=name)
 
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('civic', '0005_merge_profile_and_claim_token'),
+        ("civic", "0005_merge_profile_and_claim_token"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DataVersion',
+            name="DataVersion",
             fields=[
-                ('name', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('value', models.BigIntegerField(default=0)),
+                ("name", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("value", models.BigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'data version',
+                "verbose_name": "data version",
             },
         ),
+        migrations.RunPython(create_versions, migrations.RunPython.noop),
     ]

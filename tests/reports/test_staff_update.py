@@ -356,23 +356,24 @@ def test_htmx_update_runs_a_constant_number_of_queries(
     Follow.objects.bulk_create(Follow(thread=report.thread, user=user) for user in followers)
     client.force_login(staff)
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         # 1. the session
         # 2. the signed-in user
         # 3. the report with its service, authority, reporter and duplicate_of
         # 4. is the user in the authority's staff group (may they answer?)
         # 5. SAVEPOINT: change_state runs in one transaction
-        # 6. the report again, locked (SELECT … FOR UPDATE on PostgreSQL)
-        # 7. is the user in the authority's staff group (is the entry official?)
-        # 8. UPDATE the report's state and times
-        # 9. INSERT the timeline entry
-        # 10. UPDATE the thread (title, hidden, official group) and bump its version
-        # 11. read the new version back
-        # 12. INSERT the moderation log entry
-        # 13. the thread's followers, but the author
-        # 14. INSERT their pending notifications, in one go
-        # 15. RELEASE SAVEPOINT
-        # 16. the timeline, for the fragment
+        # 6. UPDATE the reports' data version (cached API answers and map)
+        # 7. the report again, locked (SELECT … FOR UPDATE on PostgreSQL)
+        # 8. is the user in the authority's staff group (is the entry official?)
+        # 9. UPDATE the report's state and times
+        # 10. INSERT the timeline entry
+        # 11. UPDATE the thread (title, hidden, official group) and bump its version
+        # 12. read the new version back
+        # 13. INSERT the moderation log entry
+        # 14. the thread's followers, but the author
+        # 15. INSERT their pending notifications, in one go
+        # 16. RELEASE SAVEPOINT
+        # 17. the timeline, for the fragment
         response = _post(client, report, htmx=True, state="in_progress", note="On site.")
 
     assert response.status_code == 200
