@@ -300,3 +300,20 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class DataVersion(models.Model):
+    """A named counter that every change to some data bumps (see civic/versions.py).
+
+    Cached responses are keyed by it: a new value is a new key, so nothing has to be
+    invalidated across processes or nodes.
+    """
+
+    name = models.CharField(max_length=64, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("data version")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"

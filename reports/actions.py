@@ -27,6 +27,7 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from civic import versions
 from civic.models import language_of
 from civic.outbox import queue_email
 from discussions import actions as discussion_actions
@@ -136,6 +137,7 @@ def submit_report(
         thread=thread,
     )
     report.save()
+    versions.bump(versions.REPORTS)  # cached lists, maps and API answers
     # The thread's page is derived from its owner (discussions knows no reports).
     thread.owner_id = report.pk
     thread.save(update_fields=["owner_id"])
@@ -255,6 +257,7 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     for thread, (report, _authorities) in zip(threads, reports, strict=True):
         report.thread = thread
     Report.objects.bulk_create([report for report, _a in reports])
+    versions.bump(versions.REPORTS)
     # One UPDATE links every thread to its owner, the report.
     report_pk = Report.objects.filter(thread=OuterRef("pk")).values("pk")[:1]
     Thread.objects.filter(pk__in=[t.pk for t in threads]).update(owner_id=Subquery(report_pk))
@@ -291,7 +294,11 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
 
 
 def _lock(report: Report) -> Report:
-    """A fresh copy of the report's row, locked until the transaction ends."""
+    """A fresh copy of the report's row, locked until the transaction ends.
+
+    Every change after submission starts here, so this is where the reports' data
+    version is bumped: cached lists, maps and API answers see the change at commit."""
+    versions.bump(versions.REPORTS)
     return (
         Report.objects.select_for_update(of=("self",))
         .select_related("authority", "service")

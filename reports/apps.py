@@ -17,3 +17,22 @@ class ReportsConfig(AppConfig):
 
         # Its status and timeline move with the thread's version: the live poll sends them.
         register_owner_fragments(Thread.Kind.REPORT, report_fragments)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from reports.models import Authority, Service, ServiceAttribute
+
+        # Services, their questions and authorities are configuration, edited in the admin
+        # (or a shell, or a fixture): whatever the path, cached API answers and map data
+        # that show them must not outlive a change. Reports' own changes bump the version
+        # in reports/actions.py instead.
+        for model in (Service, ServiceAttribute, Authority):
+            for signal in (post_save, post_delete):
+                signal.connect(_configuration_changed, sender=model, dispatch_uid=f"v-{model}")
+
+
+def _configuration_changed(sender, **kwargs) -> None:
+    from civic import versions
+
+    versions.bump(versions.SERVICES)
+    versions.bump(versions.REPORTS)  # requests show their service's and authority's names

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from civic import versions
 from civic.links import absolute_url
 from civic.models import language_of
 from civic.outbox import queue_email
@@ -200,6 +201,8 @@ def confirm_still_broken(report: Report, user, *, note: str = "", photos=(), now
     if _since_closed(report).filter(user=user).exists():
         raise NotAllowed(_("You have already said this is still broken."))
     StillBroken.objects.create(report=report, user=user, note=note, created_at=now)
+    if photos:
+        versions.bump(versions.REPORTS)  # the API lists a report's photos
     order = report.photos.count()
     for n, processed in enumerate(photos):
         photo = Photo(

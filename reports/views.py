@@ -7,12 +7,14 @@ import math
 from datetime import datetime
 from urllib.parse import urlencode
 
+import orjson
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Avg, Count, F, Prefetch, Q
+from django.db.models.functions import Floor
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from civic import ratelimit
+from civic import ratelimit, versions
 from civic.models import Profile
 from discussions.models import ModerationEntry
 from discussions.queries import discussion_context
@@ -44,8 +46,14 @@ from reports.models import Photo, Report, ReportUpdate, Service
 from reports.reopening import has_confirmed
 
 REPORTS_PER_PAGE = 25
-# The map never receives more than this many markers; the response says when it was capped.
-GEOJSON_MAX_FEATURES = 1000
+# The map receives up to this many markers; with more reports in its bounds it receives
+# clusters instead (counts on a grid), so an answer stays small (well under 100 KB).
+GEOJSON_MAX_FEATURES = 300
+# Clusters: about this many grid cells across the larger side of the bounds.
+GEOJSON_CLUSTER_CELLS = 12
+# Bounds smaller than this (degrees; about 200 m) are never clustered: zooming in
+# further would not split them. They get the newest markers, capped, and say so.
+GEOJSON_MIN_CLUSTER_SPAN = 0.002
 # "Is it one of these?": open reports this close to the pin are offered as duplicates.
 NEARBY_METRES = 100
 NEARBY_MAX = 10
@@ -263,54 +271,105 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def report_geojson(request: HttpRequest) -> JsonResponse:
-    """Markers for the map: visible reports inside bbox=west,south,east,north, newest first."""
-    form = MapFilterForm(request.GET)
+def report_geojson(request: HttpRequest) -> HttpResponse:
+    """The map's data for bbox=west,south,east,north (and the list's filters): markers
+    for the visible reports in the bounds, newest first, or clusters when there are too
+    many. Compact: a marker carries its id, position, title and state; the rest of a
+    report is fetched when its popup opens (the Open311 detail, `detail_url`).
+
+    Built once per reports' data version and query (civic/versions.py), with an ETag,
+    gzipped for clients that accept it."""
+    # Nothing in it depends on the clock: only a change of the data renews it.
+    return versions.cached_response(request, lambda: _map_data(request.GET), max_age=600)
+
+
+def _map_data(query: QueryDict) -> HttpResponse:
+    form = MapFilterForm(query)
     if not form.is_valid():
         return JsonResponse(
             {"error": _("Invalid map query."), "errors": form.errors.get_json_data()}, status=400
         )
-    rows = list(
-        form.filter(Report.objects.visible().in_bbox(*form.cleaned_data["bbox"]))
-        .order_by("-requested_at", "-id")
-        .with_due()
-        .values_list(
-            "id", "title", "lat", "lon", "state", "service__name", "requested_at", "due_at"
-        )[: GEOJSON_MAX_FEATURES + 1]
+    west, south, east, north = form.cleaned_data["bbox"]
+    reports = form.filter(Report.objects.visible().in_bbox(west, south, east, north))
+    span = max(north - south, east - west)
+    # The clusters first: they count the reports in the bounds (one index scan), and
+    # only when few enough are the markers themselves fetched.
+    clusters, total = _clusters(reports, span)
+    clustered = total > GEOJSON_MAX_FEATURES and span > GEOJSON_MIN_CLUSTER_SPAN
+    if clustered:
+        features = clusters
+    else:
+        rows = (
+            reports.order_by("-requested_at", "-id")
+            .with_due()
+            .values_list("id", "title", "lat", "lon", "state", "due_at")[:GEOJSON_MAX_FEATURES]
+        )
+        now = timezone.now()
+        open_states = set(Report.OPEN_STATES)
+        features = [
+            {
+                "type": "Feature",
+                "id": pk,
+                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                # A flag (an overdue report) is added only when true, to keep it small.
+                "properties": {"title": title, "state": state}
+                | ({"overdue": True} if state in open_states and due and due < now else {}),
+            }
+            for pk, title, lat, lon, state, due in rows
+        ]
+    # reverse() once: the id is the URLs' only variable part, filled in by the page.
+    report_url = reverse("reports:detail", args=[987654321]).replace("987654321", "{id}")
+    detail_url = reverse("open311:request", kwargs={"request_id": "987654321", "fmt": "json"})
+    data = {
+        "type": "FeatureCollection",
+        "features": features,
+        "total": total,
+        "clustered": clustered,
+        "capped": total > len(features) and not clustered,
+        "limit": GEOJSON_MAX_FEATURES,
+        "states": {code: str(label) for code, label in Report.State.choices},
+        "cluster_label": _("{n} reports here; select to zoom in"),
+        "open_states": list(Report.OPEN_STATES),
+        "report_url": report_url,
+        "detail_url": detail_url.replace("987654321", "{id}"),
+    }
+    return HttpResponse(orjson.dumps(data), content_type="application/json")
+
+
+def _clusters(reports, span: float) -> tuple[list[dict], int]:
+    """Counts of the reports on a grid over the bounds, each at its reports' mean point.
+
+    The cell is a power of two of a degree, fixed to the globe rather than to the
+    bounds, so panning at one zoom keeps the same clusters."""
+    cell = 2.0 ** math.ceil(math.log2(span / GEOJSON_CLUSTER_CELLS))
+    cells = (
+        reports.annotate(
+            gy=Floor((F("lat") + 90.0) / cell),
+            gx=Floor((F("lon") + 180.0) / cell),
+        )
+        .values("gy", "gx")
+        .annotate(
+            n=Count("id"),
+            n_open=Count("id", filter=Q(state__in=Report.OPEN_STATES)),
+            mean_lat=Avg("lat"),
+            mean_lon=Avg("lon"),
+        )
+        .order_by()
     )
-    now = timezone.now()
-    capped = len(rows) > GEOJSON_MAX_FEATURES
-    # reverse() once, not a thousand times: the id is the URL's only variable part.
-    url_pattern = reverse("reports:detail", args=[987654321]).replace("987654321", "{}")
-    labels = dict(Report.State.choices)
-    open_states = set(Report.OPEN_STATES)
-    features = [
-        {
-            "type": "Feature",
-            "id": pk,
-            "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {
-                "title": title,
-                "service": service,
-                "state": state,
-                "state_label": str(labels.get(state, state)),
-                "is_open": state in Report.OPEN_STATES,
-                "url": url_pattern.format(pk),
-                "requested_at": requested_at.isoformat(),
-                # Only on overdue pins, to keep the response small.
-                **({"overdue": True} if state in open_states and due and due < now else {}),
-            },
-        }
-        for pk, title, lat, lon, state, service, requested_at, due in rows[:GEOJSON_MAX_FEATURES]
-    ]
-    return JsonResponse(
-        {
-            "type": "FeatureCollection",
-            "features": features,
-            "capped": capped,
-            "limit": GEOJSON_MAX_FEATURES,
-        }
-    )
+    features, total = [], 0
+    for row in cells:
+        total += row["n"]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(row["mean_lon"], 6), round(row["mean_lat"], 6)],
+                },
+                "properties": {"count": row["n"], "open": row["n_open"]},
+            }
+        )
+    return features, total
 
 
 def _prefill(query: QueryDict) -> dict:

@@ -20,7 +20,10 @@ def _isolated_media(settings, tmp_path):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from civic.versions import clear_memo
+
     cache.clear()
+    clear_memo()  # built responses are kept per process, keyed by data versions
     yield
 
 

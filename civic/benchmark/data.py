@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Mod
 from django.test import Client
 from tqdm import tqdm
@@ -88,9 +88,19 @@ def _session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+def _fast_writes() -> None:
+    """Bench data can be rebuilt, so its writes need not survive a power cut: no fsync,
+    and a large page cache for the index inserts (1,000,000 reports in minutes, not hours)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.execute("PRAGMA cache_size=-262144")  # KiB: 256 MB
+
+
 def prepare(reports: int, comments: int, alerts: int = 0) -> dict:
     """Build the data set (idempotent) and return what the load runs need."""
     call_command("migrate", interactive=False, verbosity=0)
+    _fast_writes()
     call_command("seed_demo", reports=reports, stdout=open(os.devnull, "w"))  # noqa: SIM115
     with transaction.atomic():
         extra = _extra_services()

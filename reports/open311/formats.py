@@ -10,11 +10,10 @@ Open311::Endpoint::Spark does it; JSON drops the root element.
 
 from __future__ import annotations
 
-import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
+import orjson
 from django.http import HttpResponse
 
 FORMATS = ("json", "xml")
@@ -60,33 +59,44 @@ def _text(value) -> str:
     return _XML_ILLEGAL.sub("", str(value))
 
 
-def _append(parent: ET.Element, name: str, value) -> None:
-    element = ET.SubElement(parent, name)
-    _fill(element, name, value)
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
-def _fill(element: ET.Element, name: str, value) -> None:
-    if value is None:
+def _write(parts: list[str], name: str, value) -> None:
+    """One element: what ElementTree would write, built as strings (several times faster)."""
+    if isinstance(value, dict | list | tuple):
+        if not value:
+            parts.append(f"<{name} />")
+            return
+        parts.append(f"<{name}>")
+        _fill(parts, name, value)
+        parts.append(f"</{name}>")
         return
+    text = "" if value is None else _text(value).translate(_ESCAPES)
+    parts.append(f"<{name}>{text}</{name}>" if text else f"<{name} />")
+
+
+def _fill(parts: list[str], name: str, value) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
-            _append(element, key, item)
+            _write(parts, key, item)
     elif isinstance(value, list | tuple):
         singular = SINGULAR.get(name, name.removesuffix("s") or "item")
         for item in value:
-            _append(element, singular, item)
+            _write(parts, singular, item)
     else:
-        element.text = _text(value)
+        parts.append(_text(value).translate(_ESCAPES))
 
 
 def to_xml(root: str, data) -> bytes:
-    element = ET.Element(root)
-    _fill(element, root, data)
-    return (XML_DECLARATION + ET.tostring(element, encoding="unicode")).encode("utf-8")
+    parts = [XML_DECLARATION]
+    _write(parts, root, data)
+    return "".join(parts).encode("utf-8")
 
 
 def to_json(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+    # default=str: lazily translated strings and the like are written as text.
+    return orjson.dumps(data, default=str)
 
 
 def render(fmt: str, root: str, data, status: int = 200, headers: dict | None = None):

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
-from civic import ratelimit
+from civic import ratelimit, versions
 from reports.actions import change_state, submit_report
 from reports.models import ApiKey, Report, ReportUpdate, Service, ServiceAttribute
 from reports.open311 import examples
@@ -148,6 +148,13 @@ def _wants_extensions(params) -> bool:
     return params.get("extensions", "").strip().lower() in ("true", "1")
 
 
+def _cached(request: HttpRequest, build, *, name=versions.REPORTS):
+    """A GET answer built once per data version (see civic/versions.py), with an ETag
+    and gzip. It depends on nothing else than the URL (format and query included), the
+    host of its absolute links and the language: all part of the cache's key."""
+    return versions.cached_response(request, build, name=name)
+
+
 def _base_url(request: HttpRequest) -> str:
     discovery = reverse("open311:discovery", kwargs={"fmt": "json"})
     return request.build_absolute_uri(discovery.rsplit("/", 1)[0])
@@ -199,13 +206,16 @@ def discovery(request: HttpRequest, params, fmt: str) -> HttpResponse:
 
 @api_view("GET")
 def service_list(request: HttpRequest, params, fmt: str) -> HttpResponse:
-    # Meta.ordering does not apply to aggregate queries: order explicitly.
-    services = (
-        Service.objects.filter(is_active=True)
-        .annotate(attribute_count=Count("attributes"))
-        .order_by("group", "order", "name")
-    )
-    return render_api(fmt, "services", [service_data(s) for s in services])
+    def build() -> HttpResponse:
+        # Meta.ordering does not apply to aggregate queries: order explicitly.
+        services = (
+            Service.objects.filter(is_active=True)
+            .annotate(attribute_count=Count("attributes"))
+            .order_by("group", "order", "name")
+        )
+        return render_api(fmt, "services", [service_data(s) for s in services])
+
+    return _cached(request, build, name=versions.SERVICES)
 
 
 def _get_service(code: str) -> Service:
@@ -225,37 +235,48 @@ def _get_service(code: str) -> Service:
 
 @api_view("GET")
 def service_definition(request: HttpRequest, params, fmt: str, code: str) -> HttpResponse:
-    return render_api(fmt, "service_definition", definition_data(_get_service(code)))
+    def build() -> HttpResponse:
+        return render_api(fmt, "service_definition", definition_data(_get_service(code)))
+
+    return _cached(request, build, name=versions.SERVICES)
 
 
 @api_view("GET", "POST")
 def requests_collection(request: HttpRequest, params, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _create_request(request, params, fmt)
-    extensions = _wants_extensions(params)
-    form = RequestFilterForm(params)
-    if not form.is_valid():
-        raise Open311Error(400, *_form_errors(form))
-    reports = form.filter(requests_queryset(extensions), timezone.now())
-    if form.by_ids:
-        reports = reports[:MAX_IDS]
-    else:
-        start, end = form.page_bounds()
-        reports = reports[start:end]
-    return render_api(
-        fmt, "service_requests", [request_data(request, r, extensions) for r in reports]
-    )
+
+    def build() -> HttpResponse:
+        extensions = _wants_extensions(params)
+        form = RequestFilterForm(params)
+        if not form.is_valid():
+            raise Open311Error(400, *_form_errors(form))
+        reports = form.filter(requests_queryset(extensions), timezone.now())
+        if form.by_ids:
+            reports = reports[:MAX_IDS]
+        else:
+            start, end = form.page_bounds()
+            reports = reports[start:end]
+        return render_api(
+            fmt, "service_requests", [request_data(request, r, extensions) for r in reports]
+        )
+
+    # The default date window moves with the clock: an answer is kept a minute at most.
+    return _cached(request, build)
 
 
 @api_view("GET")
 def request_detail(request: HttpRequest, params, fmt: str, request_id: str) -> HttpResponse:
-    extensions = _wants_extensions(params)
-    report = None
-    if is_id(request_id):
-        report = requests_queryset(extensions).filter(pk=int(request_id)).first()
-    if report is None:
-        raise Open311Error(404, f"service_request_id {request_id!r} not found.")
-    return render_api(fmt, "service_requests", [request_data(request, report, extensions)])
+    def build() -> HttpResponse:
+        extensions = _wants_extensions(params)
+        report = None
+        if is_id(request_id):
+            report = requests_queryset(extensions).filter(pk=int(request_id)).first()
+        if report is None:
+            raise Open311Error(404, f"service_request_id {request_id!r} not found.")
+        return render_api(fmt, "service_requests", [request_data(request, report, extensions)])
+
+    return _cached(request, build)
 
 
 @api_view("GET")

@@ -225,17 +225,22 @@ def test_a_configured_or_empty_jurisdiction_is_accepted_and_another_is_404(clien
     assert_errors(response, 404, "jurisdiction_id 'sfgov.org' not found")
 
 
-def test_service_list_runs_one_query_whatever_the_number_of_services(
-    client, db, django_assert_num_queries
+@pytest.mark.parametrize("rows", [1, 50])
+def test_service_list_runs_a_constant_number_of_queries(
+    client, db, django_assert_num_queries, rows
 ):
-    for _ in range(5):
+    for _ in range(rows):
         service = factories.make_service()
         factories.make_attribute(service)
-    with django_assert_num_queries(1):  # services with their attribute count
+    with django_assert_num_queries(2):
+        # 1. the services' data version (not yet in the shared cache)
+        # 2. services with their attribute count
         response = client.get(f"{API}/services.json")
-    assert len(response.json()) == 5
+    assert len(response.json()) == rows
+    with django_assert_num_queries(0):  # built already, and the version is in the cache
+        assert client.get(f"{API}/services.json").json() == response.json()
 
 
-def test_service_definition_runs_two_queries(client, full_service, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the service; its attributes
+def test_service_definition_runs_three_queries(client, full_service, django_assert_num_queries):
+    with django_assert_num_queries(3):  # the services' data version; the service; its attributes
         client.get(f"{API}/services/pothole.json")

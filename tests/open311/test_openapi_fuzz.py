@@ -71,7 +71,8 @@ def _fuzz(operation, mode: GenerationMode, raw_key: str, seen_statuses: set[int]
         if operation.method == "post" and mode == GenerationMode.POSITIVE:
             # Valid data deserves a valid key, or every POST stops at the 403.
             case.query = {**(case.query or {}), "api_key": raw_key}
-        response = case.call()
+        # identity: the WSGI transport would not undo the gzip that large answers get.
+        response = case.call(headers={"Accept-Encoding": "identity"})
         seen_statuses.add(response.status_code)
         case.validate_response(response, checks=CHECKS)
 
@@ -153,7 +154,8 @@ def test_real_answers_conform_to_the_description(seeded):
         cases.append(by_label["GET /discovery.{format}"].Case(path_parameters={"format": fmt}))
 
     for case in cases:
-        response = case.call()
+        # identity: the WSGI transport would not undo the gzip that large answers get.
+        response = case.call(headers={"Accept-Encoding": "identity"})
         assert response.status_code == 200, (case.path, response.text)
         case.validate_response(response, checks=CHECKS)
     assert Report.objects.filter(account_id="acct-1").count() == 2

@@ -356,25 +356,26 @@ def test_htmx_update_runs_a_constant_number_of_queries(
     Follow.objects.bulk_create(Follow(thread=report.thread, user=user) for user in followers)
     client.force_login(staff)
 
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         # 1. the session
         # 2. the signed-in user
         # 3. the report with its service, authority, reporter and duplicate_of
         # 4. is the user in the authority's staff group (may they answer?)
         # 5. the authority's canned responses (for the form, and the fresh one after)
         # 6. SAVEPOINT: change_state runs in one transaction
-        # 7. the report again, locked (SELECT … FOR UPDATE on PostgreSQL)
-        # 8. is the user in the authority's staff group (is the entry official?)
-        # 9. UPDATE the report's state and times
-        # 10. INSERT the timeline entry
-        # 11. UPDATE the thread (title, hidden, official group) and bump its version
-        # 12. read the new version back
-        # 13. INSERT the moderation log entry
-        # 14. the thread's followers, but the author
-        # 15. INSERT their pending notifications, in one go
-        # 16. the authority's active webhooks (none here: nothing more to queue)
-        # 17. RELEASE SAVEPOINT
-        # 18. the timeline, for the fragment
+        # 7. UPDATE the reports' data version (cached API answers and map)
+        # 8. the report again, locked (SELECT … FOR UPDATE on PostgreSQL)
+        # 9. is the user in the authority's staff group (is the entry official?)
+        # 10. UPDATE the report's state and times
+        # 11. INSERT the timeline entry
+        # 12. UPDATE the thread (title, hidden, official group) and bump its version
+        # 13. read the new version back
+        # 14. INSERT the moderation log entry
+        # 15. the thread's followers, but the author
+        # 16. INSERT their pending notifications, in one go
+        # 17. the authority's active webhooks (none here: nothing more to queue)
+        # 18. RELEASE SAVEPOINT
+        # 19. the timeline, for the fragment
         response = _post(client, report, htmx=True, state="in_progress", note="On site.")
 
     assert response.status_code == 200

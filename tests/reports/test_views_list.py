@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from reports import views
+from reports.actions import hide_report
 from reports.models import Report
 from reports.photos import process_photo
 from tests.factories import jpeg_upload, make_report, make_service
@@ -128,14 +129,16 @@ def test_geojson_returns_the_visible_reports_inside_the_bbox(anonymous, service)
     assert response.status_code == 200
     data = response.json()
     assert data["type"] == "FeatureCollection"
-    assert data["capped"] is False
+    assert (data["capped"], data["clustered"], data["total"]) == (False, False, 1)
     [feature] = data["features"]
     assert feature["id"] == inside.pk
     assert feature["geometry"] == {"type": "Point", "coordinates": [-0.14, 51.51]}
-    assert feature["properties"]["title"] == "Inside"
-    assert feature["properties"]["url"] == inside.get_absolute_url()
-    assert feature["properties"]["state_label"] == "Submitted"
-    assert feature["properties"]["is_open"] is True
+    # Compact: the page builds the link and the labels; details come with the popup.
+    assert feature["properties"] == {"title": "Inside", "state": "submitted"}
+    assert data["report_url"].replace("{id}", str(inside.pk)) == inside.get_absolute_url()
+    assert data["detail_url"] == "/open311/v2/requests/{id}.json"
+    assert data["states"]["submitted"] == "Submitted"
+    assert "submitted" in data["open_states"]
 
 
 def test_geojson_applies_the_list_filters(anonymous, service):
@@ -147,15 +150,41 @@ def test_geojson_applies_the_list_filters(anonymous, service):
     assert [f["properties"]["title"] for f in data["features"]] == ["Fixed hole"]
 
 
-def test_geojson_is_capped_to_the_newest_and_says_so(anonymous, service, monkeypatch):
+def test_geojson_clusters_when_the_bounds_hold_too_many(anonymous, service, monkeypatch):
     monkeypatch.setattr(views, "GEOJSON_MAX_FEATURES", 2)
-    for n in range(3):
-        make_report(service=service, title=f"Report {n}")
+    for lat in (51.501, 51.502, 51.503):
+        make_report(service=service, lat=lat, lon=-0.101)
+    make_report(service=service, lat=51.53, lon=-0.07, state="fixed")
 
     data = anonymous.get(GEOJSON, {"bbox": CITY}).json()
 
-    assert data["capped"] is True
+    assert (data["clustered"], data["capped"], data["total"]) == (True, False, 4)
+    clusters = sorted((f["properties"] for f in data["features"]), key=lambda p: -p["count"])
+    assert clusters == [{"count": 3, "open": 3}, {"count": 1, "open": 0}]
+    [big] = [f for f in data["features"] if f["properties"]["count"] == 3]
+    assert big["geometry"]["coordinates"] == [-0.101, 51.502]  # the mean of its reports
+
+
+def test_geojson_caps_a_tiny_area_to_the_newest_and_says_so(anonymous, service, monkeypatch):
+    monkeypatch.setattr(views, "GEOJSON_MAX_FEATURES", 2)
+    for n in range(3):
+        make_report(service=service, title=f"Report {n}", lat=51.5, lon=-0.1)
+
+    data = anonymous.get(GEOJSON, {"bbox": "-0.1005,51.4995,-0.0995,51.5005"}).json()
+
+    assert (data["capped"], data["clustered"]) == (True, False)
     assert [f["properties"]["title"] for f in data["features"]] == ["Report 2", "Report 1"]
+
+
+def test_geojson_of_the_whole_city_stays_small(anonymous, service, monkeypatch):
+    monkeypatch.setattr(views, "GEOJSON_MAX_FEATURES", 50)
+    for n in range(200):
+        make_report(service=service, lat=51.47 + n * 0.0004, lon=-0.23 + n * 0.0009)
+
+    response = anonymous.get(GEOJSON, {"bbox": CITY})
+
+    assert response.json()["clustered"] is True
+    assert len(response.content) < 20_000
 
 
 @pytest.mark.parametrize(
@@ -176,16 +205,50 @@ def test_geojson_refuses_a_bad_query_with_a_json_error(anonymous, db, query):
     assert response.json()["error"] == "Invalid map query."
 
 
-@pytest.mark.parametrize("rows", [1, 30])
-def test_geojson_runs_one_query(rows, anonymous, service, django_assert_num_queries):
+@pytest.mark.parametrize("rows", [1, 50])
+def test_geojson_runs_a_constant_number_of_queries(
+    rows, anonymous, service, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(views, "GEOJSON_MAX_FEATURES", 30)
     for _ in range(rows):
         make_report(service=service)
 
-    with django_assert_num_queries(1):
-        # 1. id, title, position, state and service name of the reports in the bbox
+    with django_assert_num_queries(3 if rows == 1 else 2):
+        # 1. the reports' data version (each new report takes it out of the shared cache)
+        # 2. the clusters: counts per grid cell, which say how many are in the bbox
+        # 3. when few enough: id, title, position and state of the newest of them
         response = anonymous.get(GEOJSON, {"bbox": CITY})
+    assert response.json()["total"] == rows
+    with django_assert_num_queries(0):  # unchanged data: built already
+        assert anonymous.get(GEOJSON, {"bbox": CITY}).content == response.content
 
-    assert len(response.json()["features"]) == rows
+
+def test_geojson_shows_a_new_report_a_state_change_and_a_hide_at_once(anonymous, service, staff):
+    first = make_report(service=service, title="First")
+    assert anonymous.get(GEOJSON, {"bbox": CITY}).json()["total"] == 1
+
+    second = make_report(service=service, title="Second")
+    data = anonymous.get(GEOJSON, {"bbox": CITY}).json()
+    assert [f["id"] for f in data["features"]] == [second.pk, first.pk]
+
+    first.fix(by=staff)
+    data = anonymous.get(GEOJSON, {"bbox": CITY}).json()
+    assert data["features"][1]["properties"]["state"] == "fixed"
+
+    hide_report(second, by=staff, reason="Spam")
+    data = anonymous.get(GEOJSON, {"bbox": CITY}).json()
+    assert [f["id"] for f in data["features"]] == [first.pk]
+
+
+def test_geojson_answers_304_to_its_etag_and_gzips(anonymous, service):
+    for _ in range(20):
+        make_report(service=service)
+    response = anonymous.get(GEOJSON, {"bbox": CITY}, headers={"Accept-Encoding": "gzip"})
+    assert response["Content-Encoding"] == "gzip"
+
+    again = anonymous.get(GEOJSON, {"bbox": CITY}, headers={"If-None-Match": response["ETag"]})
+
+    assert again.status_code == 304
 
 
 def test_a_very_long_list_is_counted_only_up_to_the_cap(anonymous, service, authority, monkeypatch):

@@ -1,0 +1,329 @@
+"""Data versions: one counter per kind of data, bumped by every change to it.
+
+`bump("reports")` runs inside the writer's transaction (reports/actions.py does it
+for every change to a report), so the new number becomes visible exactly when the
+change does. `current("reports")` is what a cached response is keyed by: a change
+makes a new key, and the old entries are simply never asked for again, in any
+process or on any node.
+
+The counter's row in the database is the source of truth. With a shared-memory
+cache (Redis, or LocMem in tests) the number is read from the cache and written
+there after commit; with the database cache a cache read is itself a query, so the
+row is read directly (one primary-key lookup).
+
+`memo()` is a small per-process cache of built responses in front of that: an
+entry is found only under the current version, so the shared check keeps it
+fresh; a time limit bounds what depends on the clock rather than on data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlencode
+
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import BaseDatabaseCache
+from django.db import connection, transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
+
+from civic.models import DataVersion
+
+T = TypeVar("T")
+
+# Bounded, so a cache that missed an update (two writers whose after-commit hooks
+# ran out of order) heals by itself.
+CACHE_TIMEOUT = 300
+REPORTS = "reports"  # reports and everything shown with them
+SERVICES = "services"  # services, their questions and the authorities
+
+
+def _key(name: str) -> str:
+    return f"civic:version:{name}"
+
+
+def _cache_is_shared_memory() -> bool:
+    # `cache` is a proxy; the backend behind it is caches["default"].
+    return not isinstance(caches["default"], BaseDatabaseCache)
+
+
+def _read(name: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {DataVersion._meta.db_table} WHERE name = %s", [name])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def current(name: str) -> int:
+    """The version of `name` (0 before its first change): one cache read or one query."""
+    if _cache_is_shared_memory():
+        value = cache.get(_key(name))
+        if value is not None:
+            return value
+        value = _read(name)
+        # add, not set: a writer that committed meanwhile has set a newer value.
+        cache.add(_key(name), value, CACHE_TIMEOUT)
+        return value
+    return _read(name)
+
+
+def bump(name: str) -> None:
+    """Count a change to `name`. Call inside the writer's transaction."""
+    if not DataVersion.objects.filter(name=name).update(value=F("value") + 1):
+        DataVersion.objects.bulk_create([DataVersion(name=name, value=0)], ignore_conflicts=True)
+        DataVersion.objects.filter(name=name).update(value=F("value") + 1)
+    if _cache_is_shared_memory():
+        # Forget the old number now (this transaction then reads its own new one) and
+        # publish the committed one after commit: a reader that re-cached the old
+        # number meanwhile is overwritten.
+        cache.delete(_key(name))
+        transaction.on_commit(lambda: _publish(name))
+
+
+def _publish(name: str) -> None:
+    # Read back after commit rather than trusting a number handed out earlier, so a
+    # late hook from an older writer cannot move the cache backwards for long.
+    cache.set(_key(name), _read(name), CACHE_TIMEOUT)
+
+
+class _Memo:
+    """A thread-safe LRU of key → (version, built at, weight, value), bounded in weight
+    (bytes, for responses)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.weight = 0
+        self.entries: OrderedDict[str, tuple[int, float, int, object]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, version: int, max_age: float):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] != version or time.monotonic() - entry[1] > max_age:
+                self._drop(key)
+                return None
+            self.entries.move_to_end(key)
+            return entry[3]
+
+    def put(self, key: str, version: int, value: object, weight: int = 1) -> None:
+        with self.lock:
+            self._drop(key)
+            self.entries[key] = (version, time.monotonic(), weight, value)
+            self.weight += weight
+            while self.weight > self.budget and len(self.entries) > 1:
+                self._drop(next(iter(self.entries)))
+
+    def _drop(self, key: str) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.weight -= entry[2]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.weight = 0
+
+
+# Per process: 3 gunicorn workers keep at most 3 x 32 MB of built responses.
+_memo = _Memo(budget=32 * 1024 * 1024)
+
+
+def memo(
+    key: str,
+    version: int,
+    build: Callable[[], T],
+    max_age: float = 60.0,
+    weight: Callable[[T], int] | None = None,
+) -> T:
+    """`build()`'s value, kept in this process under `key` while `version` holds
+    (and for at most `max_age` seconds, for what depends on the clock)."""
+    value = _memo.get(key, version, max_age)
+    if value is None:
+        value = build()
+        _memo.put(key, version, value, weight(value) if weight else 1)
+    return value
+
+
+def clear_memo() -> None:
+    """Forget every built value in this process (tests)."""
+    _memo.clear()
+    _paths.clear()
+
+
+# ---------------------------------------------------------------------------
+# Whole public responses (API, map data): built once per version, served with an
+# ETag (304 to a matching If-None-Match) and gzipped when the client accepts it.
+# Only for responses that are the same for every visitor: no cookies, no CSRF
+# token (so compressing them leaks nothing, unlike a page with a form: BREACH).
+
+GZIP_MIN_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class _Built:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+
+    @property
+    def weight(self) -> int:
+        return len(self.body) + len(self.gzipped or b"") + 200
+
+
+_NOT_KEPT = {"content-length", "content-encoding", "etag", "set-cookie", "cache-control"}
+
+
+def _freeze(response: HttpResponse) -> _Built:
+    body = response.content
+    gzipped = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+    etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+    headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_KEPT)
+    return _Built(response.status_code, headers, body, gzipped, etag)
+
+
+_build_locks: dict[str, threading.Lock] = {}
+_build_locks_guard = threading.Lock()
+
+
+def _build_lock(key: str) -> threading.Lock:
+    with _build_locks_guard:
+        if len(_build_locks) > 10_000:  # keys are many (every map position); locks are cheap
+            _build_locks.clear()
+        return _build_locks.setdefault(key, threading.Lock())
+
+
+def _matches(header: str, etag: str) -> bool:
+    # Weak comparison, as for GET: a proxy that compressed the body marks it W/.
+    return any(tag.removeprefix("W/") == etag for tag in parse_etags(header)) or header == "*"
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
+def request_key(request: HttpRequest) -> str:
+    """Everything a public response depends on besides the data: the absolute URL (its
+    host and scheme appear in the links), the query in a normal form (an api_key aside:
+    reading needs none) and the language."""
+    return "|".join(
+        (
+            request.scheme,
+            request.get_host(),
+            request.path,
+            query_key(request, drop=("api_key",)),
+            translation.get_language_from_request(request),
+        )
+    )
+
+
+def cached_response(
+    request: HttpRequest,
+    build: Callable[[], HttpResponse],
+    *,
+    name: str = REPORTS,
+    max_age: float = 60.0,
+) -> HttpResponse:
+    """The response `build()` makes, kept in this process while the data version of
+    `name` holds (and `max_age` seconds at most, for what depends on the clock).
+
+    The view builds; PublicCacheMiddleware keeps the finished response and answers
+    the next requests for it early, before the session, authentication, CSRF and URL
+    resolving it does not need. Only a 200 without cookies is kept."""
+    version = current(name)  # before building: a change meanwhile makes a newer one
+    key = request_key(request)
+    built = _memo.get(key, version, max_age)
+    if built is not None:
+        return _serve(request, built)
+    # One build per key at a time in this process: the other threads asking for it
+    # meanwhile wait for that one instead of all running the same queries.
+    with _build_lock(key):
+        built = _memo.get(key, version, max_age)
+        if built is not None:
+            return _serve(request, built)
+        response = build()
+        if response.status_code == 200 and not response.streaming:
+            response.civic_cache = (key, name, version, max_age)
+            if not _middleware_active:
+                _store(request, response)
+        return response
+
+
+def _store(request: HttpRequest, response: HttpResponse) -> _Built | None:
+    key, name, version, max_age = response.civic_cache
+    if response.cookies or "cookie" in response.get("Vary", "").lower():
+        return None  # personal after all: never shared
+    built = _freeze(response)
+    _memo.put(key, version, built, built.weight)
+    with _build_locks_guard:
+        if len(_paths) > 50_000:
+            _paths.clear()
+        _paths[request.path] = (name, max_age)
+    return built
+
+
+def _serve(request: HttpRequest, built: _Built) -> HttpResponse:
+    if _matches(request.headers.get("If-None-Match", ""), built.etag):
+        response = HttpResponseNotModified()
+    else:
+        use_gzip = built.gzipped is not None and _accepts_gzip(request)
+        response = HttpResponse(built.gzipped if use_gzip else built.body, status=built.status)
+        for header, value in built.headers:
+            response[header] = value
+        if use_gzip:
+            response["Content-Encoding"] = "gzip"
+    response["ETag"] = built.etag
+    patch_vary_headers(response, ["Accept-Encoding"])
+    # Anyone may keep it, but must ask again (a cheap 304) before using it.
+    response["Cache-Control"] = "public, no-cache"
+    return response
+
+
+# path → (version name, max_age) of the responses kept for it, learned as they are built.
+_paths: dict[str, tuple[str, float]] = {}
+_middleware_active = False
+
+
+class PublicCacheMiddleware:
+    """Answers a GET for a kept public response before the rest of the stack runs.
+
+    Sits after the security, CSP and static-file middleware (their headers apply to
+    every answer) and before sessions: what it answers is the same for every visitor."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        global _middleware_active
+        _middleware_active = True
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        known = _paths.get(request.path)
+        if known is not None:
+            built = _memo.get(request_key(request), current(known[0]), known[1])
+            if built is not None:
+                return _serve(request, built)
+        response = self.get_response(request)
+        if getattr(response, "civic_cache", None) is None:
+            return response
+        built = _store(request, response)
+        return response if built is None else _serve(request, built)
+
+
+def query_key(request: HttpRequest, *, drop: tuple[str, ...] = ()) -> str:
+    """The request's query string in a normal form (sorted, keys unique), for `key`."""
+    items = sorted((k, v) for k in request.GET for v in request.GET.getlist(k) if k not in drop)
+    return urlencode(items)
