@@ -11,8 +11,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from civic.management.commands.seed_demo import SERVICES, random_answers
+from civic.demo_data import SERVICES
 from civic.management.commands.seed_demo import Command as Seed
+from civic.management.commands.seed_demo import random_answers
 from civic.outbox import render_email
 from tests import factories
 from tests.email_samples import SAMPLES, TRICKY

@@ -19,6 +19,19 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
+from civic.demo_data import (
+    CANNED_RESPONSES,
+    DESCRIPTIONS,
+    OFFICIAL_NOTES,
+    OFFICIAL_REPLY,
+    REPORT_COMMENTS,
+    SERVICE_TARGETS,
+    SERVICES,
+    STATE_WEIGHTS,
+    STREETS,
+    TITLES,
+    TOPICS,
+)
 from discussions.actions import create_topic, post_comment, set_support
 from discussions.models import Notification, Thread
 from reports.actions import bulk_import_reports, submit_report
@@ -39,321 +52,6 @@ DEMO_PASSWORD = "civic-demo-2026"
 ADMIN_EMAIL = "admin@civic.localhost"
 STAFF_EMAIL = "staff@civic.localhost"
 RESIDENT_EMAIL = "resident@civic.localhost"
-
-L = ServiceAttribute.Datatype
-
-
-def _values(*pairs: str) -> list[dict]:
-    return [{"key": key, "name": name} for key, name in zip(pairs[::2], pairs[1::2], strict=True)]
-
-
-# Each category's public target, in working days (none for a park bench: no promise).
-SERVICE_TARGETS = {
-    "pothole": 5,
-    "streetlight": 10,
-    "graffiti": 10,
-    "fly-tipping": 3,
-    "fallen-tree": 2,
-    "water-leak": 1,
-    "blocked-drain": 5,
-}
-
-# Every demo authority's ready-made answers: (for the status, title, text).
-CANNED_RESPONSES = [
-    ("", "Thanks, we are looking", "Thank you for reporting this. We are looking into it."),
-    ("acknowledged", "Inspection booked", "An inspector will visit within five working days."),
-    ("in_progress", "Crew booked", "A crew is booked to repair this. Thank you for your patience."),
-    ("fixed", "Repaired", "Our crew has repaired this. Thank you for letting us know."),
-    (
-        "closed",
-        "Not ours to fix",
-        "This is on private land, so we cannot fix it; we told the owner.",
-    ),
-]
-
-# code, name, group, description, keywords, attributes (code, datatype, required, question, values)
-SERVICES = [
-    (
-        "pothole",
-        "Pothole",
-        "Roads",
-        "A hole or crack in the road surface.",
-        "road, hole, crack",
-        [
-            (
-                "depth",
-                L.SINGLEVALUELIST,
-                True,
-                "How deep is it?",
-                _values(
-                    "shallow",
-                    "Shallower than 5 cm",
-                    "deep",
-                    "5 to 10 cm",
-                    "very-deep",
-                    "Deeper than 10 cm",
-                ),
-            ),
-            ("width_cm", L.NUMBER, False, "About how wide is it, in centimetres?", []),
-            ("lane", L.STRING, False, "Which lane or side of the road?", []),
-        ],
-    ),
-    (
-        "streetlight",
-        "Street light not working",
-        "Lighting",
-        "A street light that is out, flickering or on by day.",
-        "lamp, light, dark",
-        [
-            ("pole_number", L.STRING, True, "The number on the lamp post", []),
-            (
-                "fault",
-                L.SINGLEVALUELIST,
-                True,
-                "What is wrong?",
-                _values(
-                    "out",
-                    "It is off at night",
-                    "flickering",
-                    "It flickers",
-                    "day",
-                    "It is on during the day",
-                ),
-            ),
-            ("noticed_at", L.DATETIME, False, "When did you first notice it?", []),
-        ],
-    ),
-    (
-        "graffiti",
-        "Graffiti",
-        "Cleanliness",
-        "Graffiti on public property.",
-        "paint, tag, vandalism",
-        [
-            (
-                "offensive",
-                L.SINGLEVALUELIST,
-                True,
-                "Is it offensive?",
-                _values("yes", "Yes", "no", "No"),
-            ),
-            (
-                "surfaces",
-                L.MULTIVALUELIST,
-                False,
-                "Where is it painted?",
-                _values("wall", "Wall", "bridge", "Bridge", "sign", "Sign", "bench", "Bench"),
-            ),
-        ],
-    ),
-    (
-        "fly-tipping",
-        "Fly-tipping",
-        "Cleanliness",
-        "Rubbish dumped illegally.",
-        "rubbish, dumping, waste",
-        [
-            (
-                "notice",
-                L.STRING,
-                False,
-                "Please do not touch dumped items: some can be dangerous.",
-                [],
-            ),
-            (
-                "items",
-                L.MULTIVALUELIST,
-                True,
-                "What has been dumped?",
-                _values(
-                    "bags",
-                    "Bin bags",
-                    "furniture",
-                    "Furniture",
-                    "appliances",
-                    "Fridge or appliance",
-                    "building",
-                    "Building rubble",
-                    "hazardous",
-                    "Chemicals or asbestos",
-                ),
-            ),
-            ("first_seen", L.DATETIME, False, "When did you first see it?", []),
-            ("details", L.TEXT, False, "Anything else that helps us find or clear it", []),
-        ],
-    ),
-    (
-        "fallen-tree",
-        "Fallen or dangerous tree",
-        "Parks and trees",
-        "A tree or branch that is down or about to fall.",
-        "tree, branch, storm",
-        [
-            (
-                "blocking",
-                L.SINGLEVALUELIST,
-                True,
-                "Is it blocking the way?",
-                _values(
-                    "road",
-                    "Blocking the road",
-                    "path",
-                    "Blocking a footpath",
-                    "no",
-                    "Not blocking anything",
-                ),
-            ),
-        ],
-    ),
-    (
-        "park-bench",
-        "Broken bench or play equipment",
-        "Parks and trees",
-        "Damaged park furniture or play equipment.",
-        "bench, playground, swing",
-        [],
-    ),
-    (
-        "water-leak",
-        "Water leak",
-        "Water",
-        "Water leaking from a pipe, hydrant or the road.",
-        "leak, pipe, flood",
-        [
-            (
-                "safety",
-                L.STRING,
-                False,
-                "If water is flooding a home or a road, call the emergency line too.",
-                [],
-            ),
-            (
-                "severity",
-                L.SINGLEVALUELIST,
-                True,
-                "How much water?",
-                _values("trickle", "A trickle", "steady", "A steady flow", "gushing", "Gushing"),
-            ),
-        ],
-    ),
-    (
-        "blocked-drain",
-        "Blocked drain",
-        "Water",
-        "A drain or gully that is blocked.",
-        "drain, gully, puddle",
-        [],
-    ),
-]
-
-TITLES = {
-    "pothole": [
-        "Pothole outside number {n}",
-        "Deep pothole by the bus stop",
-        "Crumbling road surface at the junction",
-    ],
-    "streetlight": [
-        "Street light out on the corner",
-        "Lamp post {n} flickering all night",
-        "Light on all day",
-    ],
-    "graffiti": [
-        "Graffiti on the underpass wall",
-        "Tags sprayed on the bus shelter",
-        "Graffiti on the bridge",
-    ],
-    "fly-tipping": [
-        "Mattress dumped in the alley",
-        "Bin bags piled by the recycling bank",
-        "Old fridge left on the pavement",
-    ],
-    "fallen-tree": ["Branch hanging over the footpath", "Tree down after the storm"],
-    "park-bench": ["Broken slats on the park bench", "Swing chain snapped in the playground"],
-    "water-leak": ["Water bubbling up through the road", "Leaking hydrant"],
-    "blocked-drain": ["Drain blocked, big puddle every time it rains", "Gully full of leaves"],
-}
-DESCRIPTIONS = [
-    "It has been like this for over a week and is getting worse.",
-    "Cyclists are swerving into traffic to avoid it.",
-    "Several neighbours have mentioned it. Could someone take a look?",
-    "It is dangerous at night, there is no light here.",
-    "Noticed it on the way to school this morning.",
-    "",
-]
-STREETS = [
-    "High Street",
-    "Station Road",
-    "Church Lane",
-    "Mill Road",
-    "Park Avenue",
-    "Queen Street",
-    "Victoria Road",
-    "Riverside Walk",
-    "Market Square",
-    "Elm Grove",
-]
-OFFICIAL_NOTES = {
-    Report.State.ACKNOWLEDGED: "Thank you, we have logged this and an inspector will visit.",
-    Report.State.IN_PROGRESS: "A crew is booked to fix this within five working days.",
-    Report.State.FIXED: "Repaired today. Thank you for reporting it.",
-    Report.State.CLOSED: "Inspected: this is private land, we have written to the owner.",
-    Report.State.DUPLICATE: "This is already reported nearby; please follow that report.",
-}
-TOPICS = [
-    (
-        Thread.Kind.IDEA,
-        "A protected cycle lane on Station Road",
-        "Station Road is the main way to the schools and the station, and cars pass *very* close. "
-        "A protected lane from the roundabout to the station would make it safe for children.",
-        [
-            "Yes please, I would cycle to work if this existed.",
-            "The pavement is wide enough near the shops to do it without losing parking.",
-            "Could the lane continue over the bridge? That is the worst bit.",
-        ],
-    ),
-    (
-        Thread.Kind.QUESTION,
-        "Who is responsible for the trees along the river path?",
-        "Some branches hang low over the river path. Is that the council or the water company?",
-        [
-            "The trees on the path are the council's; the bank itself belongs to Riverside Water.",
-            "Report it as a fallen or dangerous tree and it goes to the right team.",
-        ],
-    ),
-    (
-        Thread.Kind.INFO,
-        "Road works on the High Street from Monday",
-        "The High Street is closed between Church Lane and Mill Road for two weeks while the water "
-        "main is replaced. Buses are diverted along Victoria Road.",
-        [
-            "Thanks for posting. Is the pharmacy still reachable on foot?",
-            "Yes, the pavements stay open.",
-        ],
-    ),
-    (
-        Thread.Kind.IDEA,
-        "Benches and shade in Market Square",
-        "Market Square has nowhere to sit. A few benches under trees would help older residents.",
-        ["Agreed, and a water fountain too."],
-    ),
-]
-REPORT_COMMENTS = [
-    "Same here, I nearly tripped on it yesterday.",
-    "It got worse after the rain this week.",
-    "I reported this last month too. Glad it is public now.",
-    "There is another one a few metres further along.",
-    "Thanks for raising it. Following.",
-]
-OFFICIAL_REPLY = "Thank you all: our inspector has seen the comments and the repair is booked."
-
-STATE_WEIGHTS = [
-    (Report.State.SUBMITTED, 30),
-    (Report.State.ACKNOWLEDGED, 20),
-    (Report.State.IN_PROGRESS, 15),
-    (Report.State.FIXED, 25),
-    (Report.State.CLOSED, 7),
-    (Report.State.DUPLICATE, 3),
-]
 
 
 def demo_photo(rng: random.Random, service_code: str) -> io.BytesIO:
@@ -393,17 +91,17 @@ def random_answers(rng: random.Random, attributes: list[ServiceAttribute], when)
         if not attribute.variable or (not attribute.required and rng.random() < 0.5):
             continue
         keys = [v["key"] for v in attribute.values]
-        if attribute.datatype == L.SINGLEVALUELIST:
+        if attribute.datatype == ServiceAttribute.Datatype.SINGLEVALUELIST:
             answers[attribute.code] = rng.choice(keys)
-        elif attribute.datatype == L.MULTIVALUELIST:
+        elif attribute.datatype == ServiceAttribute.Datatype.MULTIVALUELIST:
             answers[attribute.code] = rng.sample(keys, rng.randint(1, min(2, len(keys))))
-        elif attribute.datatype == L.NUMBER:
+        elif attribute.datatype == ServiceAttribute.Datatype.NUMBER:
             answers[attribute.code] = str(rng.randint(10, 120))
-        elif attribute.datatype == L.DATETIME:
+        elif attribute.datatype == ServiceAttribute.Datatype.DATETIME:
             answers[attribute.code] = (when - timedelta(days=rng.randint(1, 10))).isoformat(
                 timespec="seconds"
             )
-        elif attribute.datatype == L.STRING:
+        elif attribute.datatype == ServiceAttribute.Datatype.STRING:
             answers[attribute.code] = f"{rng.choice('ABCDEFGH')}{rng.randint(10, 999)}"
         else:
             answers[attribute.code] = rng.choice(DESCRIPTIONS[:-1])
