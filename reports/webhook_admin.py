@@ -101,8 +101,8 @@ class WebhookAdmin(AuthorityScopedAdmin):
         return format_html(
             '{} <a href="{}#webhooks">{}</a>',
             _(
-                "Each POST carries X-Civic-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "
-                "“t.body” with this secret>."
+                "Each POST carries X-Civic-Signature: t=(unix time),v1=(hex HMAC-SHA256 of "
+                "“t.body” with this secret)."
             ),
             reverse("open311:index"),
             _("How to check it"),
