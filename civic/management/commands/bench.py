@@ -78,9 +78,10 @@ PHOTOS_SCRIPT = textwrap.dedent(
 )
 
 GUNICORN_FLAGS = ["--workers", "3", "--threads", "4", "--worker-class", "gthread"]
-# Every POST is a real write: without this the rate limits would answer 429.
+# Every POST is a real write, and the export is downloaded thousands of times: without
+# this the rate limits would answer 429.
 UNLIMITED = json.dumps(
-    {scope: [[60, 10**9]] for scope in ("report", "open311-post", "comment", "topic")}
+    {scope: [[60, 10**9]] for scope in ("report", "open311-post", "comment", "topic", "export")}
 )
 
 
