@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public API and map answers, kept per data version, are answered from here.
     "civic.versions.PublicCacheMiddleware",
+    # The live poll's "nothing new" for a visible thread.
+    "discussions.middleware.EmptyPollMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,6 +125,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civic.context_processors.site",
+                # The page cache's CSRF placeholder (after Django's own processor).
+                "civic.context_processors.csrf_placeholder",
             ],
         },
     },

@@ -28,11 +28,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import BaseDatabaseCache
 from django.db import connection, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
@@ -46,6 +49,10 @@ T = TypeVar("T")
 CACHE_TIMEOUT = 300
 REPORTS = "reports"  # reports and everything shown with them
 SERVICES = "services"  # services, their questions and the authorities
+THREADS = "threads"  # discussions: comments, topics, follows and supports
+VOLUNTEERS = "volunteers"  # calls for volunteers and their sign-ups
+# What the public pages (home, report page, lists) show.
+PAGES = (REPORTS, THREADS, VOLUNTEERS)
 
 
 def _key(name: str) -> str:
@@ -75,6 +82,23 @@ def current(name: str) -> int:
         cache.add(_key(name), value, CACHE_TIMEOUT)
         return value
     return _read(name)
+
+
+def current_many(names: tuple[str, ...]) -> tuple[int, ...]:
+    """The versions of `names`, in order: one cache read or one query."""
+    if _cache_is_shared_memory():
+        found = cache.get_many([_key(name) for name in names])
+        if len(found) == len(names):
+            return tuple(found[_key(name)] for name in names)
+    table = DataVersion._meta.db_table
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(names))
+        cursor.execute(f"SELECT name, value FROM {table} WHERE name IN ({marks})", list(names))
+        values = dict(cursor.fetchall())
+    if _cache_is_shared_memory():
+        for name in names:
+            cache.add(_key(name), values.get(name, 0), CACHE_TIMEOUT)
+    return tuple(values.get(name, 0) for name in names)
 
 
 def bump(name: str) -> None:
@@ -160,6 +184,7 @@ def clear_memo() -> None:
     """Forget every built value in this process (tests)."""
     _memo.clear()
     _paths.clear()
+    _page_paths.clear()
 
 
 # ---------------------------------------------------------------------------
@@ -298,10 +323,12 @@ _middleware_active = False
 
 
 class PublicCacheMiddleware:
-    """Answers a GET for a kept public response before the rest of the stack runs.
+    """Answers a GET for a kept public response, or a kept page for a visitor without
+    a session, before the rest of the stack runs.
 
     Sits after the security, CSP and static-file middleware (their headers apply to
-    every answer) and before sessions: what it answers is the same for every visitor."""
+    every answer) and before sessions: what it answers is the same for every visitor
+    (a page gets the visitor's own CSRF token put in)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         global _middleware_active
@@ -316,11 +343,114 @@ class PublicCacheMiddleware:
             built = _memo.get(request_key(request), current(known[0]), known[1])
             if built is not None:
                 return _serve(request, built)
+        page = _page_paths.get(request.path)
+        if page is not None and page_cacheable(request):
+            built = _memo.get(_page_key(request), current_many(page[0]), page[1])
+            if built is not None:
+                return _serve_page(request, built)
         response = self.get_response(request)
+        if getattr(response, "civic_page", None) is not None:
+            return _finish_page(request, response)
         if getattr(response, "civic_cache", None) is None:
             return response
         built = _store(request, response)
         return response if built is None else _serve(request, built)
+
+
+# ---------------------------------------------------------------------------
+# Whole pages for visitors without a session (most readers: whoever arrives from a
+# link, a search engine or a shared report): the page is built once per version of
+# what it shows and served early, with the visitor's own CSRF token put in place of
+# a placeholder. Anyone signed in, or with messages waiting, gets the page built for
+# them. Pages are never compressed here (they carry a token: BREACH).
+
+CSRF_PLACEHOLDER = "civic-csrf-token-placeholder-" + "0" * 35  # as long as a real token
+_CSRF_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+_csrf = CsrfViewMiddleware(lambda request: HttpResponse())
+# path → (version names, max_age) of the pages kept for it, learned as they are built.
+_page_paths: dict[str, tuple[tuple[str, ...], float]] = {}
+
+
+def page_cacheable(request: HttpRequest) -> bool:
+    """Whether the page for `request` is the one every visitor without a session sees:
+    no session (so nobody is signed in), no messages waiting, not an htmx fragment."""
+    cookies = request.COOKIES
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and CookieStorage.cookie_name not in cookies
+        and "HX-Request" not in request.headers
+    )
+
+
+def _page_key(request: HttpRequest) -> str:
+    return "page|" + request_key(request)
+
+
+def cached_page(
+    request: HttpRequest,
+    build: Callable[[], HttpResponse],
+    *,
+    names: tuple[str, ...] = PAGES,
+    max_age: float = 60.0,
+) -> HttpResponse:
+    """The page `build()` renders, kept in this process for visitors without a session
+    while the versions of `names` hold (and `max_age` seconds at most: relative times
+    and deadlines move with the clock). Anyone else gets `build()` itself.
+
+    The page is rendered with CSRF_PLACEHOLDER for its token (the `csrf` context
+    processor in civic/context_processors.py); PublicCacheMiddleware keeps it and puts each visitor's token in."""
+    if not _middleware_active or not page_cacheable(request):
+        return build()
+    version = current_many(names)  # before building: a change meanwhile makes a newer one
+    key = _page_key(request)
+    built = _memo.get(key, version, max_age)
+    if built is not None:
+        return _serve_page(request, built)
+    with _build_lock(key):
+        built = _memo.get(key, version, max_age)
+        if built is not None:
+            return _serve_page(request, built)
+        request.civic_csrf_placeholder = True
+        try:
+            response = build()
+        finally:
+            # An error page rendered after a failed build gets a real token.
+            request.civic_csrf_placeholder = False
+        response.civic_page = (key, names, version, max_age)
+        return response
+
+
+def _finish_page(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Keep a page `cached_page` built (unless it turned out personal) and answer it
+    with the visitor's token."""
+    key, names, version, max_age = response.civic_page
+    if response.streaming:
+        return response
+    keep = response.status_code == 200 and not response.cookies
+    headers = tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_KEPT)
+    built = _Built(response.status_code, headers, response.content, None, "")
+    if keep:
+        _memo.put(key, version, built, built.weight)
+        with _build_locks_guard:
+            if len(_page_paths) > 50_000:
+                _page_paths.clear()
+            _page_paths[request.path] = (names, max_age)
+    served = _serve_page(request, built)
+    for morsel in response.cookies.values():
+        served.cookies[morsel.key] = morsel
+    return served
+
+
+def _serve_page(request: HttpRequest, built: _Built) -> HttpResponse:
+    _csrf.process_request(request)  # the visitor's CSRF cookie, if any
+    body = built.body.replace(_CSRF_PLACEHOLDER_BYTES, get_token(request).encode())
+    response = HttpResponse(body, status=built.status)
+    for header, value in built.headers:
+        response[header] = value
+    response["Content-Length"] = str(len(body))
+    # Sets (or renews) the visitor's CSRF cookie, as the CSRF middleware would.
+    return _csrf.process_response(request, response)
 
 
 def query_key(request: HttpRequest, *, drop: tuple[str, ...] = ()) -> str:

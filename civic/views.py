@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from civic import versions
 from civic.account import delete_account, export_user_data
 from civic.forms import DeleteAccountForm, LanguageForm, ProfileForm
 from civic.models import Profile
@@ -47,6 +48,11 @@ def _home_stats() -> dict:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    # Visitors without a session share one copy per version (civic/versions.py).
+    return versions.cached_page(request, lambda: _render_home(request))
+
+
+def _render_home(request: HttpRequest) -> HttpResponse:
     # Counting every report costs a scan of the table: once a minute is enough.
     stats = cache.get_or_set("home:stats", _home_stats, HOME_STATS_SECONDS)
     recent = list(

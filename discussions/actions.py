@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civic import versions
 from discussions.live import bump_version
 from discussions.markup import render_markdown
 from discussions.models import (
@@ -63,6 +64,7 @@ def create_topic(
         last_activity_at=now,
     )
     Follow.objects.create(thread=thread, user=author, created_at=now)
+    versions.bump(versions.THREADS)  # topic lists and the home page show it
     return thread
 
 
@@ -298,5 +300,6 @@ def set_support(thread: Thread, user, supporting: bool) -> int:
         delta = -1
     if changed:
         Thread.objects.filter(pk=thread.pk).update(support_count=F("support_count") + delta)
+        versions.bump(versions.THREADS)  # pages show the count
     thread.support_count = Thread.objects.values_list("support_count", flat=True).get(pk=thread.pk)
     return thread.support_count

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 
+from civic import versions
 from discussions.models import Thread
 
 # Bounded, so a cache that missed an update (two writers whose after-commit
@@ -62,6 +63,9 @@ def bump_version(thread_id: int, **changes) -> int:
     so versions are handed out in commit order.
     """
     Thread.objects.filter(pk=thread_id).update(version=F("version") + 1, **changes)
+    # Cached pages show every thread (civic/versions.py); after the thread's own row, so
+    # writers take the two locks in the same order.
+    versions.bump(versions.THREADS)
     version = Thread.objects.values_list("version", flat=True).get(pk=thread_id)
     if _cache_is_shared_memory():
         transaction.on_commit(lambda: _publish(thread_id))

@@ -172,7 +172,10 @@ def _still_broken_context(request: HttpRequest, report: Report) -> dict | None:
 
 @require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, *_get_report_for_viewer(request, pk))
+    # Visitors without a session share one copy per version (civic/versions.py).
+    return versions.cached_page(
+        request, lambda: _render_detail(request, *_get_report_for_viewer(request, pk))
+    )
 
 
 @login_required
@@ -254,6 +257,11 @@ def staff_visibility(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
+    # Visitors without a session share one copy per version and query (civic/versions.py).
+    return versions.cached_page(request, lambda: _render_list(request))
+
+
+def _render_list(request: HttpRequest) -> HttpResponse:
     services = list(Service.objects.all())
     form = ReportFilterForm(request.GET, services=services)
     reports = Report.objects.visible()

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civic import versions
 from discussions.models import Thread
 from volunteers import emails, reporting
 from volunteers.models import Opportunity, Signup
@@ -179,6 +180,7 @@ def mark_attendance(opportunity: Opportunity, attended_ids: set[int]) -> int:
         holding.exclude(pk__in=attended_ids).filter(state=Signup.State.ATTENDED).update(
             state=Signup.State.CONFIRMED, updated_at=now
         )
+        versions.bump(versions.VOLUNTEERS)  # the call's page counts who came
         return came
 
 

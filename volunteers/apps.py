@@ -19,3 +19,19 @@ class VolunteersConfig(AppConfig):
 
         for scope, limits in RATE_LIMITS.items():
             ratelimit.DEFAULT_LIMITS.setdefault(scope, limits)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from volunteers.models import Opportunity, Signup
+
+        # Calls and their sign-up counts are on cached pages (civic/versions.py): any
+        # saved change to either renews them, whichever path made it.
+        for model in (Opportunity, Signup):
+            for signal in (post_save, post_delete):
+                signal.connect(_changed, sender=model, dispatch_uid=f"v-{model.__name__}")
+
+
+def _changed(sender, **kwargs) -> None:
+    from civic import versions
+
+    versions.bump(versions.VOLUNTEERS)

@@ -356,7 +356,7 @@ def test_htmx_update_runs_a_constant_number_of_queries(
     Follow.objects.bulk_create(Follow(thread=report.thread, user=user) for user in followers)
     client.force_login(staff)
 
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(20):
         # 1. the session
         # 2. the signed-in user
         # 3. the report with its service, authority, reporter and duplicate_of
@@ -369,13 +369,14 @@ def test_htmx_update_runs_a_constant_number_of_queries(
         # 10. UPDATE the report's state and times
         # 11. INSERT the timeline entry
         # 12. UPDATE the thread (title, hidden, official group) and bump its version
-        # 13. read the new version back
-        # 14. INSERT the moderation log entry
-        # 15. the thread's followers, but the author
-        # 16. INSERT their pending notifications, in one go
-        # 17. the authority's active webhooks (none here: nothing more to queue)
-        # 18. RELEASE SAVEPOINT
-        # 19. the timeline, for the fragment
+        # 13. UPDATE the discussions' data version (cached pages)
+        # 14. read the new version back
+        # 15. INSERT the moderation log entry
+        # 16. the thread's followers, but the author
+        # 17. INSERT their pending notifications, in one go
+        # 18. the authority's active webhooks (none here: nothing more to queue)
+        # 19. RELEASE SAVEPOINT
+        # 20. the timeline, for the fragment
         response = _post(client, report, htmx=True, state="in_progress", note="On site.")
 
     assert response.status_code == 200
