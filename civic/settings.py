@@ -94,7 +94,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "civic.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public API and map answers, kept per data version, are answered from here.
     "civic.versions.PublicCacheMiddleware",

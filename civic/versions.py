@@ -29,6 +29,7 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import BaseDatabaseCache
@@ -393,17 +394,26 @@ def cached_page(
     *,
     names: tuple[str, ...] = PAGES,
     max_age: float = 60.0,
+    viewer: tuple | None = None,
 ) -> HttpResponse:
-    """The page `build()` renders, kept in this process for visitors without a session
-    while the versions of `names` hold (and `max_age` seconds at most: relative times
-    and deadlines move with the clock). Anyone else gets `build()` itself.
+    """The page `build()` renders, kept in this process while the versions of `names`
+    hold (and `max_age` seconds at most: relative times and deadlines move with the
+    clock), for visitors without a session; and, when the view passes `viewer` (all the
+    page shows that depends on a signed-in user, as a key), for signed-in users with the
+    same `viewer`. Anyone else gets `build()` itself.
 
-    The page is rendered with CSRF_PLACEHOLDER for its token (the `csrf` context
-    processor in civic/context_processors.py); PublicCacheMiddleware keeps it and puts each visitor's token in."""
-    if not _middleware_active or not page_cacheable(request):
+    The page is rendered with CSRF_PLACEHOLDER for its token (the `csrf_placeholder`
+    context processor) and each visitor gets their own token put in. Kept pages for
+    visitors without a session are answered by PublicCacheMiddleware, before the rest
+    of the stack; signed-in users' ones by this function, after authentication."""
+    if not _middleware_active:
         return build()
+    if viewer is None and not page_cacheable(request):
+        return build()
+    if viewer is not None and (len(get_messages(request)) or "HX-Request" in request.headers):
+        return build()  # messages to show, or a fragment
     version = current_many(names)  # before building: a change meanwhile makes a newer one
-    key = _page_key(request)
+    key = _page_key(request) + ("" if viewer is None else f"|viewer:{viewer!r}")
     built = _memo.get(key, version, max_age)
     if built is not None:
         return _serve_page(request, built)
@@ -417,14 +427,14 @@ def cached_page(
         finally:
             # An error page rendered after a failed build gets a real token.
             request.civic_csrf_placeholder = False
-        response.civic_page = (key, names, version, max_age)
+        response.civic_page = (key, names, version, max_age, viewer is None)
         return response
 
 
 def _finish_page(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Keep a page `cached_page` built (unless it turned out personal) and answer it
     with the visitor's token."""
-    key, names, version, max_age = response.civic_page
+    key, names, version, max_age, public = response.civic_page
     if response.streaming:
         return response
     keep = response.status_code == 200 and not response.cookies
@@ -432,6 +442,7 @@ def _finish_page(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     built = _Built(response.status_code, headers, response.content, None, "")
     if keep:
         _memo.put(key, version, built, built.weight)
+    if keep and public:
         with _build_locks_guard:
             if len(_page_paths) > 50_000:
                 _page_paths.clear()

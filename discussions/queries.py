@@ -9,6 +9,7 @@ group membership, fresh counters) and one for the page of comments.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -25,7 +26,7 @@ from discussions.models import Comment, Flag, Follow, Support, Thread
 from discussions.rendering import Viewer, render_tree
 
 # Top-level comments per page; each comes with all its replies.
-PAGE_SIZE = 50
+PAGE_SIZE = 20
 
 
 def with_viewer_state(qs: QuerySet[Thread], user) -> QuerySet[Thread]:
@@ -193,6 +194,79 @@ def discussion_context(request: HttpRequest, thread: Thread, *, url: str | None 
             "login_url": f"{reverse('account_login')}?{urlencode({'next': thread_url})}",
         }
     }
+
+
+# What else a thread's page shows that depends on the signed-in viewer (the volunteers'
+# calls): the app that adds it registers a function (thread id, user) → a hashable
+# summary of the viewer's state there, or None when the page must be built for them.
+_viewer_states: list[Callable[[int, object], Hashable | None]] = []
+
+
+def register_viewer_state(state: Callable[[int, object], Hashable | None]) -> None:
+    if state not in _viewer_states:
+        _viewer_states.append(state)
+
+
+def viewer_signature(thread_id: int, user) -> tuple | None:
+    """Everything a thread's page shows that depends on the signed-in `user`: pages are
+    shared by viewers with the same signature (civic/versions.py `cached_page`). Viewers
+    who took part (commented, flagged, started the thread) sign with their own id. None
+    when the page must be built for them alone: they moderate or speak officially here.
+    One query, plus what the registered states cost."""
+    thread = _thread_with_viewer_part(thread_id, user)
+    if thread is None:
+        return None
+    viewer = viewer_for(thread, user)
+    if viewer.can_moderate or thread.viewer_is_official:
+        return None
+    took_part = thread.viewer_commented or thread.viewer_flagged_any or thread.author_id == user.pk
+    signature = [
+        user.pk if took_part else 0,
+        viewer.can_post,
+        thread.viewer_follows,
+        thread.viewer_supports,
+        thread.viewer_has_name,
+    ]
+    for state in _viewer_states:
+        part = state(thread_id, user)
+        if part is None:
+            return None
+        signature.append(part)
+    return tuple(signature)
+
+
+def _thread_with_viewer_part(thread_id: int, user) -> Thread | None:
+    """The thread with `with_viewer_state`'s annotations and whether `user` commented or
+    flagged there, in plain SQL: on a page served from the cache, building this query
+    through the ORM would cost more than everything else together."""
+    t = {
+        model.__name__: model._meta.db_table
+        for model in (Thread, Follow, Support, Profile, Comment, Flag)
+    }
+    memberships = get_user_model().groups.through._meta.db_table
+    sql = f"""
+        SELECT t.*,
+          EXISTS(SELECT 1 FROM {t["Follow"]} WHERE thread_id = t.id AND user_id = %s)
+            AS viewer_follows,
+          EXISTS(SELECT 1 FROM {t["Support"]} WHERE thread_id = t.id AND user_id = %s)
+            AS viewer_supports,
+          EXISTS(SELECT 1 FROM {memberships} WHERE user_id = %s AND group_id = t.official_group_id)
+            AS viewer_is_official,
+          EXISTS(SELECT 1 FROM {t["Profile"]} WHERE user_id = %s AND display_name <> '')
+            AS viewer_has_name,
+          EXISTS(SELECT 1 FROM {t["Comment"]} WHERE thread_id = t.id AND author_id = %s)
+            AS viewer_commented,
+          EXISTS(SELECT 1 FROM {t["Flag"]} f JOIN {t["Comment"]} c ON c.id = f.comment_id
+                 WHERE c.thread_id = t.id AND f.user_id = %s)
+            AS viewer_flagged_any
+        FROM {t["Thread"]} t WHERE t.id = %s"""
+    rows = list(Thread.objects.raw(sql, [user.pk] * 6 + [thread_id]))
+    if not rows:
+        return None
+    thread = rows[0]
+    for name in ("viewer_follows", "viewer_supports", "viewer_is_official", "viewer_has_name"):
+        setattr(thread, name, bool(getattr(thread, name)))  # SQLite answers 0 or 1
+    return thread
 
 
 def poll_url(thread: Thread) -> str:

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Avg, Count, F, Prefetch, Q
 from django.db.models.functions import Floor
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -27,7 +28,7 @@ from django.views.decorators.vary import vary_on_headers
 from civic import ratelimit, versions
 from civic.models import Profile
 from discussions.models import ModerationEntry
-from discussions.queries import discussion_context
+from discussions.queries import discussion_context, viewer_signature
 from reports import charts, guest, places, routing, staff_views, stats
 from reports.access import ReportAccess, report_access, report_for_user
 from reports.actions import place_report, submit_report
@@ -172,10 +173,47 @@ def _still_broken_context(request: HttpRequest, report: Report) -> dict | None:
 
 @require_GET
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # Visitors without a session share one copy per version (civic/versions.py).
-    return versions.cached_page(
-        request, lambda: _render_detail(request, *_get_report_for_viewer(request, pk))
+    """The report page. Built once per data version (civic/versions.py) for visitors
+    without a session, and for signed-in residents with the same view of it (see
+    `_resident_view`); staff, and whoever moderates here, get it built for them."""
+
+    def build() -> HttpResponse:
+        return _render_detail(request, *_get_report_for_viewer(request, pk))
+
+    if not request.user.is_authenticated:
+        return versions.cached_page(request, build)
+    viewer = _resident_view(request.user, pk)
+    if viewer is None:
+        return build()
+    return versions.cached_page(request, build, viewer=viewer)
+
+
+def _resident_view(user, pk: int) -> tuple | None:
+    """What the report page shows that depends on a signed-in resident (their state in the
+    discussion, the calls and the "still broken" box), as a key; None for staff, on a
+    hidden or missing report, and for whoever moderates its thread. Four queries or so,
+    against a dozen and the rendering of the page."""
+    if user.is_staff or user.is_superuser:
+        return None  # they may answer or moderate: panels of their own
+    # Plain SQL, as the page this keys is served from the cache.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT thread_id, state, reporter_id FROM {Report._meta.db_table}"
+            " WHERE id = %s AND NOT is_hidden",
+            [pk],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return None
+    thread_id, state, reporter_id = row
+    discussion = viewer_signature(thread_id, user)
+    if discussion is None:
+        return None
+    confirmed = state in (Report.State.FIXED, Report.State.CLOSED) and has_confirmed(
+        Report.objects.only("id", "closed_at").get(pk=pk), user
     )
+    # The reporter sees their own report differently (their name, their follow).
+    return (discussion, confirmed, reporter_id == user.pk and user.pk)
 
 
 @login_required

@@ -30,6 +30,12 @@ class VolunteersConfig(AppConfig):
             for signal in (post_save, post_delete):
                 signal.connect(_changed, sender=model, dispatch_uid=f"v-{model.__name__}")
 
+        from discussions.queries import register_viewer_state
+        from volunteers.templatetags.volunteers import viewer_state
+
+        # A thread's page shows its calls, with the viewer's own sign-ups.
+        register_viewer_state(viewer_state)
+
 
 def _changed(sender, **kwargs) -> None:
     from civic import versions

@@ -7,7 +7,9 @@ so reports and discussions never import volunteers.
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django import template
+from django.db import connection
 from django.db.models import Prefetch
 from django.urls import reverse
 
@@ -90,6 +92,30 @@ def call_context(request, thread, only: int | None = None) -> dict:
         "new_url": reverse("volunteers:new", args=[thread.pk]) if thread.pk else "",
         "next": request.get_full_path(),
     }
+
+
+def viewer_state(thread_id: int, user) -> tuple | None:
+    """What the calls block shows that depends on the signed-in `user`, for the page cache
+    (discussions.queries.viewer_signature): whether they may post a call
+    (`can_organise`). None when they have signed up for one of the thread's calls or
+    organise one (the block is theirs alone). One query, in plain SQL as the page it
+    keys is served from the cache."""
+    calls, signups = Opportunity._meta.db_table, Signup._meta.db_table
+    addresses = EmailAddress._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT
+              EXISTS(SELECT 1 FROM {calls} o WHERE o.thread_id = %s AND (o.organiser_id = %s
+                     OR EXISTS(SELECT 1 FROM {signups} s
+                               WHERE s.opportunity_id = o.id AND s.user_id = %s))),
+              EXISTS(SELECT 1 FROM {addresses} WHERE user_id = %s AND verified)""",
+            [thread_id, user.pk, user.pk, user.pk],
+        )
+        took_part, verified = cursor.fetchone()
+    if took_part:
+        return None
+    # As can_organise: staff, or an active resident whose email address is verified.
+    return ("calls", user.is_active and (user.is_staff or bool(verified)))
 
 
 @register.inclusion_tag("volunteers/partials/calls.html", takes_context=True)
