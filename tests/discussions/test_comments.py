@@ -265,15 +265,20 @@ def test_comment_address_leads_to_the_page_that_shows_it(client, topic, settings
 def test_long_threads_show_more_by_pages(client, topic):
     from discussions import queries
 
-    tops = [make_comment(topic, body=f"top {n}") for n in range(queries.PAGE_SIZE + 2)]
-    reply = make_comment(topic, body="reply to the last of page one", reply_to=tops[49])
+    size = queries.PAGE_SIZE
+    tops = [make_comment(topic, body=f"top {n}") for n in range(size + 2)]
+    last = tops[size - 1]
+    reply = make_comment(topic, body="reply to the last of page one", reply_to=last)
     page = client.get(topic.get_absolute_url()).content.decode()
-    assert f'id="comment-{tops[49].pk}"' in page and f'id="comment-{reply.pk}"' in page
-    assert f'id="comment-{tops[50].pk}"' not in page
-    more = reverse("discussions:comments", args=[topic.pk]) + f"?after={tops[49].pk}"
+    assert f'id="comment-{last.pk}"' in page and f'id="comment-{reply.pk}"' in page
+    assert f'id="comment-{tops[size].pk}"' not in page
+    more = reverse("discussions:comments", args=[topic.pk]) + f"?after={last.pk}"
     assert f'hx-get="{more}"' in page
     fragment = client.get(more, **HTMX).content.decode()
-    assert f'id="comment-{tops[50].pk}"' in fragment and f'id="comment-{tops[51].pk}"' in fragment
+    assert (
+        f'id="comment-{tops[size].pk}"' in fragment
+        and f'id="comment-{tops[size + 1].pk}"' in fragment
+    )
     assert "show-more" not in fragment and "<html" not in fragment
     # Without JavaScript the same link leads to the page that shows them.
     assert client.get(more).status_code == 302

@@ -1,0 +1,203 @@
+"""Pages kept per data version (civic/versions.py `cached_page`): visitors without a
+session, and signed-in residents who see a page alike, share one copy; every change
+they would see renews it; nobody ever gets someone else's token, controls or messages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from django.contrib.messages import constants
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from civic.versions import CSRF_PLACEHOLDER
+from discussions import actions as discussion_actions
+from reports.actions import hide_report
+from tests.factories import make_comment, make_report, make_user
+from tests.volunteers.support import make_opportunity
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Every place a page carries the token: its forms and htmx's header.
+ANY_TOKEN = re.compile(r'(value="|"X-CSRFToken": ")[A-Za-z0-9]{64}"')
+
+
+def _page(client: Client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert CSRF_PLACEHOLDER not in html
+    return html
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+# --- visitors without a session -----------------------------------------------------
+
+
+def test_a_kept_page_costs_no_query_and_shows_the_same_content(report):
+    url = report.get_absolute_url()
+    first = _page(Client(), url)
+    assert _queries(Client(), url) == 0  # the data versions come from the cache here
+    again = _page(Client(), url)
+    assert ANY_TOKEN.sub("", first) == ANY_TOKEN.sub("", again)
+    assert "Deep pothole" in again
+
+
+def test_each_visitor_gets_a_working_token_of_their_own(report):
+    url = report.get_absolute_url()
+    _page(Client(), url)  # kept
+    visitor = Client(enforce_csrf_checks=True)
+    response = visitor.get(url)
+    token = TOKEN.search(response.content.decode())[1]
+    assert settings.CSRF_COOKIE_NAME in response.cookies
+    assert "Cookie" in response["Vary"]
+    other = TOKEN.search(Client().get(url).content.decode())[1]
+    assert token != other
+    # The footer's language switcher posts with it: accepted.
+    switched = visitor.post(
+        reverse("set_language"), {"language": "es", "next": url, "csrfmiddlewaretoken": token}
+    )
+    assert switched.status_code == 302
+    assert '<html lang="es">' in visitor.get(url).content.decode()
+
+
+def test_a_new_comment_a_state_change_and_hiding_renew_the_page(report, staff):
+    url = report.get_absolute_url()
+    visitor = Client()
+    assert "Fresh words" not in _page(visitor, url)
+
+    make_comment(report.thread, author=make_user(), body="Fresh words on the hole.")
+    assert "Fresh words on the hole." in _page(visitor, url)
+
+    report.set_state("in_progress", note="Crew on site.", by=staff)
+    assert "Crew on site." in _page(visitor, url)
+
+    hide_report(report, by=staff, reason="Personal data")
+    assert visitor.get(url).status_code == 404
+
+
+def test_a_me_too_and_a_sign_up_renew_the_page(report, organiser_and_call):
+    _organiser, call = organiser_and_call
+    url = report.get_absolute_url()
+    visitor = Client()
+    before = _page(visitor, url)
+    discussion_actions.set_support(report.thread, make_user(), True)
+    call.sign_up(make_user(first_name="Vera"), show_name=True)
+    after = _page(visitor, url)
+    assert before != after
+    assert "Vera" in after
+
+
+def test_home_and_list_show_a_new_report_at_once(service):
+    visitor = Client()
+    assert "Broken bollard" not in _page(visitor, reverse("home"))
+    assert "Broken bollard" not in _page(visitor, reverse("reports:list"))
+    make_report(service=service, title="Broken bollard")
+    assert "Broken bollard" in _page(visitor, reverse("home"))
+    assert "Broken bollard" in _page(visitor, reverse("reports:list"))
+
+
+def test_messages_waiting_are_shown_not_a_kept_copy(report):
+    url = report.get_absolute_url()
+    _page(Client(), url)
+    visitor = Client()
+    # What a redirect after a guest's confirmation leaves in the browser.
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(constants.SUCCESS, "Thanks: your report is confirmed.")
+    response = HttpResponse()
+    storage.update(response)
+    visitor.cookies[CookieStorage.cookie_name] = response.cookies[CookieStorage.cookie_name].value
+    assert "Thanks: your report is confirmed." in _page(visitor, url)
+
+
+def test_an_error_page_after_a_failed_build_has_a_real_token(db):
+    response = Client().get("/reports/987654/")
+    assert response.status_code == 404
+    assert CSRF_PLACEHOLDER not in response.content.decode()
+
+
+# --- signed-in residents ------------------------------------------------------------
+
+
+def test_signed_in_pages_never_show_the_visitors_copy(report):
+    url = report.get_absolute_url()
+    _page(Client(), url)  # kept for visitors
+    member = Client()
+    member.force_login(make_user())
+    html = _page(member, url)
+    assert "Sign out" in html and "Sign in" not in html
+
+
+def test_residents_who_see_a_page_alike_share_it_and_see_their_own_state(report):
+    url = report.get_absolute_url()
+    alice, bob = make_user(), make_user()
+    a, b = Client(), Client()
+    a.force_login(alice)
+    b.force_login(bob)
+    built = _queries(a, url)
+    shared = _queries(b, url)
+    assert shared < built / 2, (built, shared)
+
+    # Bob follows: his page says so, Alice's does not.
+    discussion_actions.set_following(report.thread, bob, True)
+    assert "Unfollow" in _page(b, url)
+    assert "Unfollow" not in _page(a, url)
+
+
+def test_a_commenter_gets_their_own_controls_and_others_do_not(report):
+    url = report.get_absolute_url()
+    author, reader = make_user(), make_user()
+    make_comment(report.thread, author=author, body="Mine to edit.")
+    writer, other = Client(), Client()
+    writer.force_login(author)
+    other.force_login(reader)
+    edit = f"/community/comments/{report.thread.comments.get().pk}/edit/"
+    assert edit in _page(writer, url)
+    assert edit not in _page(other, url)
+    assert edit in _page(writer, url)
+
+
+def test_staff_always_get_the_page_built_for_them(report, staff_client):
+    url = report.get_absolute_url()
+    assert 'id="staff-panel"' in _page(staff_client, url)
+    assert _queries(staff_client, url) > 5
+
+
+# --- the empty poll ------------------------------------------------------------------
+
+
+def test_the_empty_poll_is_answered_without_the_session(report):
+    thread = report.thread
+    url = f"{reverse('discussions:comments-since', args=[thread.pk])}?v={thread.version}"
+    member = Client()
+    member.force_login(make_user())
+    with CaptureQueriesContext(connection) as queries:
+        response = member.get(url)
+    assert response.status_code == 204
+    assert len(queries) == 1  # the thread's version; no session, no user
+    assert response["ETag"] == f'"{thread.pk}.{thread.version}"'
+    assert member.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_the_poll_of_a_hidden_report_is_refused_to_visitors(report, staff):
+    thread = report.thread
+    hide_report(report, by=staff, reason="Personal data")
+    thread.refresh_from_db()
+    url = f"{reverse('discussions:comments-since', args=[thread.pk])}?v={thread.version}"
+    assert Client().get(url).status_code == 404
+
+
+@pytest.fixture
+def organiser_and_call(report):
+    organiser = make_user()
+    return organiser, make_opportunity(report.thread, organiser, title="Fill the hole", capacity=5)
