@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 # pytest-django's live_server and Playwright's sync API share the thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -8,6 +11,25 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 import pytest
 
 from tests import factories
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A migrated SQLite database of the production settings (database cache, no Redis),
+    made once per test process: tests that run manage.py in a subprocess on a fresh data
+    folder copy it there (`tests.factories.use_migrated`) instead of migrating again."""
+    folder = tmp_path_factory.mktemp("migrated")
+    env = {**os.environ, "DATA_DIR": str(folder), "TESTING": ""}
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        env.pop(name, None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    return folder / "civic.sqlite3"
 
 
 @pytest.fixture(autouse=True)

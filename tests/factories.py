@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import itertools
+import shutil
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -237,3 +239,9 @@ def add_comments(thread: Thread, total: int, users) -> None:
         reply.path = f"{reply.parent.path}/{Comment.path_segment(reply.pk)}"
     Comment.objects.bulk_update(replies, ["path"])
     Thread.objects.filter(pk=thread.pk).update(comment_count=F("comment_count") + total)
+
+
+def use_migrated(template: Path, folder: Path) -> None:
+    """Put the `migrated_sqlite` fixture's database in a fresh data folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, folder / "civic.sqlite3")

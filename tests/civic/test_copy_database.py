@@ -10,6 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.factories import use_migrated
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.own_database
@@ -57,7 +59,7 @@ def postgres_database():
 
 
 def test_a_sqlite_site_moves_to_postgresql_with_every_row_and_only_once(
-    tmp_path, postgres_database
+    tmp_path, postgres_database, migrated_sqlite
 ):
     sqlite = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -65,7 +67,7 @@ def test_a_sqlite_site_moves_to_postgresql_with_every_row_and_only_once(
         "DATA_DIR": str(tmp_path),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
-    manage(sqlite, "migrate", "-v0")
+    use_migrated(migrated_sqlite, tmp_path)
     manage(sqlite, "shell", "-c", SEED)
 
     copied = manage(sqlite, "copy_database", postgres_database)

@@ -7,15 +7,15 @@ import sys
 import time
 from pathlib import Path
 
+from tests.factories import use_migrated
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_worker_loop_stops_cleanly_on_sigterm(tmp_path):
+def test_worker_loop_stops_cleanly_on_sigterm(tmp_path, migrated_sqlite):
     env = {**os.environ, "DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     env.pop("DATABASE_URL", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=120
-    )
+    use_migrated(migrated_sqlite, tmp_path)
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "work", "--interval", "30"],
         cwd=ROOT,

@@ -229,6 +229,12 @@ class Command(BaseCommand):
         parser.add_argument("--connections", type=int, default=32)
         parser.add_argument("--gap", type=float, default=3.0, help="Idle seconds between runs.")
         parser.add_argument("--runs", type=int, default=1, help="wrk runs per endpoint.")
+        parser.add_argument(
+            "--warmup",
+            type=int,
+            default=2,
+            help="Seconds of the warm-up run before each endpoint's runs (0: none).",
+        )
         parser.add_argument("--requests", type=int, default=100, help="Sequential requests.")
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument(
@@ -355,11 +361,12 @@ class Command(BaseCommand):
         if endpoint.body is None:
             status, body = self.get(port, endpoint.path, headers)
             size = len(body) / 1024
+        if endpoint.body is None and options["warmup"] > 0:
             # Warm every worker and thread (connections, caches) with a short run first:
             # the figures are for a server that has been up a while, not one starting.
             wrk.run(
                 f"http://127.0.0.1:{port}{endpoint.path}",
-                seconds=min(2, seconds),
+                seconds=min(options["warmup"], seconds),
                 connections=options["connections"],
                 headers=headers,
             )
