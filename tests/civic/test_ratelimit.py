@@ -102,6 +102,7 @@ print(waits.count(0), RateCounter.objects.get().count)
 """
 
 
+@pytest.mark.own_database  # always a SQLite file: once per suite
 def test_fifty_concurrent_actions_let_exactly_ten_through_on_a_sqlite_file(tmp_path):
     # The production SQLite set-up (a file in WAL mode, IMMEDIATE transactions), in its own
     # process: the test run's in-memory database cannot take writes from several threads.

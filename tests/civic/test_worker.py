@@ -7,11 +7,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.factories import use_migrated
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.own_database  # always SQLite: once per suite
 def test_worker_loop_stops_cleanly_on_sigterm(tmp_path, migrated_sqlite):
     env = {**os.environ, "DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     env.pop("DATABASE_URL", None)
