@@ -271,21 +271,36 @@ def cached_response(
     resolving it does not need. Only a 200 without cookies is kept."""
     version = current(name)  # before building: a change meanwhile makes a newer one
     key = request_key(request)
-    built = _memo.get(key, version, max_age)
-    if built is not None:
-        return _serve(request, built)
-    # One build per key at a time in this process: the other threads asking for it
-    # meanwhile wait for that one instead of all running the same queries.
-    with _build_lock(key):
-        built = _memo.get(key, version, max_age)
-        if built is not None:
-            return _serve(request, built)
+
+    def make() -> HttpResponse:
         response = build()
         if response.status_code == 200 and not response.streaming:
             response.civic_cache = (key, name, version, max_age)
             if not _middleware_active:
                 _store(request, response)
         return response
+
+    return _kept_or_made(key, version, max_age, lambda built: _serve(request, built), make)
+
+
+def _kept_or_made(
+    key: str,
+    version: object,
+    max_age: float,
+    serve: Callable[[_Built], HttpResponse],
+    make: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """`serve` what this process keeps under `key` and `version`, or `make` it: one build
+    per key at a time, the other threads asking for it meanwhile wait for that one
+    instead of all running the same queries."""
+    built = _memo.get(key, version, max_age)
+    if built is not None:
+        return serve(built)
+    with _build_lock(key):
+        built = _memo.get(key, version, max_age)
+        if built is not None:
+            return serve(built)
+        return make()
 
 
 def _store(request: HttpRequest, response: HttpResponse) -> _Built | None:
@@ -414,13 +429,8 @@ def cached_page(
         return build()  # messages to show, or a fragment
     version = current_many(names)  # before building: a change meanwhile makes a newer one
     key = _page_key(request) + ("" if viewer is None else f"|viewer:{viewer!r}")
-    built = _memo.get(key, version, max_age)
-    if built is not None:
-        return _serve_page(request, built)
-    with _build_lock(key):
-        built = _memo.get(key, version, max_age)
-        if built is not None:
-            return _serve_page(request, built)
+
+    def make() -> HttpResponse:
         request.civic_csrf_placeholder = True
         try:
             response = build()
@@ -429,6 +439,8 @@ def cached_page(
             request.civic_csrf_placeholder = False
         response.civic_page = (key, names, version, max_age, viewer is None)
         return response
+
+    return _kept_or_made(key, version, max_age, lambda built: _serve_page(request, built), make)
 
 
 def _finish_page(request: HttpRequest, response: HttpResponse) -> HttpResponse:
