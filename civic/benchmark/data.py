@@ -21,7 +21,7 @@ from django.test import Client
 from tqdm import tqdm
 
 from discussions.actions import post_comment
-from discussions.models import Thread
+from discussions.models import Follow, Thread
 from discussions.queries import poll_url
 from reports import stats
 from reports.models import ApiKey, Authority, Contact, Report, Service
@@ -97,11 +97,95 @@ def _fast_writes() -> None:
             cursor.execute("PRAGMA cache_size=-262144")  # KiB: 256 MB
 
 
+# Above this size the data set is the seeded one copied in SQL, not seeded further.
+SEEDED_AT_MOST = 100_000
+
+
+def _copy_rows(model, where: str, changes: dict[str, str], *, new_ids: bool = True) -> int:
+    """INSERT … SELECT a copy of `model`'s rows matching `where`, with `changes`
+    (column → SQL expression over the source row); ids are new unless `changes` sets
+    them."""
+    quote = connection.ops.quote_name
+    columns = [
+        f.column
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and new_ids and f.column not in changes)
+    ]
+    values = [changes.get(column, quote(column)) for column in columns]
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(map(quote, columns))}) "
+            f"SELECT {', '.join(values)} FROM {table} WHERE {where}"
+        )
+        return cursor.rowcount
+
+
+def _top_up_by_copies(target: int) -> None:
+    """Grow the seeded reports to `target` with copies made in SQL (a minute for
+    900,000, where seeding them one by one through the ORM would take most of an hour).
+    A copy keeps its source's service, authority, texts, answers, state, history and
+    deliveries; it stands up to about 100 m away, its thread has no comments yet, and
+    it has a token, an id and a thread of its own."""
+    from reports.models import Delivery, ReportUpdate
+
+    seeded = list(Report.objects.order_by("pk").values_list("pk", flat=True)[:SEEDED_AT_MOST])
+    round_no = 0
+    with tqdm(total=target, initial=Report.objects.count(), desc="Copies", unit="report") as bar:
+        while (have := Report.objects.count()) < target:
+            round_no += 1
+            count = min(target - have, len(seeded))
+            upto = seeded[count - 1]
+            report_shift = Report.objects.order_by("-pk").values_list("pk", flat=True)[0]
+            thread_shift = Thread.objects.order_by("-pk").values_list("pk", flat=True)[0]
+            sources = f"id <= {upto}"
+            jitter = f"(((id * 7919 + {round_no} * 104729) % 201) - 100) * 0.00001"
+            with transaction.atomic():
+                _copy_rows(
+                    Thread,
+                    f"id IN (SELECT thread_id FROM {Report._meta.db_table} WHERE {sources})",
+                    {
+                        "id": f"id + {thread_shift}",
+                        "owner_id": f"owner_id + {report_shift}",
+                        "lat": f"lat + {jitter}",
+                        "lon": f"lon + {jitter}",
+                        "comment_count": "0",
+                        "support_count": "0",
+                        "version": "0",
+                    },
+                )
+                _copy_rows(
+                    Report,
+                    sources,
+                    {
+                        "id": f"id + {report_shift}",
+                        "thread_id": f"thread_id + {thread_shift}",
+                        "lat": f"lat + {jitter}",
+                        "lon": f"lon + {jitter}",
+                        "duplicate_of_id": "NULL",
+                        "token": f"substr(token, 1, 26) || '-{round_no:05d}'",
+                    },
+                )
+                shifted = {"report_id": f"report_id + {report_shift}"}
+                report_ids = f"report_id <= {upto}"
+                _copy_rows(ReportUpdate, report_ids, shifted)
+                _copy_rows(Delivery, report_ids, shifted)
+                _copy_rows(
+                    Follow,
+                    f"thread_id IN (SELECT thread_id FROM {Report._meta.db_table} WHERE {sources})",
+                    {"thread_id": f"thread_id + {thread_shift}"},
+                )
+            bar.update(count)
+
+
 def prepare(reports: int, comments: int, alerts: int = 0) -> dict:
     """Build the data set (idempotent) and return what the load runs need."""
     call_command("migrate", interactive=False, verbosity=0)
     _fast_writes()
-    call_command("seed_demo", reports=reports, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    seeded = min(reports, SEEDED_AT_MOST)
+    call_command("seed_demo", reports=seeded, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    if reports > seeded:
+        _top_up_by_copies(reports)
     with transaction.atomic():
         extra = _extra_services()
         if not Report.objects.filter(service__in=extra).exists():
