@@ -91,19 +91,30 @@ def test_ratios_are_compared_between_sizes_and_a_fall_is_called_out():
 
     def result(label: str, rate: float) -> Result:
         run = Run(rate, 10.0, 30.0, int(rate), 0, 0)
-        return Result(Endpoint(label, "/"), [run], [1000.0], 1.0, 200)
+        endpoint = Endpoint(label, "/", grows_with_data=label == "CSV export")
+        return Result(endpoint, [run], [1000.0], 1.0, 200)
 
     command = Command(stdout=StringIO())
     command.compare(
         {
-            10_000: [result("home page", 500), result("report list", 400)],
-            100_000: [result("home page", 450), result("report list", 200)],
+            10_000: [
+                result("home page", 500),
+                result("report list", 400),
+                result("CSV export", 10),
+            ],
+            100_000: [
+                result("home page", 450),
+                result("report list", 200),
+                result("CSV export", 1),
+            ],
         }
     )
     out = command.stdout.getvalue()
     assert "How each ratio changes from 10,000 to 100,000 reports" in out
     assert re.search(r"home page\s+0\.500 → 0\.450\s+x0\.90\s+ok", out)
     assert re.search(r"report list\s+0\.400 → 0\.200\s+x0\.50\s+FALLS", out)
+    # An answer with every report cannot keep its ratio as the reports grow.
+    assert re.search(r"CSV export\s+0\.010 → 0\.001\s+x0\.10\s+\(its answer grows", out)
 
 
 def test_wrk_latencies_over_a_second_are_read():

@@ -93,6 +93,8 @@ class Endpoint:
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None
     max_kb: int | None = None
+    # Its answer holds every report (the export): no ratio can keep up with the size.
+    grows_with_data: bool = False
 
 
 @dataclass
@@ -197,8 +199,8 @@ def endpoints(info: dict) -> list[Endpoint]:
         Endpoint("report list", "/reports/", 0.10),
         Endpoint("community list", "/community/"),
         Endpoint("stats page", "/reports/stats/"),
-        # Measured once the export exists (another change adds it); skipped until then.
-        Endpoint("CSV export", "/reports/export.csv"),
+        # Every report, streamed: its work grows with the data by nature.
+        Endpoint("CSV export", "/reports/export.csv", grows_with_data=True),
         Endpoint("Open311 POST requests.json", "/open311/v2/requests.json", body=open311_body),
         Endpoint(
             "new-report POST (signed in)", "/reports/new/", headers=web_post, body=report_body
@@ -453,6 +455,8 @@ class Command(BaseCommand):
             if before.get(r.endpoint.label):
                 change = r.ratio / before[r.endpoint.label]
                 verdict = "ok" if change >= 0.8 else "FALLS"
+                if r.endpoint.grows_with_data:
+                    verdict = "(its answer grows with the data: no target)"
                 self.stdout.write(
                     f"  {r.endpoint.label:44} {before[r.endpoint.label]:.3f} → {r.ratio:.3f}"
                     f"  x{change:.2f}  {verdict}"
