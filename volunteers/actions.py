@@ -23,13 +23,16 @@ SCHEDULE_FIELDS = ("start_at", "end_at")
 DETAIL_FIELDS = ("start_at", "end_at", "meeting_point", "lat", "lon", "what_to_bring", "title")
 
 
-def can_organise(user) -> bool:
-    """Staff, or a signed-in resident whose email address is verified."""
+def can_organise(user, *, verified: bool | None = None) -> bool:
+    """Staff, or a signed-in resident whose email address is verified (`verified`, when
+    the caller has read it already)."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_staff:
         return True
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    if verified is None:
+        verified = EmailAddress.objects.filter(user=user, verified=True).exists()
+    return verified
 
 
 @dataclass(frozen=True)

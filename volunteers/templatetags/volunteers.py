@@ -114,8 +114,7 @@ def viewer_state(thread_id: int, user) -> tuple | None:
         took_part, verified = cursor.fetchone()
     if took_part:
         return None
-    # As can_organise: staff, or an active resident whose email address is verified.
-    return ("calls", user.is_active and (user.is_staff or bool(verified)))
+    return ("calls", can_organise(user, verified=bool(verified)))
 
 
 @register.inclusion_tag("volunteers/partials/calls.html", takes_context=True)
