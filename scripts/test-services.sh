@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs and starts what the test suite needs beside Python: Chromium for the
-# browser tests, a PostgreSQL server for the second database run, Redis for
+# Installs and starts what the test suite needs beside Python: Chromium's headless
+# shell for the browser tests (the lighter build Playwright itself runs headless), a PostgreSQL server for the second database run, Redis for
 # the scale-out suite, and gettext for the translation catalog's check. The S3-compatible store (moto) comes from the Python test
 # extras and is started by the suite itself on a free port.
 set -euo pipefail
@@ -10,7 +10,7 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromium-headless-shell ] || missing+=(chromium-headless-shell)
 command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # GNU gettext: tests/civic/test_translation.py runs makemessages over the source.

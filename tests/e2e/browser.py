@@ -92,9 +92,30 @@ def duplicate_ids(page) -> list[str]:
     )
 
 
+def broken_references(page) -> list[str]:
+    """aria-labelledby / aria-describedby that name no element or an empty one: axe accepts
+    a reference to an empty element, but a screen reader then reads nothing."""
+    return page.evaluate(
+        """() => {
+          const broken = [];
+          for (const attr of ["aria-labelledby", "aria-describedby"]) {
+            for (const el of document.querySelectorAll(`[${attr}]`)) {
+              for (const id of el.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
+                const target = document.getElementById(id);
+                if (!target) broken.push(`${attr}="${id}" on #${el.id}: no such element`);
+                else if (!target.textContent.trim() && !target.hasAttribute("aria-label"))
+                  broken.push(`${attr}="${id}" on #${el.id}: the element is empty`);
+              }
+            }
+          }
+          return broken;
+        }"""
+    )
+
+
 def audit(page) -> list[str]:
-    """What is wrong with the page as it is now: axe's findings, sideways scrolling, and
-    targets too small to tap."""
+    """What is wrong with the page as it is now: axe's findings, sideways scrolling, targets
+    too small to tap, duplicate ids and labels or descriptions that point at nothing."""
     # No exclusions: Leaflet's own controls pass too (axe only leaves its scale line and
     # the zoom buttons' glyphs "to review", and those read fine).
     results = axe.run(
@@ -114,6 +135,8 @@ def audit(page) -> list[str]:
         problems.append(f"The page is {overflow}px wider than the window.")
     if duplicates := duplicate_ids(page):
         problems.append(f"Duplicate ids: {', '.join(duplicates)}")
+    if broken := broken_references(page):
+        problems.append("Labels and descriptions pointing at nothing:\n" + "\n".join(broken))
     if small := small_targets(page):
         problems.append(f"Targets under {MIN_TARGET}px:\n" + "\n".join(f"    {t}" for t in small))
     return problems

@@ -47,7 +47,6 @@ def _open_queue(page, live_server, desk, viewport="desktop"):
     sign_in(page.context, live_server, desk["officer"])
     page.set_viewport_size(VIEWPORTS[viewport])
     page.goto(live_server.url + "/reports/staff/")
-    page.wait_for_load_state("networkidle")
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -67,7 +66,6 @@ def test_report_page_staff_panel_has_no_wcag_violations(
     sign_in(page.context, live_server, desk["officer"])
     page.set_viewport_size(VIEWPORTS[viewport])
     page.goto(live_server.url + desk["reports"][0].get_absolute_url())
-    page.wait_for_load_state("networkidle")
     expect(page.locator("#report-status .clock")).to_contain_text("overdue")
     page.locator("#staff-panel").scroll_into_view_if_needed()
     screenshot(f"a11y-staff-panel-{viewport}")
