@@ -4,13 +4,16 @@
     python scripts/loadtest.py                       # 200 clients, 60 s, SQLite
     python scripts/loadtest.py --database postgres   # the same on PostgreSQL
     python scripts/loadtest.py --clients 10 --duration 5   # the smoke test's size
+    python scripts/loadtest.py --residents 1         # every client signed in and writing
 
 Everything runs on loopback in a scratch data folder (and, on PostgreSQL, a scratch
 database that is dropped afterwards): gunicorn as in production (DEBUG off, gthread,
 3 workers x 4 threads), the delivery worker, a local SMTP server (aiosmtpd) and an
-upstream Open311 server standing in for a city's back end. The clients mix reads
-(home, list, report page, map GeoJSON, Open311 GET) with comments, "me too" toggles,
-Open311 POSTs and web reports, each client thinking for a moment between requests.
+upstream Open311 server standing in for a city's back end. Every client reads (home,
+list, report page, map GeoJSON, Open311 GET); the signed-in residents among them
+(`--residents`, 30 % by default; `--residents 1` for everyone) also comment, toggle
+"me too", POST to Open311 and report on the web. Each thinks for a moment between
+requests.
 
 During the run it kills one gunicorn worker (SIGKILL), restarts the delivery worker,
 and makes the SMTP server refuse mail for a while, then accept it again. Afterwards it
@@ -137,7 +140,7 @@ class Stats:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.latencies: list[float] = []
-        self.by_kind: collections.Counter[str] = collections.Counter()
+        self.by_kind: collections.defaultdict[str, list[float]] = collections.defaultdict(list)
         self.errors: collections.Counter[str] = collections.Counter()
         self.comments: list[str] = []  # acknowledged comment bodies
         self.reports: list[int] = []  # acknowledged report ids (web and Open311)
@@ -146,16 +149,20 @@ class Stats:
     def record(self, kind: str, seconds: float, outcome: str | None) -> None:
         with self.lock:
             self.latencies.append(seconds)
-            self.by_kind[kind] += 1
+            self.by_kind[kind].append(seconds)
             if outcome:
                 self.errors[outcome] += 1
 
 
 class Client(threading.Thread):
+    """A signed-in resident who reads and writes, or (without `session_key`) a visitor
+    without an account who only reads: most of a city site's readers arrive from a link,
+    a search or an alert email."""
+
     def __init__(self, n, port, deadline, stats, session_key, api_key, report_ids, threads):
         super().__init__(daemon=True)
         self.n, self.port, self.deadline, self.stats = n, port, deadline, stats
-        self.cookies = {"sessionid": session_key}
+        self.cookies = {"sessionid": session_key} if session_key else {}
         self.api_key, self.report_ids, self.threads = api_key, report_ids, threads
         self.random = random.Random(n)
         self.conn: http.client.HTTPConnection | None = None
@@ -217,11 +224,14 @@ class Client(threading.Thread):
             (20, self.report_page),
             (10, self.map),
             (10, self.open311_get),
-            (12, self.comment),
-            (6, self.support),
-            (4, self.open311_post),
-            (3, self.web_report),
         ]
+        if "sessionid" in self.cookies:
+            actions += [
+                (12, self.comment),
+                (6, self.support),
+                (4, self.open311_post),
+                (3, self.web_report),
+            ]
         weights = [w for w, _ in actions]
         while time.monotonic() < self.deadline:
             self.random.choices([a for _, a in actions], weights)[0]()
@@ -474,6 +484,12 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument(
+        "--residents",
+        type=float,
+        default=0.3,
+        help="share of clients who are signed in and write (the rest only read)",
+    )
+    parser.add_argument(
         "--postgres", default="postgres://civic:civic@127.0.0.1:5432", help="server URL"
     )
     parser.add_argument("--p99", type=float, default=2.0, help="p99 target in seconds")
@@ -560,10 +576,11 @@ def main() -> int:
         stats = Stats()
         started = time.monotonic()
         deadline = started + args.duration
+        residents = round(args.clients * args.residents)
         clients = [
             Client(
-                n, port, deadline, stats, data["sessions"][n], data["keys"][n],
-                data["reports"], data["threads"],
+                n, port, deadline, stats, data["sessions"][n] if n < residents else None,
+                data["keys"][n], data["reports"], data["threads"],
             )
             for n in range(args.clients)
         ]  # fmt: skip
@@ -603,12 +620,18 @@ def main() -> int:
         latencies = stats.latencies
         p50, p95, p99 = (percentile(latencies, p) for p in (50, 95, 99))
         fivexx = sum(n for kind, n in stats.errors.items() if kind.startswith("HTTP 5"))
-        print(f"\n{args.clients} clients for {args.duration:.0f} s on {args.database}:")
+        print(
+            f"\n{args.clients} clients ({residents} signed-in residents, the rest visitors)"
+            f" for {args.duration:.0f} s on {args.database}:"
+        )
         for line in faults:
             print(f"  fault: {line}")
         print(f"requests: {len(latencies)} ({len(latencies) / elapsed:.0f}/s)")
-        for kind, n in sorted(stats.by_kind.items()):
-            print(f"  {kind}: {n}")
+        for kind, times in sorted(stats.by_kind.items()):
+            print(
+                f"  {kind}: {len(times)}, p50 {percentile(times, 50) * 1000:.0f} ms,"
+                f" p99 {percentile(times, 99) * 1000:.0f} ms"
+            )
         print("errors by kind:" + ("" if stats.errors else " none"))
         for kind, n in sorted(stats.errors.items()):
             print(f"  {kind}: {n}")

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.own_database
 def test_load_and_fault_run_at_tiny_size_loses_nothing_and_sends_once(tmp_path):
     result = subprocess.run(
         # The p99 target is for 200 clients on an idle machine; a busy test run only checks
-        # correctness here.
+        # correctness here, with every client writing so that each kind of write is exercised.
         [
             sys.executable,
             "scripts/loadtest.py",
@@ -27,6 +27,8 @@ def test_load_and_fault_run_at_tiny_size_loses_nothing_and_sends_once(tmp_path):
             "5",
             "--p99",
             "30",
+            "--residents",
+            "1",
         ],
         cwd=ROOT,
         capture_output=True,
