@@ -56,6 +56,22 @@ VOLUNTEERS = "volunteers"  # calls for volunteers and their sign-ups
 PAGES = (REPORTS, THREADS, VOLUNTEERS)
 
 
+def _any_thread(name: str) -> str:
+    # Bumped by every change to `name` that is not known to touch one thread only.
+    return f"{name}:any-thread"
+
+
+def _one_thread(thread_id: int) -> str:
+    return f"thread:{thread_id}"
+
+
+def thread_page(thread_id: int) -> tuple[str, ...]:
+    """The versions a page showing one thread (a report's or a topic's) is kept under:
+    its own thread's, and every change to PAGES that may touch any thread. A comment
+    or a "me too" there renews that page only, not every report's."""
+    return (*(_any_thread(name) for name in PAGES), _one_thread(thread_id))
+
+
 def _key(name: str) -> str:
     return f"civic:version:{name}"
 
@@ -102,17 +118,25 @@ def current_many(names: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(values.get(name, 0) for name in names)
 
 
-def bump(name: str) -> None:
-    """Count a change to `name`. Call inside the writer's transaction."""
-    if not DataVersion.objects.filter(name=name).update(value=F("value") + 1):
-        DataVersion.objects.bulk_create([DataVersion(name=name, value=0)], ignore_conflicts=True)
-        DataVersion.objects.filter(name=name).update(value=F("value") + 1)
+def bump(name: str, *, thread: int | None = None) -> None:
+    """Count a change to `name`. Call inside the writer's transaction, with the `thread`
+    the change shows on when it shows on that thread's page only (see `thread_page`)."""
+    names = [name, _any_thread(name) if thread is None else _one_thread(thread)]
+    rows = DataVersion.objects.filter(name__in=names)
+    if rows.update(value=F("value") + 1) < len(names):
+        # A first change: create what is missing and count again (twice for the others
+        # is harmless: a new number is all a version has to be).
+        DataVersion.objects.bulk_create(
+            [DataVersion(name=each, value=0) for each in names], ignore_conflicts=True
+        )
+        rows.update(value=F("value") + 1)
     if _cache_is_shared_memory():
-        # Forget the old number now (this transaction then reads its own new one) and
-        # publish the committed one after commit: a reader that re-cached the old
-        # number meanwhile is overwritten.
-        cache.delete(_key(name))
-        transaction.on_commit(lambda: _publish(name))
+        # Forget the old numbers now (this transaction then reads its own new ones) and
+        # publish the committed ones after commit: a reader that re-cached an old number
+        # meanwhile is overwritten.
+        cache.delete_many([_key(each) for each in names])
+        for each in names:
+            transaction.on_commit(lambda each=each: _publish(each))
 
 
 def _publish(name: str) -> None:

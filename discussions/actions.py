@@ -300,6 +300,6 @@ def set_support(thread: Thread, user, supporting: bool) -> int:
         delta = -1
     if changed:
         Thread.objects.filter(pk=thread.pk).update(support_count=F("support_count") + delta)
-        versions.bump(versions.THREADS)  # pages show the count
+        versions.bump(versions.THREADS, thread=thread.pk)  # pages show the count
     thread.support_count = Thread.objects.values_list("support_count", flat=True).get(pk=thread.pk)
     return thread.support_count

@@ -76,7 +76,7 @@ def bump_version(thread_id: int, **changes) -> int:
     Thread.objects.filter(pk=thread_id).update(version=F("version") + 1, **changes)
     # Cached pages show every thread (civic/versions.py); after the thread's own row, so
     # writers take the two locks in the same order.
-    versions.bump(versions.THREADS)
+    versions.bump(versions.THREADS, thread=thread_id)
     version = Thread.objects.values_list("version", flat=True).get(pk=thread_id)
     if _cache_is_shared_memory():
         transaction.on_commit(lambda: _publish(thread_id))

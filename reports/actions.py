@@ -137,7 +137,8 @@ def submit_report(
         thread=thread,
     )
     report.save()
-    versions.bump(versions.REPORTS)  # cached lists, maps and API answers
+    # Cached lists, maps and API answers; no other report's page shows it.
+    versions.bump(versions.REPORTS, thread=thread.pk)
     # The thread's page is derived from its owner (discussions knows no reports).
     thread.owner_id = report.pk
     thread.save(update_fields=["owner_id"])
@@ -293,12 +294,14 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
 # Changes after submission
 
 
-def _lock(report: Report) -> Report:
+def _lock(report: Report, *, shown_elsewhere: bool = False) -> Report:
     """A fresh copy of the report's row, locked until the transaction ends.
 
     Every change after submission starts here, so this is where the reports' data
-    version is bumped: cached lists, maps and API answers see the change at commit."""
-    versions.bump(versions.REPORTS)
+    version is bumped: cached lists, maps and API answers see the change at commit, and
+    so does the report's own page, or every report's page when the change is
+    `shown_elsewhere` (a duplicate names its original, by title)."""
+    versions.bump(versions.REPORTS, thread=None if shown_elsewhere else report.thread_id)
     return (
         Report.objects.select_for_update(of=("self",))
         .select_related("authority", "service")
@@ -489,7 +492,7 @@ def unhide_report(report: Report, *, by, reason: str = "") -> Report:
 
 
 def _set_hidden(report: Report, *, hidden: bool, by, reason: str) -> Report:
-    locked = _lock(report)
+    locked = _lock(report, shown_elsewhere=True)
     if locked.is_hidden != hidden:
         locked.is_hidden = hidden
         locked.save(update_fields=["is_hidden"])
@@ -619,7 +622,7 @@ def edit_report(
     """Staff correct a report's title or description (a phone number in the text, a
     misleading title). The original text is kept in the moderation log; the
     discussion's title follows."""
-    locked = _lock(report)
+    locked = _lock(report, shown_elsewhere=True)
     original, changes = {}, {}
     if title is not None and title != locked.title:
         if not title.strip():

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from civic.versions import CSRF_PLACEHOLDER
 from discussions import actions as discussion_actions
-from reports.actions import hide_report
+from reports.actions import edit_report, hide_report, mark_duplicate
 from tests.factories import make_comment, make_report, make_user
 from tests.volunteers.support import make_opportunity
 
@@ -83,6 +83,31 @@ def test_a_new_comment_a_state_change_and_hiding_renew_the_page(report, staff):
     assert "Crew on site." in _page(visitor, url)
 
     hide_report(report, by=staff, reason="Personal data")
+    assert visitor.get(url).status_code == 404
+
+
+def test_a_comment_or_me_too_renews_its_own_report_page_only(report, service):
+    other = make_report(service=service, title="Leaning lamp post")
+    visitor = Client()
+    _page(visitor, other.get_absolute_url())  # kept
+    make_comment(report.thread, author=make_user(), body="Fresh words on the hole.")
+    discussion_actions.set_support(report.thread, make_user(), True)
+    assert "Fresh words on the hole." in _page(visitor, report.get_absolute_url())
+    # The other report's page is still the kept copy: answered without a query.
+    assert _queries(Client(), other.get_absolute_url()) == 0
+    make_comment(other.thread, author=make_user(), body="The lamp sways in the wind.")
+    assert "The lamp sways in the wind." in _page(visitor, other.get_absolute_url())
+
+
+def test_a_duplicate_page_follows_its_original_title_and_hiding(report, service, staff):
+    duplicate = make_report(service=service, title="Hole again")
+    mark_duplicate(duplicate, report, by=staff)
+    url = duplicate.get_absolute_url()
+    visitor = Client()
+    assert "Deep pothole" in _page(visitor, url)
+    edit_report(report, by=staff, title="Deep pothole by the school", reason="Clearer")
+    assert "Deep pothole by the school" in _page(visitor, url)
+    hide_report(duplicate, by=staff, reason="Personal data")
     assert visitor.get(url).status_code == 404
 
 
