@@ -66,9 +66,9 @@ def _one_thread(thread_id: int) -> str:
 
 
 def thread_page(thread_id: int) -> tuple[str, ...]:
-    """The versions a page showing one thread (a report's or a topic's) is kept under:
-    its own thread's, and every change to PAGES that may touch any thread. A comment
-    or a "me too" there renews that page only, not every report's."""
+    """The versions a report's page is kept under: its own thread's, and every change
+    to PAGES that may touch any thread. A comment or a "me too" there renews that page
+    (and the lists, under PAGES), not every report's."""
     return (*(_any_thread(name) for name in PAGES), _one_thread(thread_id))
 
 

@@ -74,8 +74,8 @@ def bump_version(thread_id: int, **changes) -> int:
     so versions are handed out in commit order.
     """
     Thread.objects.filter(pk=thread_id).update(version=F("version") + 1, **changes)
-    # Cached pages show every thread (civic/versions.py); after the thread's own row, so
-    # writers take the two locks in the same order.
+    # Cached lists show every thread, a report's page its own (civic/versions.py); after
+    # the thread's own row, so writers take the two locks in the same order.
     versions.bump(versions.THREADS, thread=thread_id)
     version = Thread.objects.values_list("version", flat=True).get(pk=thread_id)
     if _cache_is_shared_memory():

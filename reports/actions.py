@@ -300,7 +300,7 @@ def _lock(report: Report, *, shown_elsewhere: bool = False) -> Report:
     Every change after submission starts here, so this is where the reports' data
     version is bumped: cached lists, maps and API answers see the change at commit, and
     so does the report's own page, or every report's page when the change is
-    `shown_elsewhere` (a duplicate names its original, by title)."""
+    `shown_elsewhere` (a duplicate names its original by title, unless it is hidden)."""
     versions.bump(versions.REPORTS, thread=None if shown_elsewhere else report.thread_id)
     return (
         Report.objects.select_for_update(of=("self",))

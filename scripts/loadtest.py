@@ -162,7 +162,8 @@ class Client(threading.Thread):
     def __init__(self, n, port, deadline, stats, session_key, api_key, report_ids, threads):
         super().__init__(daemon=True)
         self.n, self.port, self.deadline, self.stats = n, port, deadline, stats
-        self.cookies = {"sessionid": session_key} if session_key else {}
+        self.resident = session_key is not None
+        self.cookies = {"sessionid": session_key} if self.resident else {}
         self.api_key, self.report_ids, self.threads = api_key, report_ids, threads
         self.random = random.Random(n)
         self.conn: http.client.HTTPConnection | None = None
@@ -225,7 +226,7 @@ class Client(threading.Thread):
             (10, self.map),
             (10, self.open311_get),
         ]
-        if "sessionid" in self.cookies:
+        if self.resident:
             actions += [
                 (12, self.comment),
                 (6, self.support),
