@@ -3,7 +3,7 @@
 Each app that has background work declares it in its own `jobs.py`:
 
     from civic.jobs import Job
-    from reports.delivery import deliver_due
+    from delivery.sending import deliver_due
 
     JOBS = [Job("deliveries", deliver_due, order=10)]
 

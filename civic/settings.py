@@ -86,10 +86,18 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_htmx",
+    # The rooms, bottom to top (docs/architecture.md): each imports only those above it here.
     "civic",
+    "places",
     "discussions",
     "reports",
+    "triage",
+    "open311",
+    "delivery",
+    "alerts",
+    "accountability",
     "volunteers",
+    "civic_site",
 ]
 
 MIDDLEWARE = [
@@ -111,7 +119,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-ROOT_URLCONF = "civic.urls"
+ROOT_URLCONF = "civic_site.urls"
 WSGI_APPLICATION = "civic.wsgi.application"
 
 TEMPLATES = [

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from discussions.models import Comment, Thread
+from civic.models import Profile
+from discussions.models import Comment, Follow, Support, Thread
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,21 @@ class CommentAccess:
     delete: bool
     flag: bool
     moderate: bool
+
+
+def with_viewer_state(qs: QuerySet[Thread], user) -> QuerySet[Thread]:
+    """Annotate threads with what `user` has done there and whether they speak officially."""
+    if not user.is_authenticated:
+        return qs
+    memberships = get_user_model().groups.through.objects.filter(
+        user_id=user.pk, group_id=OuterRef("official_group_id")
+    )
+    return qs.annotate(
+        viewer_follows=Exists(Follow.objects.filter(thread=OuterRef("pk"), user_id=user.pk)),
+        viewer_supports=Exists(Support.objects.filter(thread=OuterRef("pk"), user_id=user.pk)),
+        viewer_is_official=Exists(memberships),
+        viewer_has_name=Exists(Profile.objects.filter(user_id=user.pk).exclude(display_name="")),
+    )
 
 
 def thread_access(thread: Thread, user, *, is_official_member: bool | None = None) -> ThreadAccess:
@@ -62,9 +80,6 @@ def thread_for_user(user, pk: int) -> tuple[Thread, ThreadAccess]:
     """The thread (annotated with the viewer's state) and what they may do; 404 when
     there is no such thread or they may not see it. One query, plus one for staff
     on a hidden thread."""
-    # queries builds its Viewer from thread_access: imported here, not at the top.
-    from discussions.queries import with_viewer_state
-
     thread = get_object_or_404(with_viewer_state(Thread.objects.all(), user), pk=pk)
     access = thread_access(thread, user)
     if not access.view:

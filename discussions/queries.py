@@ -20,28 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civic.models import Profile
-from discussions.access import thread_access
+from discussions.access import thread_access, with_viewer_state
 from discussions.forms import CommentForm
 from discussions.models import Comment, Flag, Follow, Support, Thread
 from discussions.rendering import Viewer, render_tree
 
 # Top-level comments per page; each comes with all its replies.
 PAGE_SIZE = 20
-
-
-def with_viewer_state(qs: QuerySet[Thread], user) -> QuerySet[Thread]:
-    """Annotate threads with what `user` has done there and whether they speak officially."""
-    if not user.is_authenticated:
-        return qs
-    memberships = get_user_model().groups.through.objects.filter(
-        user_id=user.pk, group_id=OuterRef("official_group_id")
-    )
-    return qs.annotate(
-        viewer_follows=Exists(Follow.objects.filter(thread=OuterRef("pk"), user_id=user.pk)),
-        viewer_supports=Exists(Support.objects.filter(thread=OuterRef("pk"), user_id=user.pk)),
-        viewer_is_official=Exists(memberships),
-        viewer_has_name=Exists(Profile.objects.filter(user_id=user.pk).exclude(display_name="")),
-    )
 
 
 def thread_for_viewer(thread_id: int, user) -> Thread:

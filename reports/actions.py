@@ -34,18 +34,9 @@ from discussions import actions as discussion_actions
 from discussions.actions import NotAllowed, sync_owned_thread
 from discussions.models import Comment, Follow, ModerationEntry, Thread
 from discussions.notifications import notify_thread_event
-from reports import routing, webhooks
+from reports import events, routing
 from reports.deadlines import target_for
-from reports.models import (
-    ApiKey,
-    Authority,
-    Delivery,
-    Photo,
-    Report,
-    ReportUpdate,
-    Service,
-    Webhook,
-)
+from reports.models import Authority, Photo, Report, ReportUpdate, Service
 from reports.photos import ProcessedPhoto
 
 __all__ = [
@@ -86,7 +77,7 @@ def submit_report(
     show_name: bool = False,
     photos: Sequence[ProcessedPhoto] = (),
     source: str = Report.Source.WEB,
-    api_key: ApiKey | None = None,
+    api_key=None,  # the open311.ApiKey it came through
     device_id: str = "",
     account_id: str = "",
     media_url: str = "",
@@ -147,19 +138,13 @@ def submit_report(
         photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
         photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
         photo.save()
-    Delivery.objects.bulk_create(
-        Delivery(
-            report=report, authority=authority, method=authority.send_method, next_attempt_at=now
-        )
-        for authority in authorities
-        if authority.send_method != authority.SendMethod.NONE
-    )
     first = ReportUpdate.objects.create(
         report=report, author=reporter, state=Report.State.SUBMITTED, created_at=now
     )
     if reporter is not None:
         Follow.objects.create(thread=thread, user=reporter, created_at=now)
-    webhooks.emit(report, Webhook.Event.CREATED, first)
+    # Its deliveries to the authorities and its webhooks' events (delivery/).
+    events.publish(events.SUBMITTED, report=report, update=first, authorities=authorities)
     if notify and contact_email:
         queue_email(
             contact_email,
@@ -181,21 +166,6 @@ def _new_thread(*, title, reporter, lat, lon, address, authority, at) -> Thread:
         created_at=at,
         last_activity_at=at,
     )
-
-
-def _new_deliveries(report: Report, authorities, at, sent: bool = False) -> list[Delivery]:
-    return [
-        Delivery(
-            report=report,
-            authority=authority,
-            method=authority.send_method,
-            next_attempt_at=at,
-            state=Delivery.State.SENT if sent else Delivery.State.PENDING,
-            sent_at=at if sent else None,
-        )
-        for authority in authorities
-        if authority.send_method != authority.SendMethod.NONE
-    ]
 
 
 def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMPORT) -> int:
@@ -262,8 +232,8 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     # One UPDATE links every thread to its owner, the report.
     report_pk = Report.objects.filter(thread=OuterRef("pk")).values("pk")[:1]
     Thread.objects.filter(pk__in=[t.pk for t in threads]).update(owner_id=Subquery(report_pk))
-    updates, deliveries, follows = [], [], []
-    for report, authorities in reports:
+    updates, follows = [], []
+    for report, _authorities in reports:
         updates.append(
             ReportUpdate(
                 report=report,
@@ -281,12 +251,11 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
                     created_at=report.updated_at,
                 )
             )
-        deliveries.extend(_new_deliveries(report, authorities, report.requested_at, sent=True))
         if report.reporter_id:
             follows.append(Follow(thread_id=report.thread_id, user_id=report.reporter_id))
     ReportUpdate.objects.bulk_create(updates)
-    Delivery.objects.bulk_create(deliveries)
     Follow.objects.bulk_create(follows, ignore_conflicts=True)
+    events.publish(events.IMPORTED, routed=reports)
     return len(reports)
 
 
@@ -362,6 +331,11 @@ def _tell_followers(report: Report, text: str, by, already_told=()) -> None:
         )
 
 
+def _changed(report: Report, *, kind: str = events.UPDATED, update=None, also_tell=()) -> None:
+    """Tell the rooms above (webhooks) that a report changed in public."""
+    events.publish(events.CHANGED, report=report, kind=kind, update=update, also_tell=also_tell)
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -378,7 +352,7 @@ def change_state(
     external_id: str = "",
     media_url: str = "",
     now: datetime | None = None,
-    event: str = Webhook.Event.UPDATED,
+    event: str = events.UPDATED,
 ) -> ReportUpdate:
     """Move `report` to `state` (or keep it, to add a note) and record it on the public
     timeline; optionally set or clear the day a fix is expected (`expected_at`).
@@ -440,7 +414,7 @@ def change_state(
     _tell_followers(
         locked, " — ".join(str(part) for part in (status, note) if part), by, already_told=told
     )
-    webhooks.emit(locked, event, update)
+    _changed(locked, kind=event, update=update)
     _copy_back(report, locked, fields)
     return update
 
@@ -507,7 +481,7 @@ def _set_hidden(report: Report, *, hidden: bool, by, reason: str) -> Report:
         )
         if not hidden:
             # Public again: the webhooks hear of it (they heard nothing while it was hidden).
-            webhooks.emit(locked, Webhook.Event.UPDATED)
+            _changed(locked)
     _copy_back(report, locked, ["is_hidden"])
     return report
 
@@ -560,24 +534,7 @@ def reassign_report(
         locked.target_at = target_for(new_service, locked.requested_at)
         fields.append("target_at")
     locked.save(update_fields=fields)
-    for target in targets:
-        if target.send_method == Authority.SendMethod.NONE:
-            continue
-        delivery, created = Delivery.objects.get_or_create(
-            report=locked,
-            authority=target,
-            defaults={"method": target.send_method, "next_attempt_at": now},
-        )
-        if not created:
-            # Handed back to an authority that had it before: send it again.
-            Delivery.objects.filter(pk=delivery.pk).update(
-                state=Delivery.State.PENDING,
-                method=target.send_method,
-                attempts=0,
-                next_attempt_at=now,
-                claimed_at=None,
-                last_error="",
-            )
+    events.publish(events.ROUTED, report=locked, authorities=targets)
     parts = []
     if primary != old_authority:
         parts.append(_("Passed to %(authority)s.") % {"authority": primary.name})
@@ -604,7 +561,7 @@ def reassign_report(
     )
     _tell_followers(locked, text, by)
     # The authority that passed it on hears of it too: it is no longer theirs.
-    webhooks.emit(locked, Webhook.Event.UPDATED, update, authorities=[old_authority])
+    _changed(locked, update=update, also_tell=[old_authority])
     _copy_back(report, locked, ["service_id", "authority_id", "updated_at", "target_at"])
     report.service, report.authority = new_service, primary
     return update
@@ -645,7 +602,7 @@ def edit_report(
         original=original,
         changes=changes,
     )
-    webhooks.emit(locked, Webhook.Event.UPDATED)
+    _changed(locked)
     _copy_back(report, locked, [*changes, "updated_at"])
     return report
 
@@ -801,8 +758,6 @@ def reopen_report(report: Report, *, by=None, note: str = "", now: datetime | No
     """A fixed or closed report that is still broken goes back to open: a public
     timeline entry, the public reopen count, followers told, and a notice back to each
     authority it was delivered to (by email, or to its Open311 system)."""
-    from reports.models import ReopenNotice
-
     if report.is_open:
         raise NotAllowed(_("This report is still open."))
     now = now or timezone.now()
@@ -814,25 +769,11 @@ def reopen_report(report: Report, *, by=None, note: str = "", now: datetime | No
         note=text,
         is_official=False,
         now=now,
-        event=Webhook.Event.REOPENED,
+        event=events.REOPENED,
     )
     Report.objects.filter(pk=report.pk).update(reopen_count=F("reopen_count") + 1)
     report.reopen_count += 1
-    sent = Delivery.objects.filter(report=report, state=Delivery.State.SENT).select_related(
-        "authority"
-    )
-    ReopenNotice.objects.bulk_create(
-        ReopenNotice(
-            report=report,
-            authority=delivery.authority,
-            method=delivery.method,
-            note=text,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for delivery in sent
-        if delivery.method != Authority.SendMethod.NONE
-    )
+    events.publish(events.RETURNED, report=report, note=text, at=now)
     return update
 
 
@@ -856,5 +797,5 @@ def place_report(report: Report, *, lat: float, lon: float, by=None) -> Report:
         is_official=_is_official(locked, by),
         created_at=now,
     )
-    webhooks.emit(locked, Webhook.Event.UPDATED, update)
+    _changed(locked, update=update)
     return report

@@ -7,16 +7,13 @@ from residents, and a reopened report going back to its authorities.
   "Yes, fixed" closes it as fixed by the reporter, "No" reopens it;
 - `confirm_still_broken()` counts residents' confirmations on a fixed or closed
   report and reopens it at the threshold (1 for the reporter, 3 for others);
-- `send_reopen_notices()` (worker job) tells each authority it was delivered to.
+- the authorities it was delivered to hear of a reopening from delivery
+  (`reports.events.RETURNED`, delivery/reopen_notices.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -34,17 +31,7 @@ from civic.models import language_of
 from civic.outbox import queue_email
 from discussions.actions import NotAllowed
 from reports.actions import change_state, reopen_report
-from reports.delivery import UPSTREAM_TIMEOUT, DeliveryError
-from reports.models import (
-    Authority,
-    Contact,
-    Delivery,
-    Photo,
-    Questionnaire,
-    ReopenNotice,
-    Report,
-    StillBroken,
-)
+from reports.models import Photo, Questionnaire, Report, StillBroken
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +83,10 @@ def _due_reports(now: datetime):
     delay = timedelta(days=settings.QUESTIONNAIRE_DELAY_DAYS)
     asked_ever = Questionnaire.objects.filter(report=OuterRef("pk"))
     asked_since_closed = asked_ever.filter(created_at__gte=OuterRef("closed_at"))
-    sent_long_ago = Delivery.objects.filter(
-        report=OuterRef("pk"), state=Delivery.State.SENT, sent_at__lte=now - delay
+    # Sent to an authority a while ago: through the report's deliveries (delivery/), by
+    # their relation's name, so that reports needs no import of the room above.
+    sent_long_ago = Report.objects.filter(
+        pk=OuterRef("pk"), deliveries__state="sent", deliveries__sent_at__lte=now - delay
     )
     return (
         Report.objects.visible()
@@ -225,82 +214,3 @@ def confirm_still_broken(report: Report, user, *, note: str = "", photos=(), now
 
 # ---------------------------------------------------------------------------
 # Back to the authority
-
-
-def _send_by_email(notice: ReopenNotice) -> str:
-    report = notice.report
-    contact = Contact.objects.filter(authority=notice.authority, service=report.service_id).first()
-    to = (contact.email if contact else "") or notice.authority.email
-    if not to:
-        raise DeliveryError(f"{notice.authority} has no email address for {report.service}.")
-    queue_email(
-        to,
-        "report-reopened",
-        {"report": report, "authority": notice.authority, "note": notice.note},
-    )
-    return ""
-
-
-def _send_by_open311(notice: ReopenNotice) -> str:
-    """POST the reopening to the upstream's requests/<id>/reopen endpoint (a Civic
-    extension to GeoReport v2: another Civic accepts it as a public note and reopens)."""
-    authority = notice.authority
-    delivery = Delivery.objects.filter(report=notice.report_id, authority=authority).first()
-    if not authority.endpoint or delivery is None or not delivery.external_id:
-        raise DeliveryError(f"{authority} has no upstream request to reopen.")
-    url = f"{authority.endpoint.rstrip('/')}/requests/{delivery.external_id}/reopen.json"
-    data = {"api_key": authority.api_key, "description": notice.note}
-    if authority.jurisdiction:
-        data["jurisdiction_id"] = authority.jurisdiction
-    request = urllib.request.Request(
-        url,
-        data=urllib.parse.urlencode(data).encode(),
-        method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=UPSTREAM_TIMEOUT) as response:
-            json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as exc:
-        detail = exc.read()[:500].decode("utf-8", "replace")
-        raise DeliveryError(f"HTTP {exc.code} from {url}: {detail}") from exc
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        raise DeliveryError(f"{url}: {exc}") from exc
-    return ""
-
-
-SENDERS = {
-    Authority.SendMethod.EMAIL: _send_by_email,
-    Authority.SendMethod.OPEN311: _send_by_open311,
-}
-
-
-def send_reopen_notices(limit: int = 50) -> int:
-    """Send every due reopen notice; returns how many went."""
-    now = timezone.now()
-    done = 0
-    for pk in ReopenNotice.due_ids(now, limit):
-        if not ReopenNotice.claim(pk):
-            continue
-        notice = ReopenNotice.objects.select_related("report__service", "authority").get(pk=pk)
-        sender = SENDERS.get(notice.method)
-        try:
-            if sender is None:
-                raise DeliveryError(f"No way to send by {notice.method!r}.")
-            if notice.method == Authority.SendMethod.EMAIL:
-                # Only while this claim holds the (locked) row: never sent twice.
-                with transaction.atomic():
-                    if not notice.still_claimed(lock=True):
-                        continue
-                    sender(notice)
-                    notice.mark_sent(now)
-            else:
-                if not notice.still_claimed():
-                    continue
-                sender(notice)
-                notice.mark_sent(now)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-            notice.mark_failed(exc, now)
-            continue
-        done += 1
-    return done

@@ -347,8 +347,9 @@ def seed(clients: int, upstream_url: str) -> dict:
 
     from civic.models import Profile
     from discussions.actions import create_topic
+    from open311.models import ApiKey
     from reports.actions import submit_report
-    from reports.models import ApiKey, Authority, Contact, Service
+    from reports.models import Authority, Contact, Service
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -416,7 +417,7 @@ def drain(timeout: float) -> bool:
     from django.db import close_old_connections
 
     from civic.models import OutboundEmail
-    from reports.models import Delivery
+    from delivery.models import Delivery
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -439,8 +440,9 @@ def percentile(values: list[float], p: float) -> float:
 
 def check(stats: Stats, mailbox: Mailbox, upstream: Upstream, logs: list[Path]) -> dict:
     from civic.models import OutboundEmail
+    from delivery.models import Delivery
     from discussions.models import Comment, Support
-    from reports.models import Delivery, Report
+    from reports.models import Report
 
     stored = set(Comment.objects.filter(body__in=stats.comments).values_list("body", flat=True))
     lost_comments = len(set(stats.comments) - stored)

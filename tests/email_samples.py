@@ -89,7 +89,7 @@ def _report_reopened(report, user) -> dict:
 
 
 def _alert(report, user):
-    from reports.models import Alert
+    from alerts.models import Alert
 
     return Alert(pk=1, kind=Alert.Kind.SERVICE, service=report.service, email="a@example.org")
 
@@ -97,14 +97,14 @@ def _alert(report, user):
 def _alert_confirm(report, user) -> dict:
     return {
         "alert": _alert(report, user),
-        "confirm_url": absolute_url(reverse("reports:alert-confirm", args=["token"])),
+        "confirm_url": absolute_url(reverse("alerts:confirm", args=["token"])),
     }
 
 
 def _alert_digest(report, user) -> dict:
     from reports.models import ReportUpdate
 
-    stop = absolute_url(reverse("reports:alert-unsubscribe", args=["token"]))
+    stop = absolute_url(reverse("alerts:unsubscribe", args=["token"]))
     update = ReportUpdate(report=report, state="fixed", note=f"Done on {TRICKY}.")
     url = absolute_url(report.get_absolute_url())
     return {
@@ -123,7 +123,7 @@ def _delivery_stuck(report, user) -> dict:
         "authority": report.authority,
         "attempts": 8,
         "error": "SMTPRecipientsRefused: {'roads@mill-lane.example': (550, \"Can't & won't\")}",
-        "admin_path": reverse("admin:reports_delivery_change", args=[1]),
+        "admin_path": reverse("admin:delivery_delivery_change", args=[1]),
     }
 
 

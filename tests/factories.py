@@ -15,7 +15,7 @@ from PIL import Image
 from civic.models import Profile
 from discussions.actions import create_topic, post_comment
 from discussions.models import Comment, Thread
-from reports.actions import submit_report
+from reports.actions import change_state, submit_report
 from reports.models import Authority, Contact, Report, Service, ServiceAttribute
 
 _seq = itertools.count(1)
@@ -98,7 +98,7 @@ def make_report(service: Service | None = None, **kw) -> Report:
     kw.setdefault("notify", False)
     report = submit_report(service=service, lat=lat, lon=lon, **kw)
     if state and state != report.state:
-        report.set_state(state)
+        change_state(report, state)
     return report
 
 

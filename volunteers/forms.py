@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from reports.routing import in_service_area
+from places.geo import in_service_area
 from volunteers.models import Opportunity, Signup
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"

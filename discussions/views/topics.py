@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from civic import ratelimit, versions
 from discussions import actions
+from discussions.access import with_viewer_state
 from discussions.forms import BboxForm, TopicFilterForm, TopicForm
 from discussions.models import Thread
-from discussions.queries import discussion_context, with_viewer_state
+from discussions.queries import discussion_context
 from discussions.views.common import posted
 
 TOPICS_PER_PAGE = 20

@@ -12,7 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reports import places, routing
+from places import gazetteer as places
+from places.geocoding import Place
+from reports import routing
 from reports.forms.fields import (
     ATTRIBUTE_PREFIX,
     PhotosField,
@@ -22,7 +24,6 @@ from reports.forms.fields import (
     attribute_form_field,
     grouped_service_choices,
 )
-from reports.geocoding import Place
 from reports.models import Service, ServiceAttribute
 
 

@@ -32,15 +32,15 @@ def grant_canned_response_permissions(apps, schema_editor):
 
     app_config = apps.get_app_config("reports")
     app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
+    create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
     Permission = apps.get_model("auth", "Permission")
     Authority = apps.get_model("reports", "Authority")
     permissions = list(
-        Permission.objects.filter(
+        Permission.objects.using(schema_editor.connection.alias).filter(
             content_type__app_label="reports", codename__endswith="_cannedresponse"
         )
     )
-    for authority in Authority.objects.exclude(staff_group=None).select_related("staff_group"):
+    for authority in Authority.objects.using(schema_editor.connection.alias).exclude(staff_group=None).select_related("staff_group"):
         authority.staff_group.permissions.add(*permissions)
 
 

@@ -2,10 +2,15 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import reports.models
+import secrets
 import uuid
 from django.conf import settings
 from django.db import migrations, models
+
+
+def new_webhook_secret():
+    # The model's default when this migration was made (the model has moved to delivery).
+    return secrets.token_hex(32)
 
 
 WEBHOOK_PERMISSIONS = [
@@ -25,16 +30,16 @@ def grant_webhook_permissions(apps, schema_editor):
 
     config = apps.get_app_config("reports")
     config.models_module = True
-    create_permissions(config, apps=apps, verbosity=0)
+    create_permissions(config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
     config.models_module = None
     Permission = apps.get_model("auth", "Permission")
     Authority = apps.get_model("reports", "Authority")
     permissions = list(
-        Permission.objects.filter(
+        Permission.objects.using(schema_editor.connection.alias).filter(
             content_type__app_label="reports", codename__in=WEBHOOK_PERMISSIONS
         )
     )
-    for authority in Authority.objects.exclude(staff_group=None).select_related("staff_group"):
+    for authority in Authority.objects.using(schema_editor.connection.alias).exclude(staff_group=None).select_related("staff_group"):
         authority.staff_group.permissions.add(*permissions)
 
 
@@ -53,7 +58,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('url', models.URLField(max_length=500, verbose_name='URL')),
-                ('secret', models.CharField(default=reports.models.new_webhook_secret, editable=False, max_length=64, verbose_name='signing secret')),
+                ('secret', models.CharField(default=new_webhook_secret, editable=False, max_length=64, verbose_name='signing secret')),
                 ('events', models.JSONField(blank=True, default=list, verbose_name='events')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 
-from civic.urls import urlpatterns as site_urls
+from civic_site.urls import urlpatterns as site_urls
 
 
 def broken(request):

@@ -132,7 +132,7 @@ def test_delete_account_keeps_reports_without_a_trace_of_the_person(
 def test_my_data_lists_my_alerts_and_leaving_removes_them(resident_client, resident, service):
     from django.utils import timezone
 
-    from reports.models import Alert
+    from alerts.models import Alert
 
     Alert.objects.create(
         user=resident,

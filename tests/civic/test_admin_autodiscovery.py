@@ -15,8 +15,8 @@ from django.urls import reverse
         "admin:civic_outboundemail_changelist",
         "admin:discussions_comment_changelist",
         "admin:reports_report_changelist",
-        "admin:reports_delivery_changelist",
-        "admin:reports_apikey_changelist",
+        "admin:delivery_delivery_changelist",
+        "admin:open311_apikey_changelist",
     ],
 )
 def test_admin_autodiscovery_registers_every_apps_admin(admin_client, url_name):

@@ -86,8 +86,8 @@ def test_bench_prints_and_writes_the_table_at_a_tiny_size(tmp_path: Path, migrat
 def test_ratios_are_compared_between_sizes_and_a_fall_is_called_out():
     from io import StringIO
 
-    from civic.benchmark.wrk import Run
-    from civic.management.commands.bench import Command, Endpoint, Result
+    from civic_site.benchmark.wrk import Run
+    from civic_site.management.commands.bench import Command, Endpoint, Result
 
     def result(label: str, rate: float) -> Result:
         run = Run(rate, 10.0, 30.0, int(rate), 0, 0)
@@ -119,7 +119,7 @@ def test_ratios_are_compared_between_sizes_and_a_fall_is_called_out():
 
 def test_wrk_latencies_over_a_second_are_read():
     # wrk pads "s" latencies with a trailing space; they were read as 0 before.
-    from civic.benchmark.wrk import parse
+    from civic_site.benchmark.wrk import parse
 
     output = (
         "  Latency Distribution\n     50%  695.30ms\n     75%    1.10s \n     90%    1.50s \n"

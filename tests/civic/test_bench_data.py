@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from civic.benchmark import data
+from civic_site.benchmark import data
+from delivery.models import Delivery
 from discussions.models import Follow, Thread
-from reports.models import Delivery, Report, ReportUpdate
+from reports.actions import change_state
+from reports.models import Report, ReportUpdate
 from tests.factories import make_report
 
 
@@ -13,7 +15,7 @@ def test_copies_top_the_reports_up_each_with_its_own_thread_token_and_history(
 ):
     monkeypatch.setattr(data, "SEEDED_AT_MOST", 4)
     sources = [make_report(service=service, reporter=resident, title=f"Hole {n}") for n in range(4)]
-    sources[1].set_state("in_progress", note="On it.")
+    change_state(sources[1], "in_progress", note="On it.")
 
     data._top_up_by_copies(10)  # two rounds of 4, then 2
 

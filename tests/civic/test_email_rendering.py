@@ -11,10 +11,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from civic.demo_data import SERVICES
-from civic.management.commands.seed_demo import Command as Seed
-from civic.management.commands.seed_demo import random_answers
 from civic.outbox import render_email
+from civic_site.demo_data import SERVICES
+from civic_site.management.commands.seed_demo import Command as Seed
+from civic_site.management.commands.seed_demo import random_answers
 from tests import factories
 from tests.email_samples import SAMPLES, TRICKY
 

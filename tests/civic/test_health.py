@@ -36,9 +36,9 @@ def test_healthy_with_a_live_worker_and_reports_the_backlog(
     assert body["worker"] == {"ok": True, "last_round_seconds_ago": 0}
     assert body["backlog"]["civic.outboundemail"]["due"] == 1
     assert body["backlog"]["civic.outboundemail"]["oldest_due_seconds"] == 300
-    assert body["backlog"]["reports.delivery"] == {"due": 0, "oldest_due_seconds": 0}
-    assert body["backlog"]["reports.reopennotice"] == {"due": 0, "oldest_due_seconds": 0}
-    assert body["backlog"]["reports.webhookdelivery"] == {"due": 0, "oldest_due_seconds": 0}
+    assert body["backlog"]["delivery.delivery"] == {"due": 0, "oldest_due_seconds": 0}
+    assert body["backlog"]["delivery.reopennotice"] == {"due": 0, "oldest_due_seconds": 0}
+    assert body["backlog"]["delivery.webhookdelivery"] == {"due": 0, "oldest_due_seconds": 0}
     assert "no-cache" in response["Cache-Control"]
 
 

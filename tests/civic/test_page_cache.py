@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from civic.versions import CSRF_PLACEHOLDER
 from discussions import actions as discussion_actions
-from reports.actions import edit_report, hide_report, mark_duplicate
+from reports.actions import change_state, edit_report, hide_report, mark_duplicate
 from tests.factories import make_comment, make_report, make_user
 from tests.volunteers.support import make_opportunity
 
@@ -79,7 +79,7 @@ def test_a_new_comment_a_state_change_and_hiding_renew_the_page(report, staff):
     make_comment(report.thread, author=make_user(), body="Fresh words on the hole.")
     assert "Fresh words on the hole." in _page(visitor, url)
 
-    report.set_state("in_progress", note="Crew on site.", by=staff)
+    change_state(report, "in_progress", note="Crew on site.", by=staff)
     assert "Crew on site." in _page(visitor, url)
 
     hide_report(report, by=staff, reason="Personal data")

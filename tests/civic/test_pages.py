@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from discussions.models import Follow, Thread
+from reports.actions import change_state
 from reports.models import Report
 from tests.factories import make_report
 
@@ -65,7 +66,7 @@ def test_my_page_is_for_signed_in_users(anonymous):
 
 def test_my_page_lists_my_reports_with_status_and_what_i_follow(resident_client, resident, service):
     mine = make_report(service=service, reporter=resident, title="My pothole")
-    mine.set_state(Report.State.ACKNOWLEDGED)
+    change_state(mine, Report.State.ACKNOWLEDGED)
     make_report(service=service, title="Someone else's report")
     followed = make_report(service=service, title="A report I follow")
     Follow.objects.create(thread=followed.thread, user=resident)

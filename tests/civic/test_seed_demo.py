@@ -7,17 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from civic.management.commands.seed_demo import DEMO_PASSWORD, RESIDENT_EMAIL, STAFF_EMAIL
+from civic_site.management.commands.seed_demo import DEMO_PASSWORD, RESIDENT_EMAIL, STAFF_EMAIL
+from delivery.models import Delivery
 from discussions.models import Comment, Notification, Thread
-from reports.models import (
-    Authority,
-    CannedResponse,
-    Delivery,
-    Photo,
-    Report,
-    Service,
-    ServiceAttribute,
-)
+from reports.models import Authority, Photo, Report, Service, ServiceAttribute
+from triage.models import CannedResponse
 
 pytestmark = pytest.mark.django_db
 

@@ -38,7 +38,7 @@ def test_project_starts_and_serves_admin_urls_without_gdal(tmp_path):
         from django.core.management import call_command
         call_command("check")
         from django.urls import reverse
-        import civic.urls
+        import civic_site.urls
         print(reverse("admin:reports_report_changelist"))
         """,
         tmp_path,

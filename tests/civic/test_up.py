@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from civic.management.commands.up import Command
+from civic_site.management.commands.up import Command
 
 
 def test_site_url_follows_host_and_port_when_not_given(monkeypatch):

@@ -10,9 +10,10 @@ from django.core.mail.backends.locmem import EmailBackend
 
 from civic.models import OutboundEmail
 from civic.outbox import queue_email, send_due_emails
-from reports import delivery as delivery_module
-from reports.delivery import deliver_due
-from reports.models import Authority, Delivery
+from delivery import sending as delivery_module
+from delivery.models import Delivery
+from delivery.sending import deliver_due
+from reports.models import Authority
 from tests.factories import make_authority, make_report, make_service
 
 pytestmark = pytest.mark.django_db

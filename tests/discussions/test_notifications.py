@@ -15,6 +15,7 @@ from civic.models import OutboundEmail
 from discussions import actions
 from discussions.models import Follow, Notification
 from discussions.notifications import send_due_digests, unsubscribe_token
+from reports.actions import change_state
 from tests.factories import make_comment, make_user
 
 
@@ -94,7 +95,7 @@ def test_status_changes_reach_the_reports_followers(report, staff, resident, sta
     follower = make_user(email="follower@example.org")
     actions.set_following(report.thread, follower, True)
     with time_machine.travel(start, tick=False):
-        report.set_state(report.State.FIXED, by=staff, note="Filled in this morning.")
+        change_state(report, report.State.FIXED, by=staff, note="Filled in this morning.")
     send_due_digests(now=start + timedelta(minutes=3))
     # The reporter was emailed at once (reports' own email); followers get the digest.
     [immediate] = emails_to(resident)

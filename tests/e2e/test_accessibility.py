@@ -11,10 +11,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from accountability import stats
 from civic.models import OutboundEmail
 from discussions.actions import create_topic, post_comment
 from discussions.models import Thread
-from reports import guest, places, stats
+from places import gazetteer as places
+from reports import guest
+from reports.actions import change_state
 from reports.photos import process_photo
 from tests.e2e.browser import VIEWPORTS, audit, sign_in
 from tests.factories import (
@@ -53,7 +56,7 @@ def city(transactional_db):
         show_name=True,
         photos=[process_photo(jpeg_upload(size=(640, 480)))],
     )
-    report.acknowledge(by=officer, note="A crew will look at it this week.")
+    change_state(report, "acknowledged", by=officer, note="A crew will look at it this week.")
     question = post_comment(report.thread, resident, "Any idea when this gets fixed?")
     post_comment(report.thread, officer, "A crew is booked for **Tuesday**.", reply_to=question)
     post_comment(report.thread, neighbour, "It damaged my bike wheel yesterday.")

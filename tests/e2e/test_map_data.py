@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from reports import views
+from reports.views import lists as views
 from tests.factories import SQUARE, make_authority, make_report, make_service
 
 pytestmark = pytest.mark.usefixtures("transactional_db")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from discussions.models import Support
-from reports import places
+from places import gazetteer as places
 from tests.e2e.browser import sign_in
 from tests.factories import SQUARE, make_authority, make_report, make_service, make_user
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from reports import places
+from places import gazetteer as places
 from tests.factories import SQUARE, make_authority, make_service
 
 

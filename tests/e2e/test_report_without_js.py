@@ -10,8 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from civic.models import OutboundEmail
-from reports import places
-from reports.models import Delivery, Report
+from delivery.models import Delivery
+from places import gazetteer as places
+from reports.models import Report
 from tests.factories import SQUARE, make_authority, make_service_with_every_attribute
 
 

@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from reports.models import CannedResponse, Report
+from reports.models import Report
 from tests.e2e.browser import VIEWPORTS, audit, sign_in
 from tests.factories import make_authority, make_report, make_service, make_staff, make_user
+from triage.models import CannedResponse
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 

@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from reports.models import ApiKey, ServiceAttribute
+from open311.models import ApiKey
+from reports.models import ServiceAttribute
 from tests import factories
 
 API = "/open311/v2"

@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from reports.models import ApiKey, Report
+from open311.models import ApiKey
+from reports.models import Report
 from tests import factories
 from tests.open311.conftest import API, assert_errors, decode
 
@@ -68,7 +69,7 @@ def test_admin_shows_the_new_key_once_and_stores_only_its_hash(
     admin_client, full_service, valid_post
 ):
     response = admin_client.post(
-        "/admin/reports/apikey/add/",
+        "/admin/open311/apikey/add/",
         {
             "name": "Street app",
             "contact_email": "s@app.example",
@@ -83,7 +84,7 @@ def test_admin_shows_the_new_key_once_and_stores_only_its_hash(
     assert key.key_hash == ApiKey.hash(raw)
     assert b"shown only this once" in response.content
     # Never again: not on its change page, not in the list.
-    for url in ("/admin/reports/apikey/", f"/admin/reports/apikey/{key.pk}/change/"):
+    for url in ("/admin/open311/apikey/", f"/admin/open311/apikey/{key.pk}/change/"):
         page = admin_client.get(url)
         assert page.status_code == 200
         assert raw.encode() not in page.content
@@ -96,7 +97,7 @@ def test_admin_revoke_action_stops_a_key(admin_client, full_service, valid_post,
     key, _raw = api_key
 
     response = admin_client.post(
-        "/admin/reports/apikey/",
+        "/admin/open311/apikey/",
         {"action": "revoke", "_selected_action": [key.pk]},
         follow=True,
     )
@@ -116,7 +117,7 @@ def test_admin_list_runs_a_constant_number_of_queries(
         factories.make_report(service=full_service, api_key=key)
     # session; user; filtered count; total count; the keys with their report counts
     with django_assert_num_queries(5):
-        response = admin_client.get("/admin/reports/apikey/")
+        response = admin_client.get("/admin/open311/apikey/")
     assert response.status_code == 200
     assert response.content.count(b'class="field-report_count">1<') == keys
 

@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from reports.actions import hide_report
+from reports.actions import change_state, hide_report
 from reports.models import Service
 from tests import factories
 from tests.open311.conftest import API
@@ -34,7 +34,7 @@ def test_a_state_change_shows_at_once_in_the_list_and_the_detail(client, listed,
     detail = f"{API}/requests/{listed.pk}.json"
     assert client.get(detail).json()[0]["status"] == "open"
 
-    listed.fix(by=staff, note="Filled.")
+    change_state(listed, "fixed", by=staff, note="Filled.")
 
     assert client.get(f"{API}/requests.json").json()[0]["status"] == "closed"
     assert client.get(detail).json()[0]["status_notes"] == "Filled."

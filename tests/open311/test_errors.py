@@ -69,7 +69,7 @@ def test_head_is_allowed_where_get_is(client, service):
 
 
 def test_an_unexpected_failure_is_a_500_in_the_api_format(client, report, monkeypatch):
-    from reports.open311 import views
+    from open311 import views
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from reports.actions import change_state, mark_duplicate
 from reports.models import Report
 from tests import factories
 from tests.open311.conftest import API, XML_TYPE, assert_errors, assert_xml_equals, decode
@@ -135,10 +136,10 @@ def test_status_notes_status_and_dates_follow_the_public_timeline(
     client, service, authority, staff
 ):
     report = _make(service)
-    report.acknowledge(by=staff, note="Inspector booked.")
+    change_state(report, "acknowledged", by=staff, note="Inspector booked.")
     report.expected_at = timezone.now() + dt.timedelta(days=3)
     report.save(update_fields=["expected_at"])
-    report.fix(by=staff)
+    change_state(report, "fixed", by=staff)
 
     [got] = client.get(f"{API}/requests/{report.pk}.json").json()
 
@@ -151,8 +152,8 @@ def test_status_notes_status_and_dates_follow_the_public_timeline(
 
 def test_extensions_add_the_public_history_as_notes(client, service, authority, staff):
     report = _make(service)
-    report.acknowledge(by=staff, note="Thanks, we are on it.")
-    report.close(by=staff)
+    change_state(report, "acknowledged", by=staff, note="Thanks, we are on it.")
+    change_state(report, "closed", by=staff)
 
     [got] = client.get(f"{API}/requests/{report.pk}.json?extensions=true").json()
 
@@ -360,7 +361,7 @@ def test_service_code_and_status_filters_take_comma_lists(client, service, autho
 def test_duplicate_and_fixed_reports_are_closed(client, service, authority):
     original = _make(service)
     duplicate = _make(service)
-    duplicate.mark_duplicate(original)
+    mark_duplicate(duplicate, original)
 
     [got] = client.get(f"{API}/requests.json?status=closed&extensions=true").json()
 
@@ -402,7 +403,7 @@ def test_updated_after_and_before(client, service, authority, staff):
     quiet = _make(service, requested_at=timezone.now() - dt.timedelta(days=5))
     Report.objects.filter(pk=quiet.pk).update(updated_at=timezone.now() - dt.timedelta(days=5))
     busy = _make(service, requested_at=timezone.now() - dt.timedelta(days=5))
-    busy.acknowledge(by=staff)
+    change_state(busy, "acknowledged", by=staff)
     since = (timezone.now() - dt.timedelta(days=1)).isoformat()
     until = (timezone.now() - dt.timedelta(days=4)).isoformat()
 
@@ -412,7 +413,7 @@ def test_updated_after_and_before(client, service, authority, staff):
 
 def test_updated_after_alone_reaches_requests_older_than_90_days(client, service, authority, staff):
     old = _make(service, requested_at=timezone.now() - dt.timedelta(days=200))
-    old.acknowledge(by=staff)
+    change_state(old, "acknowledged", by=staff)
 
     assert _ids(client.get(f"{API}/requests.json")) == []
     since = (timezone.now() - dt.timedelta(hours=1)).isoformat()
@@ -472,13 +473,13 @@ def test_requests_list_query_count_does_not_grow_with_rows(
     expected = 5 if extensions else 4
 
     report = _make(service, photos=[photo], attributes={"depth": 3})
-    report.acknowledge(by=staff, note="Seen.")
+    change_state(report, "acknowledged", by=staff, note="Seen.")
     with django_assert_num_queries(expected):
         assert len(client.get(f"{API}/requests.{fmt}{query}").content) > 0
 
     for n in range(49):
         other = _make(factories.make_service() if n % 3 else service, photos=[photo])
-        other.acknowledge(by=staff, note=f"Note {n}")
+        change_state(other, "acknowledged", by=staff, note=f"Note {n}")
     with django_assert_num_queries(expected):
         response = client.get(f"{API}/requests.{fmt}{query}")
     if fmt == "json":

@@ -14,7 +14,9 @@ from schemathesis import checks
 from schemathesis.generation import GenerationMode
 
 from civic.wsgi import application
-from reports.models import ApiKey, Report
+from open311.models import ApiKey
+from reports.actions import change_state
+from reports.models import Report
 from tests import factories
 
 CHECKS = [
@@ -32,7 +34,7 @@ MAX_EXAMPLES = 50
 def seeded(transactional_db, full_service, authority, staff):
     """Some data for the fuzzer to find: a report with history, a key."""
     report = factories.make_report(service=full_service, attributes={"depth": 4, "size": "s"})
-    report.acknowledge(by=staff, note="On it.")
+    change_state(report, "acknowledged", by=staff, note="On it.")
     _key, raw = ApiKey.create_key("Fuzzer")
     return report, raw
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from reports import places
-from reports.models import Delivery, Report
+from delivery.models import Delivery
+from places import gazetteer as places
+from reports.models import Report
 from tests import factories
 from tests.fakes import FakeNominatim, nominatim_place
 from tests.open311.conftest import API, assert_errors, decode
@@ -129,16 +130,16 @@ def test_staff_place_a_report_to_be_confirmed_from_its_page(
     assert not report.has_location
 
     client.force_login(other_staff)
-    refused = client.post(reverse("reports:place-pin", args=[report.pk]), {"lat": "51.5"})
+    refused = client.post(reverse("triage:place-pin", args=[report.pk]), {"lat": "51.5"})
     assert refused.status_code == 403
 
     client.force_login(staff)
     page = client.get(report.get_absolute_url()).content.decode()
     assert "Place the pin" in page
-    bad = client.post(reverse("reports:place-pin", args=[report.pk]), {"lat": "51.5"})
+    bad = client.post(reverse("triage:place-pin", args=[report.pk]), {"lat": "51.5"})
     assert "Give a street or place, or both latitude and longitude." in bad.content.decode()
     response = client.post(
-        reverse("reports:place-pin", args=[report.pk]), {"lat": "51.5", "lon": "-0.1"}
+        reverse("triage:place-pin", args=[report.pk]), {"lat": "51.5", "lon": "-0.1"}
     )
 
     assert response.status_code == 302

@@ -4,8 +4,10 @@ import pytest
 from django.test import Client
 
 from civic.models import OutboundEmail
+from delivery.models import Delivery
 from discussions.models import Thread
-from reports.models import ApiKey, Delivery, Report
+from open311.models import ApiKey
+from reports.models import Report
 from tests import factories
 from tests.open311.conftest import API, JSON_TYPE, XML_TYPE, assert_errors, decode
 

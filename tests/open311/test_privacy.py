@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from reports.actions import change_state
 from reports.models import Report
 from tests.open311.conftest import API
 
@@ -20,7 +21,7 @@ def private_report(client, full_service, authority, valid_post, staff):
     response = client.post(f"{API}/requests.json", {**valid_post, **PRIVATE})
     assert response.status_code == 200
     report = Report.objects.get()
-    report.acknowledge(by=staff, note="We will look at it.")
+    change_state(report, "acknowledged", by=staff, note="We will look at it.")
     return report
 
 

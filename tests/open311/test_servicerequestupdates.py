@@ -10,8 +10,9 @@ import time_machine
 
 from civic.models import OutboundEmail
 from discussions.models import Follow, ModerationEntry, Notification
+from open311.models import ApiKey
 from reports.actions import change_state, hide_report, mark_duplicate
-from reports.models import ApiKey, Report, ReportUpdate
+from reports.models import Report, ReportUpdate
 from tests import factories
 from tests.open311.conftest import API, assert_errors, decode
 

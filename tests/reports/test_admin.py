@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.models import Authority, Delivery, Report, ReportUpdate
+from delivery.models import Delivery
+from reports.models import Authority, Report, ReportUpdate
 from tests.admin_forms import post_change_form as _post_change_form
 from tests.factories import SQUARE, make_report, make_user
 
@@ -148,7 +149,7 @@ def test_retry_now_makes_a_failing_delivery_due_again(staff_client, report):
     )
 
     staff_client.post(
-        reverse("admin:reports_delivery_changelist"),
+        reverse("admin:delivery_delivery_changelist"),
         {"action": "retry_now", "_selected_action": [delivery.pk]},
     )
 
@@ -160,7 +161,7 @@ def test_retry_now_makes_a_failing_delivery_due_again(staff_client, report):
 def test_other_authority_staff_do_not_see_the_delivery(client, other_staff, report):
     client.force_login(other_staff)
 
-    response = client.get(reverse("admin:reports_delivery_changelist"))
+    response = client.get(reverse("admin:delivery_delivery_changelist"))
 
     assert list(response.context["cl"].result_list) == []
 

@@ -11,10 +11,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from alerts.matching import run_alerts, send_due_alerts
+from alerts.models import Alert, AlertNotice
 from civic.models import OutboundEmail
+from places.geo import radius_bbox
 from reports.actions import change_state
-from reports.alerts import radius_bbox, run_alerts, send_due_alerts
-from reports.models import Alert, AlertNotice
 from tests.factories import make_authority, make_report, make_service, make_user
 
 # The hand-made map: a school, a park 1.1 km east of it, and a far corner.
@@ -42,7 +43,7 @@ def make_alert(email="alerts@example.org", **kw) -> Alert:
 
 
 def post_alert(client, **data):
-    return client.post(reverse("reports:alert-new"), data)
+    return client.post(reverse("alerts:new"), data)
 
 
 @pytest.fixture

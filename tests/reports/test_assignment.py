@@ -19,7 +19,7 @@ def colleague(authority):
 
 
 def _url(report) -> str:
-    return reverse("reports:staff-assign", args=[report.pk])
+    return reverse("triage:assign", args=[report.pk])
 
 
 def test_assigning_logs_it_and_emails_the_assignee(report, staff, colleague):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from civic.management.commands.seed_demo import Command as SeedDemo
 from civic.models import OutboundEmail
-from reports.delivery import deliver_due
-from reports.models import Delivery, ServiceAttribute
+from civic_site.management.commands.seed_demo import Command as SeedDemo
+from delivery.models import Delivery
+from delivery.sending import deliver_due
+from reports.models import ServiceAttribute
 from tests.factories import make_authority, make_report
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reports import stats
+from accountability import stats
 from reports.models import Report
 from tests.factories import SQUARE, make_authority, make_report, make_service
 
@@ -165,7 +165,7 @@ def test_the_report_page_links_to_the_authority(anonymous, report):
 
 
 def test_the_stats_page_links_to_every_authority(anonymous, db):
-    html = anonymous.get(reverse("reports:stats")).content.decode()
+    html = anonymous.get(reverse("accountability:stats")).content.decode()
 
     assert f'href="{INDEX}"' in html
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from reports.models import CannedResponse, Report
+from reports.models import Report
 from tests import factories
+from triage.models import CannedResponse
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_the_staff_form_offers_the_authoritys_responses_only(staff_client, repor
 
 def test_a_chosen_response_fills_an_empty_note(staff_client, report, responses):
     staff_client.post(
-        reverse("reports:staff-update", args=[report.pk]),
+        reverse("triage:update", args=[report.pk]),
         {"state": "fixed", "canned": responses["fixed"].pk, "note": ""},
     )
     update = report.updates.get(state="fixed")
@@ -43,7 +44,7 @@ def test_a_chosen_response_fills_an_empty_note(staff_client, report, responses):
 
 def test_a_written_note_wins_over_the_chosen_response(staff_client, report, responses):
     staff_client.post(
-        reverse("reports:staff-update", args=[report.pk]),
+        reverse("triage:update", args=[report.pk]),
         {"state": "fixed", "canned": responses["fixed"].pk, "note": "Fixed on Monday."},
     )
     assert report.updates.get(state="fixed").note == "Fixed on Monday."
@@ -51,7 +52,7 @@ def test_a_written_note_wins_over_the_chosen_response(staff_client, report, resp
 
 def test_another_authoritys_response_cannot_be_used(staff_client, report, responses):
     response = staff_client.post(
-        reverse("reports:staff-update", args=[report.pk]),
+        reverse("triage:update", args=[report.pk]),
         {"state": "fixed", "canned": responses["theirs"].pk, "note": ""},
     )
     assert response.status_code == 200  # the page again, with the error
@@ -62,7 +63,7 @@ def test_another_authoritys_response_cannot_be_used(staff_client, report, respon
 def test_the_bulk_form_fills_the_note_too(staff_client, service, responses):
     reports = [factories.make_report(service=service) for _ in range(2)]
     staff_client.post(
-        reverse("reports:staff-bulk"),
+        reverse("triage:bulk"),
         {
             "reports": [r.pk for r in reports],
             "action": "state",
@@ -83,10 +84,10 @@ def test_staff_see_only_their_authoritys_responses_in_the_admin(
         *Permission.objects.filter(codename__endswith="_cannedresponse")
     )
     client.force_login(staff)
-    page = client.get(reverse("admin:reports_cannedresponse_changelist")).content.decode()
+    page = client.get(reverse("admin:triage_cannedresponse_changelist")).content.decode()
     assert "Thanks" in page and "Repaired" in page
     assert "Leak answer" not in page
-    theirs = reverse("admin:reports_cannedresponse_change", args=[responses["theirs"].pk])
+    theirs = reverse("admin:triage_cannedresponse_change", args=[responses["theirs"].pk])
     assert client.get(theirs).status_code in (302, 404)
 
 

@@ -8,8 +8,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from reports.delivery import deliver_due
-from reports.models import Authority, Delivery
+from delivery.models import Delivery
+from delivery.sending import deliver_due
+from reports.models import Authority
 from tests.factories import make_authority, make_report, make_service
 
 pytestmark = pytest.mark.django_db

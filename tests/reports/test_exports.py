@@ -12,12 +12,12 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from reports import exports
+from accountability import exports
 from reports.models import Report
 from tests.factories import make_authority, make_report, make_service
 
-CSV = reverse("reports:export-csv")
-GEOJSON = reverse("reports:export-geojson")
+CSV = reverse("accountability:export-csv")
+GEOJSON = reverse("accountability:export-geojson")
 
 # Every column a download may carry: what the report pages show, nothing else.
 ALLOWED = {
@@ -237,7 +237,7 @@ def test_exports_stream_in_bounded_memory(service, chunks, monkeypatch):
 def test_the_data_dictionary_describes_every_column(anonymous, db, settings):
     settings.DATA_LICENCE = "ODbL 1.0"
     make_authority(name="Borough Council", slug="borough")
-    response = anonymous.get(reverse("reports:open-data"))
+    response = anonymous.get(reverse("accountability:open-data"))
 
     html = response.content.decode()
     assert response.status_code == 200

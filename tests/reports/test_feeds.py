@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.urls import reverse
 
+from reports.actions import change_state
 from tests.factories import make_report, make_service, make_user
 
 PRIVATE = ("kit@example.org", "0123 456 789", "Kit Marlowe", "secret-device")
@@ -50,7 +51,7 @@ def _hidden(service):
 
 @pytest.mark.parametrize("suffix", ["", "-atom"])
 def test_new_reports_feed_lists_visible_reports_and_nothing_private(client, reports, suffix):
-    response = client.get(reverse(f"reports:feed-new{suffix}"))
+    response = client.get(reverse(f"accountability:feed-new{suffix}"))
     assert titles(response) == ["Tag on the bridge (Graffiti)", "Hole by the school (Pothole)"]
     body = response.content.decode()
     for private in PRIVATE:
@@ -59,40 +60,46 @@ def test_new_reports_feed_lists_visible_reports_and_nothing_private(client, repo
 
 
 def test_feeds_by_service_authority_and_near_a_point(client, reports, authority):
-    assert titles(client.get(reverse("reports:feed-service", args=["graffiti"]))) == [
+    assert titles(client.get(reverse("accountability:feed-service", args=["graffiti"]))) == [
         "Tag on the bridge (Graffiti)"
     ]
-    assert len(titles(client.get(reverse("reports:feed-authority", args=[authority.slug])))) == 2
-    near = client.get(reverse("reports:feed-near"), {"lat": 51.5101, "lon": -0.1401, "radius": 300})
+    assert (
+        len(titles(client.get(reverse("accountability:feed-authority", args=[authority.slug]))))
+        == 2
+    )
+    near = client.get(
+        reverse("accountability:feed-near"), {"lat": 51.5101, "lon": -0.1401, "radius": 300}
+    )
     assert titles(near) == ["Hole by the school (Pothole)"]
-    assert client.get(reverse("reports:feed-near"), {"lat": "x"}).status_code == 404
-    assert client.get(reverse("reports:feed-service", args=["nope"])).status_code == 404
+    assert client.get(reverse("accountability:feed-near"), {"lat": "x"}).status_code == 404
+    assert client.get(reverse("accountability:feed-service", args=["nope"])).status_code == 404
 
 
 def test_named_reporter_shows_in_the_feed_only_by_choice(client, service, authority):
     make_report(service, reporter=make_user(display_name="Dana Open"), show_name=True)
-    body = client.get(reverse("reports:feed-new-atom")).content.decode()
+    body = client.get(reverse("accountability:feed-new-atom")).content.decode()
     assert "Dana Open" in body
 
 
 def test_report_updates_feed_shows_the_public_timeline(client, reports, staff):
     report = reports["near"]
-    report.set_state("acknowledged", by=staff, note="Inspector booked for Monday & Tuesday.")
-    response = client.get(reverse("reports:feed-updates-atom", args=[report.pk]))
+    change_state(report, "acknowledged", by=staff, note="Inspector booked for Monday & Tuesday.")
+    response = client.get(reverse("accountability:feed-updates-atom", args=[report.pk]))
     assert titles(response)[0].startswith("Acknowledged")
     assert "Inspector booked for Monday &amp; Tuesday." in response.content.decode()
     assert (
-        client.get(reverse("reports:feed-updates", args=[reports["hidden"].pk])).status_code == 404
+        client.get(reverse("accountability:feed-updates", args=[reports["hidden"].pk])).status_code
+        == 404
     )
 
 
 def test_pages_link_their_feeds(client, reports):
     report = reports["near"]
     page = client.get(report.get_absolute_url()).content.decode()
-    assert f'href="{reverse("reports:feed-updates", args=[report.pk])}"' in page
+    assert f'href="{reverse("accountability:feed-updates", args=[report.pk])}"' in page
     assert 'rel="alternate" type="application/rss+xml"' in page
     listing = client.get(reverse("reports:list"), {"service": "graffiti"}).content.decode()
-    assert f'href="{reverse("reports:feed-service", args=["graffiti"])}"' in listing
+    assert f'href="{reverse("accountability:feed-service", args=["graffiti"])}"' in listing
 
 
 def test_feed_query_count_does_not_grow_with_reports(
@@ -102,4 +109,4 @@ def test_feed_query_count_does_not_grow_with_reports(
         make_report(service, title=f"Report {n}", reporter=make_user())
     # 1: the newest 50 visible reports with their service and reporter's profile.
     with django_assert_num_queries(1):
-        client.get(reverse("reports:feed-new"))
+        client.get(reverse("accountability:feed-new"))

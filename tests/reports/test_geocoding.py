@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from reports import geocoding
-from reports.geocoding import GeocodingError, Place
+from places import geocoding
+from places.geocoding import GeocodingError, Place
 from tests.fakes import HIGH_STREET, MARKET_SQUARE, PARIS, FakeNominatim
 
 

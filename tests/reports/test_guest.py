@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from civic.management.commands.work import run_round
 from civic.models import OutboundEmail
+from delivery.models import Delivery
 from discussions.models import Follow
-from reports.models import Delivery, PendingPhoto, PendingReport, Report
+from reports.models import PendingPhoto, PendingReport, Report
 from tests.factories import CENTRE, jpeg_upload, make_user
 
 NEW = reverse("reports:new")

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.models import Alert
+from alerts.models import Alert
 from tests.factories import make_service, make_user
 
 
@@ -40,5 +40,5 @@ def test_alert_form_runs_constant_queries(client, authority, django_assert_num_q
     # 1 services for the category list, 2 authorities with a boundary (the map),
     # 3 authorities for the select.
     with django_assert_num_queries(3):
-        response = client.get(reverse("reports:alert-new"))
+        response = client.get(reverse("alerts:new"))
     assert response.status_code == 200

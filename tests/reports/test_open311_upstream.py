@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from reports.delivery import deliver_due, fetch_upstream_updates
-from reports.models import ApiKey, Authority, Contact, Delivery, Report
+from delivery.models import Delivery
+from delivery.sending import deliver_due, fetch_upstream_updates
+from open311.models import ApiKey
+from reports.actions import change_state
+from reports.models import Authority, Contact, Report
 from tests.factories import make_authority, make_report, make_service
 
 
@@ -50,7 +53,7 @@ def test_report_reaches_an_open311_upstream_and_its_closure_comes_back(live_serv
     # Nothing new upstream: nothing changes here.
     assert fetch_upstream_updates() == 0
     # The city answers in its own system: the note comes back as an official update.
-    upstream.acknowledge(note="An inspector will visit on Monday.")
+    change_state(upstream, "acknowledged", note="An inspector will visit on Monday.")
     assert fetch_upstream_updates() == 1
     assert fetch_upstream_updates() == 0  # asking again adds nothing twice
     report.refresh_from_db()
@@ -58,7 +61,7 @@ def test_report_reaches_an_open311_upstream_and_its_closure_comes_back(live_serv
     note = report.updates.last()
     assert (note.note, note.is_official) == ("An inspector will visit on Monday.", True)
     # The city fixes it: the report closes here too.
-    upstream.fix(note="Filled and sealed today.")
+    change_state(upstream, "fixed", note="Filled and sealed today.")
     assert fetch_upstream_updates() == 1
     report.refresh_from_db()
     assert report.state == Report.State.FIXED

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from reports import places
-from reports.models import Place
+from places import gazetteer as places
+from places.models import Place
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -207,7 +207,7 @@ def test_superuser_edits_a_place_and_its_search_name_follows(admin_client, db):
     place.save()
 
     response = admin_client.post(
-        reverse("admin:reports_place_change", args=[place.pk]),
+        reverse("admin:places_place_change", args=[place.pk]),
         {"name": "Rue Neuve", "kind": "street", "lat": "51.5", "lon": "-0.1", "ref": ""},
     )
 

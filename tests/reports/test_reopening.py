@@ -12,10 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civic.models import OutboundEmail
+from delivery.models import Delivery, ReopenNotice
+from delivery.reopen_notices import send_reopen_notices
+from delivery.sending import deliver_due
+from open311.models import ApiKey
 from reports.actions import change_state
-from reports.delivery import deliver_due
-from reports.models import ApiKey, Authority, Contact, Delivery, Questionnaire, ReopenNotice, Report
-from reports.reopening import send_questionnaires, send_reopen_notices
+from reports.models import Authority, Contact, Questionnaire, Report
+from reports.reopening import send_questionnaires
 from tests.factories import jpeg_upload, make_authority, make_report, make_service, make_user
 
 LINK = re.compile(r"https?://\S+/reports/fixed/\S+/")

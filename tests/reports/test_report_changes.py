@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civic.models import OutboundEmail
+from delivery.models import Delivery
 from discussions import actions as discussion_actions
 from discussions.models import Comment, ModerationEntry, Notification, Thread
 from discussions.notifications import send_due_digests
 from reports import actions
-from reports.models import Delivery, Report, ReportUpdate
+from reports.models import Report, ReportUpdate
 from tests.admin_forms import post_change_form
 from tests.factories import make_comment, make_report, make_user
 
@@ -256,7 +257,7 @@ def test_comment_moderation_is_logged_and_shown_in_the_report_admin(
 
 
 def test_upstream_status_goes_through_the_actions(report):
-    from reports.delivery import _apply_upstream
+    from delivery.sending import _apply_upstream
 
     assert _apply_upstream(report.pk, {"status": "closed", "status_notes": "Repaired."}) == 1
 
@@ -351,7 +352,7 @@ def test_staff_pass_a_report_on_from_its_page(client, staff, other_authority, re
     assert "Not ours: pass it on" in page
 
     response = client.post(
-        reverse("reports:staff-reassign", args=[report.pk]),
+        reverse("triage:reassign", args=[report.pk]),
         {"authority": other_authority.pk, "service": report.service_id, "note": "Their pipe."},
     )
 
@@ -365,7 +366,7 @@ def test_passing_on_to_nobody_new_is_a_form_error_keeping_the_note(client, staff
     client.force_login(staff)
 
     response = client.post(
-        reverse("reports:staff-reassign", args=[report.pk]),
+        reverse("triage:reassign", args=[report.pk]),
         {"authority": "", "service": report.service_id, "note": "Not our road"},
     )
 
@@ -376,7 +377,7 @@ def test_passing_on_to_nobody_new_is_a_form_error_keeping_the_note(client, staff
 
 def test_staff_hide_a_report_from_its_page_with_a_reason(client, staff, report):
     client.force_login(staff)
-    url = reverse("reports:staff-visibility", args=[report.pk])
+    url = reverse("triage:visibility", args=[report.pk])
 
     refused = client.post(url, {"reason": ""})
     assert refused.status_code == 200 and "Say why" in refused.content.decode()
@@ -394,10 +395,10 @@ def test_only_the_authority_staff_may_pass_on_or_hide(
     client.force_login({"resident": resident, "other_staff": other_staff}[who])
 
     reassign = client.post(
-        reverse("reports:staff-reassign", args=[report.pk]),
+        reverse("triage:reassign", args=[report.pk]),
         {"authority": other_authority.pk, "service": report.service_id},
     )
-    hide = client.post(reverse("reports:staff-visibility", args=[report.pk]), {"reason": "x"})
+    hide = client.post(reverse("triage:visibility", args=[report.pk]), {"reason": "x"})
 
     assert reassign.status_code == 403 and hide.status_code == 403
     report.refresh_from_db()

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from delivery.models import Delivery
 from reports import routing
-from reports.models import Delivery
 from tests.factories import make_authority, make_report, make_service
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from discussions.models import ModerationEntry, Support
 from reports.models import Report
 from tests import factories
 
-QUEUE = reverse("reports:staff-queue")
-BULK = reverse("reports:staff-bulk")
+QUEUE = reverse("triage:queue")
+BULK = reverse("triage:bulk")
 
 
 def _rows(response) -> list[int]:
@@ -284,7 +284,7 @@ def test_bulk_duplicate_refuses_the_original_itself(staff_client, service):
 
 
 def test_filter_near_a_place_of_the_gazetteer(staff_client, service):
-    from reports import places
+    from places import gazetteer as places
 
     places.save_places([places.PlaceRow("Queen Street", "street", 51.518, -0.14)])
     near = factories.make_report(service=service, lat=51.519, lon=-0.141)

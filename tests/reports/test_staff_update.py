@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from civic.models import OutboundEmail
 from discussions.models import Follow, Notification
+from reports.actions import change_state, mark_duplicate
 from reports.models import Report, ReportUpdate
 from tests.factories import make_report, make_user
 
@@ -18,7 +19,7 @@ PANEL = 'id="staff-panel"'
 
 
 def _url(report: Report) -> str:
-    return reverse("reports:staff-update", args=[report.pk])
+    return reverse("triage:update", args=[report.pk])
 
 
 def _post(client, report: Report, *, htmx: bool = False, follow: bool = False, **data):
@@ -69,7 +70,7 @@ def test_the_update_shows_on_the_page_with_a_success_message(staff_client, repor
 
 
 def test_note_only_update_keeps_the_state(staff_client, report):
-    report.acknowledge()
+    change_state(report, "acknowledged")
 
     _post(staff_client, report, state="acknowledged", note="Parts are on order.")
 
@@ -274,9 +275,7 @@ def test_hidden_report_is_not_found_for_another_authority_staff(client, other_st
 
 
 def test_unknown_report_is_not_found(staff_client, db):
-    response = staff_client.post(
-        reverse("reports:staff-update", args=[999_999]), {"state": "fixed"}
-    )
+    response = staff_client.post(reverse("triage:update", args=[999_999]), {"state": "fixed"})
 
     assert response.status_code == 404
 
@@ -351,7 +350,7 @@ def test_htmx_update_runs_a_constant_number_of_queries(
 ):
     report = make_report(service=service)
     for n in range(rows):
-        report.set_state("acknowledged" if n % 2 else "submitted", note=f"Update {n}")
+        change_state(report, "acknowledged" if n % 2 else "submitted", note=f"Update {n}")
     followers = [make_user() for _ in range(rows)]
     Follow.objects.bulk_create(Follow(thread=report.thread, user=user) for user in followers)
     client.force_login(staff)
@@ -416,12 +415,12 @@ def test_report_page_for_a_resident_costs_no_query_for_the_panel(
     rows, resident_client, report, django_assert_num_queries
 ):
     for n in range(rows):
-        report.set_state("acknowledged" if n % 2 else "in_progress", note=f"Update {n}")
+        change_state(report, "acknowledged" if n % 2 else "in_progress", note=f"Update {n}")
 
     with django_assert_num_queries(14):
         # 1. the session, and 2. the user: "is the viewer staff?" first asks request.user,
         #    which the discussion below needs anyway; a resident is not, so no more
-        # What the resident's view of the page is (reports.views._resident_view), as
+        # What the resident's view of the page is (reports.views.detail._resident_view), as
         # the reporter they have a copy of their own, built here:
         # 3. the report's thread, state and reporter  4. the viewer's state in the thread
         # 5. the viewer's part in its calls and whether they may post one
@@ -444,7 +443,7 @@ def test_report_page_for_staff_costs_six_queries_for_the_panels_and_log(
     rows, staff_client, staff, report, django_assert_num_queries
 ):
     for n in range(rows):
-        report.set_state("acknowledged" if n % 2 else "in_progress", by=staff, note=f"N{n}")
+        change_state(report, "acknowledged" if n % 2 else "in_progress", by=staff, note=f"N{n}")
 
     with django_assert_num_queries(15):
         # 1-6. as for a resident
@@ -463,7 +462,7 @@ def test_report_page_for_staff_costs_six_queries_for_the_panels_and_log(
 
 def test_reopened_duplicate_no_longer_says_duplicate_of(staff_client, service, report):
     original = make_report(service=service, title="Pothole on Elm Street")
-    report.mark_duplicate(original)
+    mark_duplicate(report, original)
 
     response = _post(staff_client, report, state="submitted", note="Not the same.", follow=True)
 

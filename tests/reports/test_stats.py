@@ -8,11 +8,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reports import stats
+from accountability import stats
 from reports.models import Report
 from tests.factories import make_authority, make_report, make_service
 
-STATS = reverse("reports:stats")
+STATS = reverse("accountability:stats")
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
@@ -250,7 +250,7 @@ def test_weekly_chart_counts_reports_received_and_fixed_per_week(anonymous, dead
 
 @time_machine.travel(NOW, tick=False)
 def test_weekly_counts_are_grouped_in_sql(deadlines, django_assert_num_queries):
-    from reports.stats import _weekly
+    from accountability.stats import _weekly
 
     with django_assert_num_queries(2):
         # 1. received per week (GROUP BY TruncWeek); 2. fixed per week.

@@ -8,8 +8,9 @@ from django.core import mail
 from django.urls import reverse
 
 from civic.outbox import send_due_emails
-from reports.delivery import deliver_due
-from reports.models import Authority, Delivery
+from delivery.models import Delivery
+from delivery.sending import deliver_due
+from reports.models import Authority
 from tests.factories import make_authority, make_report, make_service, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,7 @@ def test_after_n_failures_staff_and_administrators_get_one_email(failing, fail_t
     assert "failed to reach Borough Council 3 times" in message.body
     assert "127.0.0.1:9" in message.body  # the last error
     delivery = Delivery.objects.get(report=report)
-    assert f"/admin/reports/delivery/{delivery.pk}/change/" in message.body
+    assert f"/admin/delivery/delivery/{delivery.pk}/change/" in message.body
 
     # Retries go on, and nobody is told again.
     fail_times(3)
@@ -84,7 +85,7 @@ def test_the_admin_lists_and_filters_stuck_deliveries(failing, fail_times, clien
     # Sent at its fourth try: not stuck, however many tries it took.
     Delivery.objects.filter(report=sent).update(state=Delivery.State.SENT, attempts=4)
     client.force_login(failing["officer"])
-    url = reverse("admin:reports_delivery_changelist")
+    url = reverse("admin:delivery_delivery_changelist")
 
     stuck = client.get(url, {"stuck": "yes"})
     assert [d.report for d in stuck.context["cl"].result_list] == [failing["report"]]

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from civic.models import OutboundEmail
+from delivery.models import Delivery
 from discussions.models import Follow
-from reports.models import Delivery, Report
+from reports.models import Report
 from tests.factories import make_report
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from reports.actions import change_state
 from reports.models import Report
 from reports.photos import process_photo
 from tests.factories import jpeg_upload, make_report, make_service_with_every_attribute
@@ -77,7 +78,7 @@ def test_answers_show_with_their_question_and_value_names(anonymous, authority):
 
 
 def test_official_update_shows_in_the_timeline_with_a_badge(anonymous, report, staff):
-    report.acknowledge(by=staff, note="We will fill it on Monday.")
+    change_state(report, "acknowledged", by=staff, note="We will fill it on Monday.")
 
     html = anonymous.get(report.get_absolute_url()).content.decode()
 
@@ -129,7 +130,7 @@ def test_report_page_runs_a_constant_number_of_queries(
         attributes={"where-on-street": "Post 7", "colour": "off"},
     )
     for n in range(rows):
-        report.set_state("acknowledged" if n % 2 else "in_progress", note=f"Update {n}")
+        change_state(report, "acknowledged" if n % 2 else "in_progress", note=f"Update {n}")
 
     with django_assert_num_queries(8):
         # 1. the report's thread, whose version the page is kept under

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from reports import views
-from reports.actions import hide_report
+from reports.actions import change_state, hide_report
 from reports.models import Report
 from reports.photos import process_photo
+from reports.views import lists as views
 from tests.factories import jpeg_upload, make_report, make_service
 
 LIST = reverse("reports:list")
@@ -232,7 +232,7 @@ def test_geojson_shows_a_new_report_a_state_change_and_a_hide_at_once(anonymous,
     data = anonymous.get(GEOJSON, {"bbox": CITY}).json()
     assert [f["id"] for f in data["features"]] == [second.pk, first.pk]
 
-    first.fix(by=staff)
+    change_state(first, "fixed", by=staff)
     data = anonymous.get(GEOJSON, {"bbox": CITY}).json()
     assert data["features"][1]["properties"]["state"] == "fixed"
 

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civic.models import backoff
+from delivery.models import Webhook, WebhookDelivery
+from delivery.webhooks import send_due_webhooks
 from reports.actions import (
     change_state,
     edit_report,
@@ -21,8 +23,7 @@ from reports.actions import (
     reopen_report,
     unhide_report,
 )
-from reports.models import Report, Webhook, WebhookDelivery
-from reports.webhooks import send_due_webhooks
+from reports.models import Report
 from tests import factories
 from tests.fakes import FakeWebhookReceiver
 
@@ -177,7 +178,7 @@ def test_after_the_last_try_a_delivery_waits_for_retry_now(
         assert send_due_webhooks() == 0
 
     response = staff_client.post(
-        reverse("admin:reports_webhookdelivery_changelist"),
+        reverse("admin:delivery_webhookdelivery_changelist"),
         {"action": "retry_now", "_selected_action": [delivery.pk]},
     )
 
@@ -193,7 +194,7 @@ def test_retry_now_leaves_sent_deliveries_alone(hook, receiver, service, staff_c
     delivery = WebhookDelivery.objects.get()
 
     staff_client.post(
-        reverse("admin:reports_webhookdelivery_changelist"),
+        reverse("admin:delivery_webhookdelivery_changelist"),
         {"action": "retry_now", "_selected_action": [delivery.pk]},
     )
 
@@ -296,22 +297,22 @@ def test_staff_manage_their_authoritys_webhooks_only(
     theirs = Webhook.objects.create(authority=other_authority, url="https://water.example/h")
     client.force_login(staff)
 
-    listing = client.get(reverse("admin:reports_webhook_changelist"))
+    listing = client.get(reverse("admin:delivery_webhook_changelist"))
     assert listing.status_code == 200
     page = listing.content.decode()
     assert hook.url in page and "water.example" not in page
-    assert client.get(reverse("admin:reports_webhook_change", args=[theirs.pk])).status_code == 302
-    detail = client.get(reverse("admin:reports_webhook_change", args=[hook.pk]))
+    assert client.get(reverse("admin:delivery_webhook_change", args=[theirs.pk])).status_code == 302
+    detail = client.get(reverse("admin:delivery_webhook_change", args=[hook.pk]))
     assert hook.secret in detail.content.decode()
 
     # A new webhook can only be for their own authority.
     refused = client.post(
-        reverse("admin:reports_webhook_add"),
+        reverse("admin:delivery_webhook_add"),
         {"authority": other_authority.pk, "url": "https://x.example/h", "events": ALL_EVENTS},
     )
     assert refused.status_code == 200 and not Webhook.objects.filter(url__contains="x.example")
     made = client.post(
-        reverse("admin:reports_webhook_add"),
+        reverse("admin:delivery_webhook_add"),
         {
             "authority": authority.pk,
             "url": "https://mine.example/h",
@@ -329,12 +330,12 @@ def test_other_staff_and_residents_see_no_webhooks_or_log(
 ):
     factories.make_report(service=service)
     client.force_login(other_staff)
-    log = client.get(reverse("admin:reports_webhookdelivery_changelist"))
+    log = client.get(reverse("admin:delivery_webhookdelivery_changelist"))
     assert log.status_code == 200 and log.context["cl"].result_count == 0
     assert WebhookDelivery.objects.count() == 1
 
     client.force_login(resident)
-    assert client.get(reverse("admin:reports_webhook_changelist")).status_code == 302
+    assert client.get(reverse("admin:delivery_webhook_changelist")).status_code == 302
 
 
 def test_the_delivery_log_shows_state_attempts_status_and_error(
@@ -344,12 +345,12 @@ def test_the_delivery_log_shows_state_attempts_status_and_error(
     factories.make_report(service=service)
     send_due_webhooks()
 
-    response = staff_client.get(reverse("admin:reports_webhookdelivery_changelist"))
+    response = staff_client.get(reverse("admin:delivery_webhookdelivery_changelist"))
 
     page = response.content.decode()
     assert "report.created" in page and "HTTP 500" in page and ">500<" in page
     delivery = WebhookDelivery.objects.get()
-    detail = staff_client.get(reverse("admin:reports_webhookdelivery_change", args=[delivery.pk]))
+    detail = staff_client.get(reverse("admin:delivery_webhookdelivery_change", args=[delivery.pk]))
     assert detail.status_code == 200 and "service_request_id" in detail.content.decode()
 
 
@@ -364,7 +365,7 @@ def test_the_delivery_log_runs_a_constant_number_of_queries(
         # 1. session  2. user  3. the authorities for the list filter
         # 4-5. counts: matching and all in scope (the scope: a subquery on the user's
         # authority groups)  6-7. the user's and their groups' permissions  8. the page of deliveries with their webhooks and authorities
-        response = staff_client.get(reverse("admin:reports_webhookdelivery_changelist"))
+        response = staff_client.get(reverse("admin:delivery_webhookdelivery_changelist"))
 
     assert len(response.context["cl"].result_list) == rows
 
@@ -380,6 +381,6 @@ def test_the_webhook_list_runs_a_constant_number_of_queries(
         # 1. session  2. user  3. the authorities for the list filter
         # 4-5. counts: matching and all in scope (the scope: a subquery on the user's
         # authority groups)  6-7. the user's and their groups' permissions  8. the page of webhooks with authority and their waiting/given-up counts
-        response = staff_client.get(reverse("admin:reports_webhook_changelist"))
+        response = staff_client.get(reverse("admin:delivery_webhook_changelist"))
 
     assert len(response.context["cl"].result_list) == rows

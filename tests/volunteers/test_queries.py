@@ -26,7 +26,7 @@ def test_report_page_with_calls(rows, client, report, organiser, django_assert_n
 
     with django_assert_num_queries(15):
         # 1. the session  2. the user
-        # What the viewer's view of the page is (reports.views._resident_view): they
+        # What the viewer's view of the page is (reports.views.detail._resident_view): they
         # signed up, so the page is built for them alone:
         # 3. the report's thread, state and reporter  4. the viewer's state in the thread
         # 5. the viewer's part in its calls

@@ -1,0 +1,506 @@
+"""Measure throughput as users feel it, on big data, and print one table.
+
+Run it through `make bench`, which points DATA_DIR at a bench folder (never the
+user's data) and turns DEBUG off. For each size in --reports it builds a data set
+in its own database (DATA_DIR/<size>/), serves it with gunicorn as in production,
+serves a bare Django "hello" site with the same flags, and drives every endpoint
+with wrk for a fixed time, a hello run before each endpoint and idle gaps between
+runs, so that each endpoint's throughput is a ratio to the machine's own ceiling
+measured in the same run. It then prints how each ratio changes with size, the
+sequential latencies, and the cost of a 12-megapixel photo; the table is written
+as JSON and Markdown beside the data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import Resolver404, resolve
+
+from civic_site.benchmark import export, wrk
+
+PHOTO_SCRIPT = textwrap.dedent(
+    """
+    import io, resource, time, django
+    django.setup()
+    from PIL import Image
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from reports.photos import process_photo
+    image = Image.effect_noise((4000, 3000), 40).convert("RGB")
+    exif = Image.Exif(); exif[0x0112] = 6
+    buffer = io.BytesIO(); image.save(buffer, format="JPEG", quality=92, exif=exif)
+    data = buffer.getvalue(); del image, buffer
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    result = process_photo(SimpleUploadedFile("big.jpg", data, content_type="image/jpeg"))
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(len(data), elapsed, before, after, result.width, result.height)
+    """
+)
+
+# Three 12-megapixel photos in one request go through the form field one at a time:
+# the peak is one decode, not three.
+PHOTOS_SCRIPT = textwrap.dedent(
+    """
+    import io, resource, time, django
+    django.setup()
+    from PIL import Image
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from reports.forms.fields import PhotosField
+    uploads = []
+    for seed in range(3):
+        image = Image.effect_noise((4000, 3000), 40 + seed).convert("RGB")
+        buffer = io.BytesIO(); image.save(buffer, format="JPEG", quality=92)
+        uploads.append(SimpleUploadedFile(f"big{seed}.jpg", buffer.getvalue(), "image/jpeg"))
+        del image, buffer
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    result = PhotosField().clean(uploads)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(len(result), elapsed, before, after)
+    """
+)
+
+GUNICORN_FLAGS = ["--workers", "3", "--threads", "4", "--worker-class", "gthread"]
+# Every POST is a real write, and the export is downloaded thousands of times: without
+# this the rate limits would answer 429.
+UNLIMITED = json.dumps(
+    {scope: [[60, 10**9]] for scope in ("report", "open311-post", "comment", "topic", "export")}
+)
+
+
+@dataclass
+class Endpoint:
+    label: str
+    path: str
+    target: float | None = None  # least ratio to hello
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    max_kb: int | None = None
+    # Its answer holds every report (the export): no ratio can keep up with the size.
+    grows_with_data: bool = False
+
+
+@dataclass
+class Result:
+    endpoint: Endpoint
+    runs: list[wrk.Run]
+    hello: list[float]
+    size_kb: float
+    status: int
+
+    @property
+    def ratio(self) -> float:
+        ratios = [r.requests_per_s / h for r, h in zip(self.runs, self.hello, strict=True) if h]
+        return statistics.median(ratios) if ratios else 0.0
+
+    def median(self, name: str) -> float:
+        return statistics.median(getattr(run, name) for run in self.runs)
+
+    @property
+    def verdict(self) -> str:
+        problems = []
+        if self.endpoint.target is not None and self.ratio < self.endpoint.target:
+            problems.append(f"ratio < {self.endpoint.target:.2f}")
+        if self.endpoint.max_kb is not None and self.size_kb > self.endpoint.max_kb:
+            problems.append(f"> {self.endpoint.max_kb} KB")
+        p50, p99 = self.median("p50_ms"), self.median("p99_ms")
+        if p50 and p99 > 10 * p50:
+            problems.append("p99 > 10x p50")
+        if sum(run.non_2xx_3xx + run.socket_errors for run in self.runs):
+            problems.append("errors")
+        return "; ".join(problems) or "ok"
+
+    def as_dict(self) -> dict:
+        return {
+            "endpoint": self.endpoint.label,
+            "path": self.endpoint.path,
+            "requests_per_s": self.median("requests_per_s"),
+            "p50_ms": self.median("p50_ms"),
+            "p99_ms": self.median("p99_ms"),
+            "non_2xx_3xx": sum(run.non_2xx_3xx for run in self.runs),
+            "socket_errors": sum(run.socket_errors for run in self.runs),
+            "hello_requests_per_s": statistics.median(self.hello),
+            "ratio": round(self.ratio, 4),
+            "target": self.endpoint.target,
+            "size_kb": round(self.size_kb, 1),
+            "max_kb": self.endpoint.max_kb,
+            "verdict": self.verdict,
+            "runs": [run.as_dict() for run in self.runs],
+        }
+
+
+def endpoints(info: dict) -> list[Endpoint]:
+    west, south, east, north = settings.SERVICE_AREA
+    cx, cy = (west + east) / 2, (south + north) / 2
+    # A neighbourhood: a tenth of the area's width and height (1 % of it).
+    dx, dy = (east - west) / 20, (north - south) / 20
+    city = urlencode({"bbox": f"{west},{south},{east},{north}"})
+    hood = urlencode({"bbox": f"{cx - dx},{cy - dy},{cx + dx},{cy + dy}"})
+    signed_in = {"Cookie": f"{info['session_cookie_name']}={info['session_cookie']}"}
+    csrf = "b" * 32  # an unmasked secret: the cookie and the header carry the same one
+    web_post = {"Cookie": f"{signed_in['Cookie']}; csrftoken={csrf}", "X-CSRFToken": csrf}
+    report_body = urlencode(
+        {
+            "service": info["post_service"],
+            "lat": cy,
+            "lon": cx,
+            "title": "Benchmark report",
+            "description": "Written by the benchmark.",
+        }
+    )
+    open311_body = urlencode(
+        {
+            "api_key": info["api_key"],
+            "service_code": info["post_service"],
+            "lat": cy,
+            "long": cx,
+            "description": "Written by the benchmark.",
+        }
+    )
+    report = info["report_path"]
+    every = [
+        Endpoint("Open311 services.json", "/open311/v2/services.json", 0.50),
+        Endpoint("requests.json?page_size=100", "/open311/v2/requests.json?page_size=100", 0.10),
+        Endpoint("requests.xml?page_size=100", "/open311/v2/requests.xml?page_size=100", 0.08),
+        Endpoint("requests/<id>.json", f"/open311/v2/requests/{info['report_id']}.json", 0.30),
+        Endpoint(
+            "requests.json lat/long + 500 m",
+            f"/open311/v2/requests.json?lat={cy}&long={cx}&radius=500",
+            0.08,
+        ),
+        Endpoint("map GeoJSON, neighbourhood", f"/reports/map.geojson?{hood}", 0.15, max_kb=100),
+        Endpoint("map GeoJSON, whole city", f"/reports/map.geojson?{city}", 0.15, max_kb=100),
+        Endpoint(f"report page, {info['comments']} comments", report, 0.15),
+        Endpoint(f"report page, {info['comments']} comments, signed in", report, 0.08, signed_in),
+        Endpoint(
+            "empty live poll",
+            info["poll_path"],
+            0.60,
+            {"HX-Request": "true"},
+        ),
+        Endpoint("home page", "/", 0.25),
+        Endpoint("report list", "/reports/", 0.10),
+        Endpoint("community list", "/community/"),
+        Endpoint("stats page", "/reports/stats/"),
+        # Every report, streamed: its work grows with the data by nature.
+        Endpoint("CSV export", "/reports/export.csv", grows_with_data=True),
+        Endpoint("Open311 POST requests.json", "/open311/v2/requests.json", body=open311_body),
+        Endpoint(
+            "new-report POST (signed in)", "/reports/new/", headers=web_post, body=report_body
+        ),
+    ]
+    return [e for e in every if _resolves(e.path)]
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path.split("?", 1)[0])
+    except Resolver404:
+        return False
+    return True
+
+
+class Command(BaseCommand):
+    help = "Seed big data, serve it with gunicorn, drive every endpoint with wrk, print ratios."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--reports",
+            default="10000,100000",
+            help="Comma-separated data sizes (e.g. 10000,100000 or 1000000).",
+        )
+        parser.add_argument("--comments", type=int, default=500)
+        parser.add_argument("--seconds", type=int, default=10, help="Length of each wrk run.")
+        parser.add_argument("--connections", type=int, default=32)
+        parser.add_argument("--gap", type=float, default=3.0, help="Idle seconds between runs.")
+        parser.add_argument("--runs", type=int, default=1, help="wrk runs per endpoint.")
+        parser.add_argument(
+            "--warmup",
+            type=int,
+            default=2,
+            help="Seconds of the warm-up run before each endpoint's runs (0: none).",
+        )
+        parser.add_argument("--requests", type=int, default=100, help="Sequential requests.")
+        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument(
+            "--alerts", type=int, default=10_000, help="Area alerts for the matching run."
+        )
+        parser.add_argument(
+            "--only",
+            default="",
+            help="Run only endpoints whose label has one of these comma-separated words.",
+        )
+        parser.add_argument("--prepare", action="store_true", help="(internal) build one data set.")
+
+    def handle(self, *args, **options) -> None:
+        if settings.DEBUG:
+            raise CommandError("Run with DEBUG=false (use `make bench`).")
+        if options["prepare"]:
+            return self.prepare(options)
+        sizes = [int(s) for s in str(options["reports"]).split(",") if s.strip()]
+        base = Path(settings.DATA_DIR)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        wrk.ensure_wrk()
+        results: dict[int, list[Result]] = {}
+        for size in sizes:
+            results[size] = self.measure_size(size, base / str(size), options)
+        self.compare(results)
+        self.write(results, base)
+        export.report(self.stdout, base, sizes, self.env)
+        self.photo()
+
+    # The data set, in a child process whose settings point at the size's own folder.
+    def prepare(self, options: dict) -> None:
+        from civic_site.benchmark import data
+
+        info = data.prepare(int(options["reports"]), options["comments"], options["alerts"])
+        data.write(info, Path(settings.DATA_DIR))
+
+    def env(self, folder: Path) -> dict[str, str]:
+        return {**os.environ, "DATA_DIR": str(folder), "RATE_LIMITS": UNLIMITED}
+
+    def measure_size(self, size: int, folder: Path, options: dict) -> list[Result]:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.stdout.write(self.style.MIGRATE_HEADING(f"\n{size:,} reports ({folder})"))
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "bench",
+                "--prepare",
+                f"--reports={size}",
+                f"--comments={options['comments']}",
+                f"--alerts={options['alerts']}",
+            ],
+            env=self.env(folder),
+            cwd=settings.BASE_DIR,
+            check=True,
+        )
+        info = json.loads((folder / "bench.json").read_text())
+        self.stdout.write(
+            f"  data ready in {time.perf_counter() - started:.0f} s: {info['reports']:,} reports, "
+            f"{info['services']} services, a thread of {info['comments']} comments"
+        )
+        if info.get("alert_run"):
+            run = info["alert_run"]
+            self.stdout.write(
+                f"  alert run: {run['alerts']:,} alerts against {run['reports']} new reports in "
+                f"{run['seconds']:.2f} s, {run['queries']} queries, {run['matches']:,} matches"
+            )
+        port, hello_port = options["port"], options["port"] + 1
+        civic = self.serve(["civic.wsgi"], port, self.env(folder))
+        hello = self.serve(
+            ["civic_site.benchmark.hello:application"], hello_port, os.environ.copy()
+        )
+        try:
+            words = [w.strip() for w in options["only"].split(",") if w.strip()] or [""]
+            chosen = [e for e in endpoints(info) if any(w in e.label for w in words)]
+            results = [self.drive(e, port, hello_port, options) for e in chosen]
+            self.table(size, results)
+            self.latency(port, chosen, options["requests"])
+        finally:
+            for process in (civic, hello):
+                process.terminate()
+                process.wait(timeout=20)
+        return results
+
+    def serve(self, app: list[str], port: int, env: dict) -> subprocess.Popen:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                *app,
+                "--bind",
+                f"127.0.0.1:{port}",
+                *GUNICORN_FLAGS,
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=settings.BASE_DIR,
+        )
+        for _ in range(150):
+            try:
+                self.get(port, "/")
+                return process
+            except OSError:
+                time.sleep(0.2)
+        process.terminate()
+        raise CommandError(f"gunicorn did not start on port {port}")
+
+    @staticmethod
+    def get(port: int, path: str, headers: dict | None = None, conn=None):
+        conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", path, headers={"Host": "127.0.0.1", **(headers or {})})
+        response = conn.getresponse()
+        body = response.read()
+        if response.getheader("Content-Encoding") == "gzip":
+            # The size that counts is the document's, not what gzip makes of it.
+            body = gzip.decompress(body)
+        return response.status, body
+
+    def drive(self, endpoint: Endpoint, port: int, hello_port: int, options: dict) -> Result:
+        seconds, gap = options["seconds"], options["gap"]
+        headers = {"Accept-Encoding": "gzip", **endpoint.headers}
+        status, size = 0, 0.0
+        if endpoint.body is None:
+            status, body = self.get(port, endpoint.path, headers)
+            size = len(body) / 1024
+        if endpoint.body is None and options["warmup"] > 0:
+            # Warm every worker and thread (connections, caches) with a short run first:
+            # the figures are for a server that has been up a while, not one starting.
+            wrk.run(
+                f"http://127.0.0.1:{port}{endpoint.path}",
+                seconds=min(options["warmup"], seconds),
+                connections=options["connections"],
+                headers=headers,
+            )
+            time.sleep(gap)
+        runs, hello = [], []
+        for _ in range(options["runs"]):
+            hello_run = wrk.run(
+                f"http://127.0.0.1:{hello_port}/",
+                seconds=seconds,
+                connections=options["connections"],
+            )
+            hello.append(hello_run.requests_per_s)
+            time.sleep(gap)
+            runs.append(
+                wrk.run(
+                    f"http://127.0.0.1:{port}{endpoint.path}",
+                    seconds=seconds,
+                    connections=options["connections"],
+                    headers=headers,
+                    body=endpoint.body,
+                )
+            )
+            time.sleep(gap)
+        result = Result(endpoint, runs, hello, size, status)
+        self.stdout.write(
+            f"  {endpoint.label:44} {result.median('requests_per_s'):>8,.0f} req/s  "
+            f"ratio {result.ratio:.3f}  {result.verdict}"
+        )
+        return result
+
+    def table(self, size: int, results: list[Result]) -> None:
+        self.stdout.write(f"\n{self.markdown(size, results)}")
+
+    @staticmethod
+    def markdown(size: int, results: list[Result]) -> str:
+        lines = [
+            f"#### {size:,} reports (wrk -t2 -c32, gunicorn {' '.join(GUNICORN_FLAGS)}, DEBUG off)",
+            "",
+            "| endpoint | req/s | p50 ms | p99 ms | non-2xx | KB | hello req/s | ratio | target "
+            "| verdict |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for r in results:
+            d = r.as_dict()
+            target = f"≥ {d['target']:.2f}" if d["target"] is not None else ""
+            size_kb = f"{d['size_kb']:.0f}" if d["size_kb"] else ""
+            lines.append(
+                f"| {d['endpoint']} | {d['requests_per_s']:,.0f} | {d['p50_ms']:.1f} "
+                f"| {d['p99_ms']:.1f} | {d['non_2xx_3xx'] + d['socket_errors']} | {size_kb} "
+                f"| {d['hello_requests_per_s']:,.0f} | {d['ratio']:.3f} | {target} "
+                f"| {d['verdict']} |"
+            )
+        return "\n".join(lines)
+
+    def latency(self, port: int, chosen: list[Endpoint], n: int) -> None:
+        if n <= 0:
+            return
+        self.stdout.write(f"\nSequential latency, {n} requests each, one client:")
+        for endpoint in chosen:
+            if endpoint.body is not None:
+                continue
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            samples = []
+            for _ in range(n):
+                start = time.perf_counter()
+                self.get(port, endpoint.path, endpoint.headers, conn)
+                samples.append((time.perf_counter() - start) * 1000)
+            p95 = statistics.quantiles(samples, n=20)[18] if n >= 20 else max(samples)
+            self.stdout.write(
+                f"  {endpoint.label:44} median {statistics.median(samples):7.1f} ms"
+                f"   p95 {p95:7.1f} ms"
+            )
+
+    def compare(self, results: dict[int, list[Result]]) -> None:
+        if len(results) < 2:
+            return
+        small, large = min(results), max(results)
+        self.stdout.write(
+            f"\nHow each ratio changes from {small:,} to {large:,} reports "
+            "(target: the larger at least 0.8x the smaller):"
+        )
+        before = {r.endpoint.label: r.ratio for r in results[small]}
+        for r in results[large]:
+            if before.get(r.endpoint.label):
+                change = r.ratio / before[r.endpoint.label]
+                verdict = "ok" if change >= 0.8 else "FALLS"
+                if r.endpoint.grows_with_data:
+                    verdict = "(its answer grows with the data: no target)"
+                self.stdout.write(
+                    f"  {r.endpoint.label:44} {before[r.endpoint.label]:.3f} → {r.ratio:.3f}"
+                    f"  x{change:.2f}  {verdict}"
+                )
+
+    def write(self, results: dict[int, list[Result]], base: Path) -> None:
+        data = {str(size): [r.as_dict() for r in rs] for size, rs in results.items()}
+        (base / "results.json").write_text(json.dumps(data, indent=2))
+        (base / "results.md").write_text(
+            "\n\n".join(self.markdown(size, rs) for size, rs in results.items()) + "\n"
+        )
+        self.stdout.write(f"\nWritten: {base / 'results.json'} and {base / 'results.md'}")
+
+    def photo(self) -> None:
+        result = subprocess.run(
+            [sys.executable, "-c", PHOTO_SCRIPT],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            check=True,
+            cwd=settings.BASE_DIR,
+        )
+        size, elapsed, before, after, width, height = result.stdout.split()
+        self.stdout.write(
+            "\n12-megapixel photo (4000x3000 JPEG, "
+            f"{int(size) / 1e6:.1f} MB, rotated by EXIF) → {width}x{height}: "
+            f"{float(elapsed):.2f} s (budget < 1.5 s), peak memory of the process "
+            f"{int(after) / 1024:.0f} MB, {max(0, int(after) - int(before)) / 1024:.0f} MB of it "
+            "for processing (budget < 300 MB)"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", PHOTOS_SCRIPT],
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            check=True,
+            cwd=settings.BASE_DIR,
+        )
+        count, elapsed, before, after = result.stdout.split()
+        self.stdout.write(
+            f"{count} photos of 12 megapixels in one request: {float(elapsed):.2f} s, "
+            f"peak memory of the process {int(after) / 1024:.0f} MB, "
+            f"{max(0, int(after) - int(before)) / 1024:.0f} MB of it for processing "
+            "(budget < 300 MB: processed one at a time)"
+        )

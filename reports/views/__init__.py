@@ -1,0 +1,1 @@
+"""The public pages of reports, one module per kind of page."""

@@ -1,0 +1,120 @@
+"""The report page: built once per data version for those who see it alike."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from civic import versions
+from discussions.queries import discussion_context, viewer_signature
+from reports.access import ReportAccess, report_for_user
+from reports.forms.reopen import StillBrokenForm
+from reports.models import Report, ReportUpdate
+from reports.reopening import has_confirmed
+
+# What other rooms add to the page of a report for whoever may act on it (triage's
+# staff panels): each provider takes (request, report, access) and returns context.
+_panels: list = []
+
+
+def register_panels(provider) -> None:
+    """Add `provider(request, report, access) -> dict` to every report page's context."""
+    if provider not in _panels:
+        _panels.append(provider)
+
+
+def report_for_viewer(request: HttpRequest, pk: int) -> tuple[Report, ReportAccess]:
+    """The report with everything its page shows, and what the viewer may do with it."""
+    return report_for_user(
+        request.user,
+        pk,
+        queryset=Report.objects.select_related(
+            "service", "authority", "reporter__profile", "thread", "duplicate_of"
+        ).prefetch_related(
+            "photos",
+            Prefetch("updates", queryset=ReportUpdate.objects.select_related("author")),
+            "service__attributes",
+        ),
+    )
+
+
+def render_detail(request: HttpRequest, report: Report, access: ReportAccess, **forms):
+    """The report page, with the panels of whoever may act on it (see `register_panels`);
+    `forms` stand in for a panel's blank form: the one just posted, with its errors."""
+    context = {
+        "report": report,
+        "photos": list(report.photos.all()),
+        "updates": list(report.updates.all()),
+        "answers": report.answers(),
+        "can_moderate": access.answer,
+    }
+    for provider in _panels:
+        context.update(provider(request, report, access))
+    context.update(forms)
+    if report.thread is not None:
+        context.update(discussion_context(request, report.thread))
+    context["still_broken"] = _still_broken_context(request, report)
+    return render(request, "reports/detail.html", context)
+
+
+def _still_broken_context(request: HttpRequest, report: Report) -> dict | None:
+    """The "Still broken" box of a fixed or closed report (one query for a signed-in viewer)."""
+    if report.state not in (Report.State.FIXED, Report.State.CLOSED) or report.is_hidden:
+        return None
+    confirmed = has_confirmed(report, request.user)
+    return {
+        "confirmed": confirmed,
+        "can_confirm": request.user.is_authenticated and not confirmed,
+        "form": StillBrokenForm(),
+    }
+
+
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report page. Built once per data version (civic/versions.py) for visitors
+    without a session, and for signed-in residents with the same view of it (see
+    `_resident_view`); staff, and whoever moderates here, get it built for them."""
+
+    def build() -> HttpResponse:
+        return render_detail(request, *report_for_viewer(request, pk))
+
+    user = request.user
+    if user.is_staff or user.is_superuser:
+        return build()  # they may answer or moderate: panels of their own
+    # Plain SQL, as the page this keys is served from the cache.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT thread_id, state, reporter_id FROM {Report._meta.db_table}"
+            " WHERE id = %s AND NOT is_hidden",
+            [pk],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return versions.cached_page(request, build) if not user.is_authenticated else build()
+    # Kept under its own thread's version: a comment elsewhere leaves it as it is.
+    names = versions.thread_page(row[0])
+    if not user.is_authenticated:
+        return versions.cached_page(request, build, names=names)
+    viewer = _resident_view(user, pk, row)
+    if viewer is None:
+        return build()
+    return versions.cached_page(request, build, names=names, viewer=viewer)
+
+
+def _resident_view(user, pk: int, row: tuple) -> tuple | None:
+    """What the report page shows that depends on a signed-in resident (their state in the
+    discussion, the calls and the "still broken" box), as a key, given the report's
+    thread, state and reporter; None for whoever moderates its thread. Three queries or
+    so, against a dozen and the rendering of the page."""
+    thread_id, state, reporter_id = row
+    discussion = viewer_signature(thread_id, user)
+    if discussion is None:
+        return None
+    confirmed = state in (Report.State.FIXED, Report.State.CLOSED) and has_confirmed(
+        Report.objects.only("id", "closed_at").get(pk=pk), user
+    )
+    # The reporter sees their own report differently (their name, their follow).
+    return (discussion, confirmed, reporter_id == user.pk and user.pk)
