@@ -143,7 +143,7 @@ def test_staff_panel_and_admin_under_the_policy(live_server, page, violations, c
         "/admin/",
         "/admin/reports/report/",
         f"/admin/reports/report/{report.pk}/change/",
-        "/admin/reports/delivery/",
+        "/admin/delivery/delivery/",
         "/admin/discussions/comment/",
         "/admin/auth/user/",
     ]:

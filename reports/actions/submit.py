@@ -1,0 +1,238 @@
+"""A new report, from every entry point (web form, Open311 POST, guest confirmation,
+demo seeder), and history imported at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from civic import versions
+from civic.outbox import queue_email
+from discussions.models import Follow, Thread
+from reports import events, routing
+from reports.deadlines import target_for
+from reports.models import Photo, Report, ReportUpdate, Service
+from reports.photos import ProcessedPhoto
+
+
+@transaction.atomic
+def submit_report(
+    *,
+    service: Service,
+    lat: float | None,
+    lon: float | None,
+    title: str,
+    description: str = "",
+    address: str = "",
+    address_id: str = "",
+    attributes: dict | None = None,
+    reporter=None,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    show_name: bool = False,
+    photos: Sequence[ProcessedPhoto] = (),
+    source: str = Report.Source.WEB,
+    api_key=None,  # the open311.ApiKey it came through
+    device_id: str = "",
+    account_id: str = "",
+    media_url: str = "",
+    requested_at=None,
+    notify: bool = True,
+) -> Report:
+    """Create a report with everything it owns, in one transaction.
+
+    The report, its photos, its discussion thread (followed by the reporter),
+    one delivery per authority that routing picks, the first timeline entry and
+    the confirmation email are all written together: after commit, nothing
+    else is needed for the report to be safe.
+    """
+    now = requested_at or timezone.now()
+    if reporter is not None:
+        contact_email = contact_email or reporter.email
+        contact_name = contact_name or reporter.get_full_name()
+    authorities = routing.route(service, lat, lon)
+    primary = authorities[0] if authorities else None
+    thread = _new_thread(
+        title=title, reporter=reporter, lat=lat, lon=lon, address=address, authority=primary, at=now
+    )
+    thread.author_is_anonymous = not show_name
+    thread.save()
+    report = Report(
+        **_plain_fields(locals()),
+        attributes=attributes or {},
+        authority=primary,
+        requested_at=now,
+        updated_at=now,
+        target_at=target_for(service, now),
+        thread=thread,
+    )
+    report.save()
+    # Cached lists, maps and API answers; no other report's page shows it.
+    versions.bump(versions.REPORTS, thread=thread.pk)
+    # The thread's page is derived from its owner (discussions knows no reports).
+    thread.owner_id = report.pk
+    thread.save(update_fields=["owner_id"])
+    _save_photos(report, photos)
+    first = ReportUpdate.objects.create(
+        report=report, author=reporter, state=Report.State.SUBMITTED, created_at=now
+    )
+    if reporter is not None:
+        Follow.objects.create(thread=thread, user=reporter, created_at=now)
+    # Its deliveries to the authorities and its webhooks' events (delivery/).
+    events.publish(events.SUBMITTED, report=report, update=first, authorities=authorities)
+    if notify and contact_email:
+        queue_email(
+            contact_email,
+            "report-confirmation",
+            {"report": report, "authorities": authorities},
+        )
+    return report
+
+
+# The arguments of `submit_report` stored on the report as they are given.
+PLAIN_FIELDS = (
+    "service",
+    "title",
+    "description",
+    "lat",
+    "lon",
+    "address",
+    "address_id",
+    "reporter",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "show_name",
+    "source",
+    "api_key",
+    "device_id",
+    "account_id",
+    "media_url",
+)
+
+
+def _plain_fields(arguments: dict) -> dict:
+    return {name: arguments[name] for name in PLAIN_FIELDS}
+
+
+def _save_photos(report: Report, photos: Sequence[ProcessedPhoto]) -> None:
+    for order, processed in enumerate(photos):
+        photo = Photo(report=report, order=order, width=processed.width, height=processed.height)
+        photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
+        photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
+        photo.save()
+
+
+def _new_thread(*, title, reporter, lat, lon, address, authority, at) -> Thread:
+    return Thread(
+        kind=Thread.Kind.REPORT,
+        title=title,
+        author=reporter,
+        lat=lat,
+        lon=lon,
+        address=address,
+        official_group_id=authority.staff_group_id if authority else None,
+        created_at=at,
+        last_activity_at=at,
+    )
+
+
+def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMPORT) -> int:
+    """Import many historical reports at once (demo data, migrations from another system).
+
+    Each row holds `service`, `lat`, `lon`, `title`, `requested_at` and optionally
+    `description`, `address`, `attributes`, `reporter`, `state`, `updated_at`.
+    The rows get what `submit_report` gives a report (thread, routing, timeline,
+    the reporter's follow) with bulk inserts; their deliveries count as already
+    sent and no email is queued, since they are history, not news.
+    """
+    candidates: dict[int, list] = {}
+    threads, reports = [], []
+    for row in rows:
+        service = row["service"]
+        if service.pk not in candidates:
+            candidates[service.pk] = routing.candidates(service)
+        authorities = routing.route(service, row["lat"], row["lon"], candidates[service.pk])
+        primary = authorities[0] if authorities else None
+        at = row["requested_at"]
+        thread = _new_thread(
+            title=row["title"],
+            reporter=row.get("reporter"),
+            lat=row["lat"],
+            lon=row["lon"],
+            address=row.get("address", ""),
+            authority=primary,
+            at=at,
+        )
+        thread.author_is_anonymous = not row.get("show_name", False)
+        threads.append(thread)
+        state = row.get("state", Report.State.SUBMITTED)
+        updated = row.get("updated_at", at)
+        reports.append(
+            (
+                Report(
+                    service=service,
+                    title=row["title"],
+                    description=row.get("description", ""),
+                    lat=row["lat"],
+                    lon=row["lon"],
+                    address=row.get("address", ""),
+                    attributes=row.get("attributes", {}),
+                    reporter=row.get("reporter"),
+                    contact_email=row["reporter"].email if row.get("reporter") else "",
+                    show_name=row.get("show_name", False),
+                    state=state,
+                    authority=primary,
+                    source=source,
+                    requested_at=at,
+                    updated_at=updated,
+                    target_at=target_for(service, at),
+                    acknowledged_at=updated if state != Report.State.SUBMITTED else None,
+                    closed_at=updated if state in Report.CLOSED_STATES else None,
+                ),
+                authorities,
+            )
+        )
+    Thread.objects.bulk_create(threads)
+    _link_imported(threads, reports)
+    events.publish(events.IMPORTED, routed=reports)
+    return len(reports)
+
+
+def _link_imported(threads: list[Thread], reports: list[tuple[Report, list]]) -> None:
+    """The imported reports with their threads, timelines and reporters' follows."""
+    for thread, (report, _authorities) in zip(threads, reports, strict=True):
+        report.thread = thread
+    Report.objects.bulk_create([report for report, _a in reports])
+    versions.bump(versions.REPORTS)
+    # One UPDATE links every thread to its owner, the report.
+    report_pk = Report.objects.filter(thread=OuterRef("pk")).values("pk")[:1]
+    Thread.objects.filter(pk__in=[t.pk for t in threads]).update(owner_id=Subquery(report_pk))
+    updates, follows = [], []
+    for report, _authorities in reports:
+        updates.append(
+            ReportUpdate(
+                report=report,
+                author=report.reporter,
+                state=Report.State.SUBMITTED,
+                created_at=report.requested_at,
+            )
+        )
+        if report.state != Report.State.SUBMITTED:
+            updates.append(
+                ReportUpdate(
+                    report=report,
+                    state=report.state,
+                    is_official=True,
+                    created_at=report.updated_at,
+                )
+            )
+        if report.reporter_id:
+            follows.append(Follow(thread_id=report.thread_id, user_id=report.reporter_id))
+    ReportUpdate.objects.bulk_create(updates)
+    Follow.objects.bulk_create(follows, ignore_conflicts=True)
