@@ -8,6 +8,7 @@ from django.db import transaction
 from alerts.matching import export_alerts
 from civic.models import Profile
 from discussions.models import Comment, Follow, Support, Thread
+from reports.actions import forget_reporter
 from reports.models import Report
 
 
@@ -88,8 +89,5 @@ def export_user_data(user) -> dict:
 def delete_account(user) -> None:
     """Remove the account. Reports stay public but lose every trace of the person
     (private contact details, the name shown); comments stay as "Former member"."""
-    Report.objects.filter(reporter=user).update(
-        reporter=None, contact_name="", contact_email="", contact_phone="", show_name=False
-    )
-    Thread.objects.filter(report__isnull=False, author=user).update(author_is_anonymous=True)
+    forget_reporter(user)
     user.delete()

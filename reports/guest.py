@@ -20,8 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civic.outbox import queue_email
-from discussions.models import Follow
-from reports.actions import submit_report
+from reports.actions import give_to_reporter, submit_report
 from reports.models import PendingPhoto, PendingReport, Report
 from reports.photos import ProcessedPhoto
 
@@ -144,9 +143,7 @@ def create_account(pending: PendingReport, password: str):
     EmailAddress.objects.create(user=user, email=pending.email, verified=True, primary=True)
     report = pending.report
     if report is not None:
-        Report.objects.filter(pk=report.pk, reporter=None).update(reporter=user)
-        if report.thread_id:
-            Follow.objects.get_or_create(thread_id=report.thread_id, user=user)
+        give_to_reporter(report, user)
     return user
 
 

@@ -194,3 +194,31 @@ def email_volunteers(opportunity: Opportunity, message: str) -> int:
         signup.opportunity = opportunity
         told += emails.to_volunteer(signup, "message", message=message)
     return told
+
+
+# ---------------------------------------------------------------------------
+# The worker's and the unsubscribe link's bookkeeping
+
+
+def claim_reminder(pk: int, now) -> bool:
+    """Take the day-before reminder of one call (once across workers)."""
+    return bool(Opportunity.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now))
+
+
+def mark_reminded(signups, now) -> None:
+    Signup.objects.filter(pk__in=[signup.pk for signup in signups]).update(reminded_at=now)
+
+
+def claim_close_question(pk: int, now) -> bool:
+    """Take "close it with an outcome" of one ended call (asked once across workers)."""
+    return bool(
+        Opportunity.objects.filter(pk=pk, close_asked_at__isnull=True).update(close_asked_at=now)
+    )
+
+
+def mute(kind: str, pk: int) -> None:
+    """No more emails about one call: to a volunteer ("s", their sign-up) or its organiser."""
+    if kind == "s":
+        Signup.objects.filter(pk=pk).update(muted=True)
+    else:
+        Opportunity.objects.filter(pk=pk).update(organiser_muted=True)

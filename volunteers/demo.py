@@ -41,6 +41,17 @@ def _fill(call: Opportunity, people, *, confirmed: int, waiting: int = 0, state=
         Opportunity.objects.filter(pk=call.pk).update(state=Opportunity.State.FULL)
 
 
+def call(thread, by, **fields) -> Opportunity:
+    """A demo call posted two days ago, at its thread's place unless it has its own."""
+    created_at = timezone.now() - timedelta(days=2)
+    opportunity = Opportunity(thread=thread, organiser=by, created_at=created_at, **fields)
+    opportunity.lat = opportunity.lat if opportunity.lat is not None else thread.lat
+    opportunity.lon = opportunity.lon if opportunity.lon is not None else thread.lon
+    opportunity.full_clean()
+    opportunity.save()
+    return opportunity
+
+
 def seed_volunteers(staff, residents) -> int:
     """Add the demo calls unless there are calls already; returns how many were added."""
     if Opportunity.objects.exists():
@@ -52,15 +63,6 @@ def seed_volunteers(staff, residents) -> int:
     if len(reports) < 3:
         return 0
     organiser = residents[0]
-    created_at = timezone.now() - timedelta(days=2)
-
-    def call(thread, by, **fields) -> Opportunity:
-        opportunity = Opportunity(thread=thread, organiser=by, created_at=created_at, **fields)
-        opportunity.lat = opportunity.lat if opportunity.lat is not None else thread.lat
-        opportunity.lon = opportunity.lon if opportunity.lon is not None else thread.lon
-        opportunity.full_clean()
-        opportunity.save()
-        return opportunity
 
     full = call(
         reports[0].thread,

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civic.jobs import Job
-from volunteers import emails
+from volunteers import actions, emails
 from volunteers.models import Opportunity, Signup
 
 BATCH = 100
@@ -37,10 +37,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
     sent = 0
     for pk in list(due):
         with transaction.atomic():
-            claimed = Opportunity.objects.filter(pk=pk, reminded_at__isnull=True).update(
-                reminded_at=now
-            )
-            if not claimed:
+            if not actions.claim_reminder(pk, now):
                 continue  # another worker has it
             opportunity = Opportunity.objects.select_related("thread").get(pk=pk)
             signups = list(
@@ -51,7 +48,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
             for signup in signups:
                 signup.opportunity = opportunity
                 sent += emails.to_volunteer(signup, "reminder")
-            Signup.objects.filter(pk__in=[s.pk for s in signups]).update(reminded_at=now)
+            actions.mark_reminded(signups, now)
     return sent
 
 
@@ -64,9 +61,7 @@ def ask_organisers_to_close(now: datetime | None = None) -> int:
     asked = 0
     for pk in list(due):
         with transaction.atomic():
-            if not Opportunity.objects.filter(pk=pk, close_asked_at__isnull=True).update(
-                close_asked_at=now
-            ):
+            if not actions.claim_close_question(pk, now):
                 continue
             opportunity = Opportunity.objects.select_related("thread", "organiser").get(pk=pk)
             asked += emails.to_organiser(opportunity, "close")

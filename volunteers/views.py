@@ -434,10 +434,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         opportunity = get_object_or_404(Opportunity, pk=pk)
     done = False
     if request.method == "POST":
-        if kind == "s":
-            Signup.objects.filter(pk=pk).update(muted=True)
-        else:
-            Opportunity.objects.filter(pk=pk).update(organiser_muted=True)
+        actions.mute(kind, pk)
         done = True
     return render(
         request,

@@ -20,6 +20,7 @@ from discussions.actions import NotAllowed
 from reports.actions.changes import (
     assign_report,
     change_state,
+    edit_details,
     edit_report,
     hide_report,
     mark_duplicate,
@@ -29,8 +30,8 @@ from reports.actions.changes import (
     unhide_report,
 )
 from reports.actions.common import KEEP, email_reporter_about
-from reports.actions.people import reinstate_user, suspend_user
-from reports.actions.submit import bulk_import_reports, submit_report
+from reports.actions.people import forget_reporter, reinstate_user, suspend_user
+from reports.actions.submit import bulk_import_reports, give_to_reporter, submit_report
 
 __all__ = [
     "KEEP",
@@ -38,8 +39,11 @@ __all__ = [
     "assign_report",
     "bulk_import_reports",
     "change_state",
+    "edit_details",
     "edit_report",
     "email_reporter_about",
+    "forget_reporter",
+    "give_to_reporter",
     "hide_report",
     "mark_duplicate",
     "place_report",

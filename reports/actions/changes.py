@@ -70,7 +70,9 @@ def change_state(
             original["duplicate_of"] = report.duplicate_of_id
         locked.state = state
         fields += ["state", "closed_at"]
-        if state == Report.State.ACKNOWLEDGED and locked.acknowledged_at is None:
+        # The first answer, whichever it is, acknowledges the report (stats: time to
+        # acknowledge).
+        if state != Report.State.SUBMITTED and locked.acknowledged_at is None:
             locked.acknowledged_at = now
             fields.append("acknowledged_at")
         locked.closed_at = now if state in Report.CLOSED_STATES else None
@@ -375,4 +377,55 @@ def place_report(report: Report, *, lat: float, lon: float, by=None) -> Report:
         created_at=now,
     )
     _changed(locked, update=update)
+    return report
+
+
+# Fields staff may correct in the admin that no other action owns. The contact details
+# are private: the log keeps that they changed, never their values.
+DETAIL_FIELDS = (
+    "address",
+    "lat",
+    "lon",
+    "attributes",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "show_name",
+    "media_url",
+)
+PRIVATE_FIELDS = {"contact_name", "contact_email", "contact_phone"}
+
+
+@transaction.atomic
+def edit_details(report: Report, *, by, changes: dict, reason: str = "") -> Report:
+    """Staff correct a report's details (its place, its answers, the reporter's contact
+    or whether they are named): the row, its thread's place and the moderation log."""
+    unknown = set(changes) - set(DETAIL_FIELDS)
+    if unknown:
+        raise NotAllowed(f"Not a detail of a report: {', '.join(sorted(unknown))}.")
+    locked = _lock(report)
+    changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
+    if not changed:
+        return report
+    original = {
+        name: "(private)" if name in PRIVATE_FIELDS else getattr(locked, name) for name in changed
+    }
+    for name, value in changed.items():
+        setattr(locked, name, value)
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=[*changed, "updated_at"])
+    if locked.thread_id and changed.keys() & {"lat", "lon", "address", "show_name"}:
+        Thread.objects.filter(pk=locked.thread_id).update(
+            lat=locked.lat,
+            lon=locked.lon,
+            address=locked.address,
+            author_is_anonymous=not locked.show_name,
+        )
+    shown = {
+        name: "(private)" if name in PRIVATE_FIELDS else value for name, value in changed.items()
+    }
+    _log(
+        locked, ModerationEntry.Action.EDIT, by=by, reason=reason, original=original, changes=shown
+    )
+    _copy_back(report, locked, [*changed, "updated_at"])
     return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from civic import versions
 from discussions import actions as discussion_actions
 from discussions.actions import NotAllowed
 from discussions.models import Comment, ModerationEntry, Thread
@@ -97,3 +98,18 @@ def reinstate_user(user, *, by, reason: str = "") -> ModerationEntry:
         original={"is_active": False},
         changes={"is_active": True},
     )
+
+
+@transaction.atomic
+def forget_reporter(user) -> int:
+    """Before an account is deleted: its reports stay public but lose every trace of the
+    person (private contact details, the name shown), and their threads say "Anonymous".
+    Returns how many reports it held."""
+    reports = Report.objects.filter(reporter=user)
+    count = reports.update(
+        reporter=None, contact_name="", contact_email="", contact_phone="", show_name=False
+    )
+    Thread.objects.filter(report__isnull=False, author=user).update(author_is_anonymous=True)
+    if count:
+        versions.bump(versions.REPORTS)
+    return count

@@ -236,3 +236,16 @@ def _link_imported(threads: list[Thread], reports: list[tuple[Report, list]]) ->
             follows.append(Follow(thread_id=report.thread_id, user_id=report.reporter_id))
     ReportUpdate.objects.bulk_create(updates)
     Follow.objects.bulk_create(follows, ignore_conflicts=True)
+
+
+@transaction.atomic
+def give_to_reporter(report: Report, user) -> bool:
+    """A guest's confirmed report becomes their account's (made from the link): theirs on
+    their page, and its discussion followed. False when it already has a reporter."""
+    if not Report.objects.filter(pk=report.pk, reporter=None).update(reporter=user):
+        return False
+    report.reporter = user
+    if report.thread_id:
+        Follow.objects.get_or_create(thread_id=report.thread_id, user=user)
+    versions.bump(versions.REPORTS, thread=report.thread_id)
+    return True

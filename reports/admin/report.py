@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from discussions.models import ModerationEntry
 from reports import actions as report_actions
+from reports.actions.changes import DETAIL_FIELDS
 from reports.admin.scoped import AuthorityScopedAdmin, ReadOnlyInline
 from reports.forms.admin import ReportAdminForm
 from reports.models import (
@@ -98,17 +99,6 @@ def _state_action(state: str, label):
 
 
 # Fields the form saves directly; every other editable field belongs to an action.
-PLAIN_REPORT_FIELDS = (
-    "address",
-    "lat",
-    "lon",
-    "attributes",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "show_name",
-    "media_url",
-)
 
 
 @admin.register(Report)
@@ -291,9 +281,9 @@ class ReportAdmin(AuthorityScopedAdmin):
         reason = data.get("moderation_reason", "").strip()
         note = data.get("public_note", "").strip()
         with transaction.atomic():
-            plain = [field for field in PLAIN_REPORT_FIELDS if field in changed]
-            if plain:
-                obj.save(update_fields=plain)
+            details = {field: data[field] for field in DETAIL_FIELDS if field in changed}
+            if details:
+                report_actions.edit_details(obj, by=user, changes=details, reason=reason)
             if changed & {"title", "description"}:
                 report_actions.edit_report(
                     obj,
