@@ -1,4 +1,4 @@
-"""/authorities/: the authorities' own public pages (reports/authority_views.py)."""
+"""/authorities/: the authorities' own public pages (accountability/authority_views.py)."""
 
 from __future__ import annotations
 

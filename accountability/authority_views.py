@@ -1,7 +1,7 @@
 """An authority's public page, and the index of authorities: who fixes what, how fast.
 
 The performance figures come from the same worker-refreshed cache as the stats page
-(reports/stats.py); only the list of open reports and the services are read live.
+(accountability/stats.py); only the list of open reports and the services are read live.
 """
 
 from __future__ import annotations

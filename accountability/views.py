@@ -17,7 +17,7 @@ from accountability import charts, stats
 def report_stats(request: HttpRequest) -> HttpResponse:
     """How each authority and each category answers: a weekly chart, a league table of
     authorities, counts and times per authority and category. Read from the figures the
-    worker keeps in the cache (reports/stats.py): no visitor ever computes them."""
+    worker keeps in the cache (accountability/stats.py): no visitor ever computes them."""
     period = stats.period_from(request.GET)
     context = {
         "form": stats.StatsPeriodForm(initial={"period": period}),

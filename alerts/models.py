@@ -17,7 +17,7 @@ class AlertQuerySet(models.QuerySet):
 
 class Alert(models.Model):
     """ "Email me about new reports" in an area: around a point, an authority's
-    area, a drawn polygon, or one service (matching in reports/alerts.py)."""
+    area, a drawn polygon, or one service (matching in alerts/matching.py)."""
 
     class Kind(models.TextChoices):
         RADIUS = "radius", _("Around a point")

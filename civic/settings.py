@@ -384,7 +384,7 @@ WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 600)
 # After this many failed tries a delivery is "stuck": the authority's staff and the site's
 # administrators (superusers and ADMINS) get one email, the admin flags it; retries go on.
 DELIVERY_STUCK_AFTER = env_int("DELIVERY_STUCK_AFTER", 5)
-# Outgoing webhooks (reports/webhooks.py): how long a receiver may take to answer, and
+# Outgoing webhooks (delivery/webhooks.py): how long a receiver may take to answer, and
 # how many tries an event gets before it waits in the admin for "retry now".
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12)

@@ -106,7 +106,7 @@ def new_webhook_secret() -> str:
 
 class Webhook(models.Model):
     """An authority's receiver of report events: each one is POSTed there, signed with
-    the secret (reports/webhooks.py; documented on the Open311 page)."""
+    the secret (delivery/webhooks.py; documented on the Open311 page)."""
 
     class Event(models.TextChoices):
         CREATED = events.CREATED, _("A report is created")

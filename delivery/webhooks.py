@@ -1,6 +1,6 @@
 """Outgoing webhooks: an authority's own systems hear of its reports as they change.
 
-`emit` is called by reports/actions.py inside the transaction of the change, so an
+`emit` is called by delivery/handlers.py (on reports.events) inside the transaction of the change, so an
 event is queued exactly when the change commits. The worker (`send_due_webhooks`, a
 job in reports/jobs.py) POSTs each queued event as JSON, signed:
 

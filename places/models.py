@@ -13,7 +13,7 @@ class PlaceQuerySet(models.QuerySet):
 
 class Place(models.Model):
     """The embedded gazetteer: a named point (street, landmark, postcode) for address
-    search and reverse lookup with no network. See reports/places.py."""
+    search and reverse lookup with no network. See places/gazetteer.py."""
 
     class Kind(models.TextChoices):
         STREET = "street", _("Street")

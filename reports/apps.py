@@ -25,7 +25,7 @@ class ReportsConfig(AppConfig):
         # Services, their questions and authorities are configuration, edited in the admin
         # (or a shell, or a fixture): whatever the path, cached API answers and map data
         # that show them must not outlive a change. Reports' own changes bump the version
-        # in reports/actions.py instead.
+        # in reports/actions/ instead.
         for model in (Service, ServiceAttribute, Authority):
             for signal in (post_save, post_delete):
                 signal.connect(_configuration_changed, sender=model, dispatch_uid=f"v-{model}")

@@ -264,7 +264,7 @@ class Report(models.Model):
             )
         return answers
 
-    # Changes after submission go through reports/actions.py (which locks the row,
+    # Changes after submission go through reports/actions/ (which locks the row,
     # keeps the thread in step, logs and notifies), never through a method here.
 
 

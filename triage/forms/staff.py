@@ -74,7 +74,7 @@ class StaffUpdateForm(forms.Form):
         self.fields["state"].help_text = _("Now “%(state)s”. Keep it to add a note only.") % {
             "state": report.get_state_display()
         }
-        # The authority's ready-made answers (reports/forms/canned.py).
+        # The authority's ready-made answers (triage/forms/canned.py).
         if canned_responses is None:
             canned_responses = (
                 list(CannedResponse.objects.filter(authority_id=report.authority_id))
