@@ -12,8 +12,8 @@ from shapely.errors import GEOSException
 from shapely.geometry import Polygon, mapping, shape
 
 from alerts.models import Alert
+from places import geo
 from places.geo import polygon_bbox, radius_bbox
-from reports import routing
 from reports.forms.fields import grouped_service_choices
 from reports.models import Authority, Service
 
@@ -62,7 +62,7 @@ def parse_area(text: str) -> dict:
             _("The area's edges cross or enclose nothing: draw the corners in order around it.")
         )
     west, south, east, north = polygon.bounds
-    if not (routing.in_service_area(south, west) or routing.in_service_area(north, east)):
+    if not (geo.in_service_area(south, west) or geo.in_service_area(north, east)):
         raise forms.ValidationError(_("That area is outside the area this site covers."))
     return mapping(polygon)
 
@@ -131,7 +131,7 @@ class AlertForm(forms.Form):
                 self.add_error(
                     "lat", _("Choose the point on the map, or type its latitude and longitude.")
                 )
-            elif not routing.in_service_area(lat, lon):
+            elif not geo.in_service_area(lat, lon):
                 self.add_error("lat", _("That point is outside the area this site covers."))
             if not data.get("radius"):
                 self.add_error("radius", _("Choose a distance."))

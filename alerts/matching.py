@@ -33,33 +33,13 @@ from alerts.models import Alert, AlertCursor, AlertNotice
 from civic.links import absolute_url
 from civic.models import Profile, language_of
 from civic.outbox import queue_email
+from places.geo import EARTH_RADIUS_METRES, distance_metres
 from reports.models import Report, ReportUpdate
 
 BATCH = 500
-EARTH_RADIUS_METRES = 6_371_008.8
 DAILY = timedelta(days=1)
 UNSUBSCRIBE_SALT = "reports.alerts.unsubscribe"
 CONFIRM_SALT = "reports.alerts.confirm"
-
-
-# --- geometry --------------------------------------------------------------------------
-
-
-def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlam = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlam / 2) ** 2
-    return 2 * EARTH_RADIUS_METRES * math.asin(min(1.0, math.sqrt(a)))
-
-
-def radius_bbox(lat: float, lon: float, radius: float) -> tuple[float, float, float, float]:
-    dlat = math.degrees(radius / EARTH_RADIUS_METRES)
-    dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
-    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
-
-
-def polygon_bbox(geometry: dict) -> tuple[float, float, float, float]:
-    return shape(geometry).bounds  # (minx=west, miny=south, maxx=east, maxy=north)
 
 
 class _Matcher:

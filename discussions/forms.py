@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from discussions.models import Thread
+from places import geo
 
 COMMENT_MAX_LENGTH = 5000
 TOPIC_BODY_MAX_LENGTH = 10000
@@ -154,10 +154,8 @@ class TopicForm(forms.Form):
             raise forms.ValidationError(
                 _("Please give both a latitude and a longitude, or neither.")
             )
-        if lat is not None:
-            west, south, east, north = settings.SERVICE_AREA
-            if not (south <= lat <= north and west <= lon <= east):
-                raise forms.ValidationError(_("That place is outside the area this site covers."))
+        if lat is not None and not geo.in_service_area(lat, lon):
+            raise forms.ValidationError(_("That place is outside the area this site covers."))
         return data
 
 
@@ -197,12 +195,4 @@ class BboxForm(forms.Form):
 
     def clean_bbox(self) -> tuple[float, float, float, float]:
         raw = self.cleaned_data.get("bbox")
-        if not raw:
-            return settings.SERVICE_AREA
-        try:
-            west, south, east, north = (float(v) for v in raw.split(","))
-        except ValueError:
-            raise forms.ValidationError(_("bbox must be west,south,east,north")) from None
-        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-            raise forms.ValidationError(_("bbox must be west,south,east,north"))
-        return west, south, east, north
+        return geo.parse_bbox(raw) if raw else geo.service_area()

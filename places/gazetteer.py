@@ -36,7 +36,6 @@ FUZZY_CANDIDATES = 5000
 FUZZY_CUTOFF = 0.72
 # Reverse lookup: the nearest street within this distance, else nothing.
 NEAREST_METRES = 400
-METRES_PER_DEGREE_LAT = 111_320
 
 ABBREVIATIONS = {
     "st": "street",
@@ -158,17 +157,12 @@ def by_ref(ref: str) -> Found | None:
 
 def nearest_street(lat: float, lon: float, max_metres: float = NEAREST_METRES) -> Place | None:
     """The street nearest to a point (for the address field when a pin is placed)."""
-    dlat = max_metres / METRES_PER_DEGREE_LAT
-    cos_lat = max(math.cos(math.radians(lat)), 0.01)
-    dlon = dlat / cos_lat
     candidates = Place.objects.filter(kind=Place.Kind.STREET).in_bbox(
-        lon - dlon, lat - dlat, lon + dlon, lat + dlat
+        *geo.radius_bbox(lat, lon, max_metres)
     )[:500]
     best, best_distance = None, max_metres
     for place in candidates:
-        dx = (place.lon - lon) * METRES_PER_DEGREE_LAT * cos_lat
-        dy = (place.lat - lat) * METRES_PER_DEGREE_LAT
-        distance = math.hypot(dx, dy)
+        distance = geo.distance_metres(lat, lon, place.lat, place.lon)
         if distance <= best_distance:
             best, best_distance = place, distance
     return best

@@ -51,8 +51,3 @@ def route(
     # Without a configured default, an authority that takes the service and has
     # no boundary at all covers everywhere.
     return [a for a in candidates_ if not a.boundary][:1]
-
-
-def in_service_area(lat: float, lon: float) -> bool:
-    west, south, east, north = settings.SERVICE_AREA
-    return south <= lat <= north and west <= lon <= east

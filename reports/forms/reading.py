@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
@@ -14,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reports import routing
+from places import geo
 from reports.forms.fields import grouped_service_choices
 from reports.models import Report, Service
 
@@ -57,7 +56,7 @@ class PinForm(forms.Form):
             lat, lon = (float(part) for part in self.cleaned_data["pin"].split(","))
         except ValueError as exc:
             raise ValidationError(_("pin must be lat,lon."), code="pin_format") from exc
-        if not routing.in_service_area(lat, lon):
+        if not geo.in_service_area(lat, lon):
             raise ValidationError(_("pin is outside the service area."), code="outside_area")
         return lat, lon
 
@@ -129,26 +128,7 @@ class MapFilterForm(ReportFilterForm):
     bbox = forms.CharField(max_length=200)
 
     def clean_bbox(self) -> tuple[float, float, float, float]:
-        raw = self.cleaned_data["bbox"]
-        try:
-            west, south, east, north = (float(part) for part in raw.split(","))
-        except ValueError as exc:
-            raise ValidationError(
-                _("bbox must be four numbers: west,south,east,north."), code="bbox_format"
-            ) from exc
-        if not all(math.isfinite(v) for v in (west, south, east, north)):
-            raise ValidationError(_("bbox must be finite numbers."), code="bbox_format")
-        if not (-90 <= south < north <= 90):
-            raise ValidationError(
-                _("bbox latitudes must be between -90 and 90, south below north."),
-                code="bbox_range",
-            )
-        if not (-180 <= west < east <= 180):
-            raise ValidationError(
-                _("bbox longitudes must be between -180 and 180, west left of east."),
-                code="bbox_range",
-            )
-        return west, south, east, north
+        return geo.parse_bbox(self.cleaned_data["bbox"])
 
 
 def _day_start(day: date, days_later: int = 0) -> datetime:

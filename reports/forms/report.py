@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from places import gazetteer as places
+from places import geo
 from places.geocoding import Place
-from reports import routing
 from reports.forms.fields import (
     ATTRIBUTE_PREFIX,
     PhotosField,
@@ -247,7 +247,7 @@ class ReportForm(forms.Form):
     def _clean_location(self, cleaned: dict) -> None:
         lat, lon = cleaned.get("lat"), cleaned.get("lon")
         if lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon):
-            if not routing.in_service_area(lat, lon):
+            if not geo.in_service_area(lat, lon):
                 self.add_error(
                     "lat",
                     ValidationError(
@@ -453,7 +453,7 @@ class PlacePinForm(forms.Form):
             lat, lon = found[0].lat, found[0].lon
         if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
             raise ValidationError(_("Give a street or place, or both latitude and longitude."))
-        if not routing.in_service_area(lat, lon):
+        if not geo.in_service_area(lat, lon):
             raise ValidationError(_("This point is outside the area we cover."))
         cleaned["point"] = (round(lat, 6), round(lon, 6))
         return cleaned

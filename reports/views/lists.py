@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from civic import versions
+from places import geo
 from reports.forms.reading import (
     MapFilterForm,
     PointForm,
@@ -37,7 +38,6 @@ GEOJSON_MIN_CLUSTER_SPAN = 0.002
 
 NEARBY_METRES = 100
 NEARBY_MAX = 10
-METRES_PER_DEGREE_LAT = 111_320
 
 
 class CappedPaginator(Paginator):
@@ -191,23 +191,15 @@ def nearby(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse(_("lat and lon are required numbers."), status=400)
     lat, lon = form.cleaned_data["lat"], form.cleaned_data["lon"]
-    dlat = NEARBY_METRES / METRES_PER_DEGREE_LAT
-    dlon = NEARBY_METRES / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
     candidates = (
-        Report.objects.visible()
-        .open()
-        .in_bbox(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+        geo.near(Report.objects.visible().open(), lat, lon, NEARBY_METRES)
         .select_related("service")
         .order_by("-requested_at", "-id")[: NEARBY_MAX * 2]
     )
-    found = []
-    for report in candidates:
-        # Equirectangular distance: exact enough at 100 m.
-        dx = (report.lon - lon) * METRES_PER_DEGREE_LAT * math.cos(math.radians(lat))
-        dy = (report.lat - lat) * METRES_PER_DEGREE_LAT
-        distance = math.hypot(dx, dy)
-        if distance <= NEARBY_METRES:
-            found.append((round(distance), report))
+    found = [
+        (round(geo.distance_metres(lat, lon, report.lat, report.lon)), report)
+        for report in candidates
+    ]
     found.sort(key=lambda pair: pair[0])
     context = {
         "nearby": [{"distance": d, "report": r} for d, r in found[:NEARBY_MAX]],

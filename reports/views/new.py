@@ -18,7 +18,8 @@ from django.views.decorators.vary import vary_on_headers
 from civic import ratelimit
 from civic.models import Profile
 from places import gazetteer as places
-from reports import guest, routing
+from places import geo
+from reports import guest
 from reports.actions import submit_report
 from reports.forms.fields import ATTRIBUTE_PREFIX
 from reports.forms.reading import (
@@ -431,6 +432,6 @@ def photo_location(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "location": location,
-            "in_area": bool(location and routing.in_service_area(*location)),
+            "in_area": bool(location and geo.in_service_area(*location)),
         },
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from civic.models import display_name
 from places import gazetteer as places
+from places import geo
 from reports.forms.reading import MapFilterForm
 from reports.models import Report
 from triage.forms.canned import canned_field, fill_note
@@ -22,7 +22,6 @@ from triage.models import CannedResponse
 
 # "Near a place": reports within this distance of the gazetteer's point, as a box.
 NEAR_METRES = 500
-METRES_PER_DEGREE_LAT = 111_320
 
 QUEUE_SORTS = {
     "oldest": ("requested_at", "id"),
@@ -99,10 +98,7 @@ class QueueFilterForm(MapFilterForm):
             raise ValidationError(
                 _("No place called “%(text)s” is known here.") % {"text": text}, code="unknown"
             )
-        lat, lon = found[0].lat, found[0].lon
-        d_lat = NEAR_METRES / METRES_PER_DEGREE_LAT
-        d_lon = d_lat / max(0.01, math.cos(math.radians(lat)))
-        return lon - d_lon, lat - d_lat, lon + d_lon, lat + d_lat
+        return geo.radius_bbox(found[0].lat, found[0].lon, NEAR_METRES)
 
     def filter_queue(self, reports: QuerySet[Report], *, user, now: datetime) -> QuerySet[Report]:
         reports = self.filter(reports)
