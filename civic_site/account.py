@@ -8,6 +8,7 @@ from django.db import transaction
 from alerts.matching import export_alerts
 from civic.models import Profile
 from discussions.models import Comment, Follow, Support, Thread
+from civic import versions
 from reports.actions import forget_reporter
 from reports.models import Report
 
@@ -85,9 +86,17 @@ def export_user_data(user) -> dict:
     return data
 
 
+def renew_pages_that_name(user) -> None:
+    """A person's shown name is on their reports, comments, topics and calls: every kept
+    page that may show it is built again (a display name changed, an account deleted)."""
+    for name in (versions.REPORTS, versions.THREADS, versions.VOLUNTEERS):
+        versions.bump(name)
+
+
 @transaction.atomic
 def delete_account(user) -> None:
     """Remove the account. Reports stay public but lose every trace of the person
     (private contact details, the name shown); comments stay as "Former member"."""
     forget_reporter(user)
+    renew_pages_that_name(user)
     user.delete()

@@ -23,7 +23,7 @@ from alerts.matching import unsubscribe_token
 from civic import versions
 from civic.forms import DeleteAccountForm, LanguageForm, ProfileForm
 from civic.models import Profile
-from civic_site.account import delete_account, export_user_data
+from civic_site.account import delete_account, export_user_data, renew_pages_that_name
 from discussions.models import Follow, Thread
 from reports.forms.reading import PinForm
 from reports.models import Report
@@ -113,6 +113,8 @@ def account(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if "display_name" in form.changed_data:
+            renew_pages_that_name(request.user)
         messages.success(request, _("Your settings are saved."))
         next_url = request.POST.get("next", "")
         if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from civic.versions import CSRF_PLACEHOLDER
+from civic_site.account import delete_account
 from discussions import actions as discussion_actions
 from reports.actions import change_state, edit_report, hide_report, mark_duplicate
 from tests.factories import make_comment, make_report, make_user
@@ -229,3 +230,33 @@ def test_the_poll_of_a_hidden_report_is_refused_to_visitors(report, staff):
 def organiser_and_call(report):
     organiser = make_user()
     return organiser, make_opportunity(report.thread, organiser, title="Fill the hole", capacity=5)
+
+
+# --- what a person's name changes ----------------------------------------------------
+
+
+def test_a_new_display_name_shows_on_kept_pages_at_once(report, client):
+    resident = make_user(email="tomas@example.org", display_name="Tomas Quill")
+    make_comment(report.thread, author=resident, body="Still there this morning.")
+    url = report.get_absolute_url()
+    assert "Tomas Quill" in _page(Client(), url)  # kept with the old name
+    client.force_login(resident)
+    settings_form = {
+        "display_name": "Tomas from number 12",
+        "email_comments": "daily",
+        "email_status": "instant",
+        "email_alerts": "off",
+    }
+    assert client.post(reverse("account-settings"), settings_form).status_code == 302
+    html = _page(Client(), url)
+    assert "Tomas from number 12" in html
+    assert "Tomas Quill" not in html
+
+
+def test_a_deleted_account_leaves_no_name_on_kept_pages(report):
+    resident = make_user(email="tomas@example.org", display_name="Tomas Quill")
+    make_comment(report.thread, author=resident, body="Still there this morning.")
+    url = report.get_absolute_url()
+    assert "Tomas Quill" in _page(Client(), url)
+    delete_account(resident)
+    assert "Tomas Quill" not in _page(Client(), url)
