@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from alerts.matching import export_alerts
+from civic import versions
 from civic.models import Profile
 from discussions.models import Comment, Follow, Support, Thread
-from civic import versions
 from reports.actions import forget_reporter
 from reports.models import Report
 
