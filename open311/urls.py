@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from open311 import views
+from open311 import update_views, views
 
 app_name = "open311"
 
@@ -29,7 +29,7 @@ urlpatterns = [
     ),
     re_path(
         r"^v2/servicerequestupdates\.(?P<fmt>[^/.]*)\Z",
-        views.service_request_updates,
+        update_views.service_request_updates,
         name="service-request-updates",
     ),
     re_path(r"^v2/tokens/(?P<token>[^/]+)\.(?P<fmt>[^/.]*)\Z", views.token_detail, name="token"),
