@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from civic.versions import CSRF_PLACEHOLDER
+from civic.kept import CSRF_PLACEHOLDER
 
 
 def site(request: HttpRequest) -> dict:

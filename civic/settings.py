@@ -105,7 +105,7 @@ MIDDLEWARE = [
     "civic.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public API and map answers, kept per data version, are answered from here.
-    "civic.versions.PublicCacheMiddleware",
+    "civic.kept.PublicCacheMiddleware",
     # The live poll's "nothing new" for a visible thread.
     "discussions.middleware.EmptyPollMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language as django_set_language
 
 from alerts.matching import unsubscribe_token
-from civic import versions
+from civic import kept
 from civic.forms import DeleteAccountForm, LanguageForm, ProfileForm
 from civic.models import Profile
 from civic_site.account import delete_account, export_user_data, renew_pages_that_name
@@ -49,7 +49,7 @@ def _home_stats() -> dict:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     # Visitors without a session share one copy per version (civic/versions.py).
-    return versions.cached_page(request, lambda: _render_home(request))
+    return kept.cached_page(request, lambda: _render_home(request))
 
 
 def _render_home(request: HttpRequest) -> HttpResponse:

@@ -20,7 +20,7 @@ class EmptyPollMiddleware:
     the answer is the same for every viewer. Everything else (a change to send, a hidden
     thread, a bad request) goes on to the view, `comments_since`.
 
-    Sits with civic.versions.PublicCacheMiddleware, after the security and CSP
+    Sits with civic.kept.PublicCacheMiddleware, after the security and CSP
     middleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

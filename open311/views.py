@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
-from civic import ratelimit, versions
+from civic import kept, ratelimit, versions
 from open311 import examples
 from open311.formats import FORMATS, Open311Error, error_response
 from open311.formats import render as render_api
@@ -148,7 +148,7 @@ def _cached(request: HttpRequest, build, *, name=versions.REPORTS):
     """A GET answer built once per data version (see civic/versions.py), with an ETag
     and gzip. It depends on nothing else than the URL (format and query included), the
     host of its absolute links and the language: all part of the cache's key."""
-    return versions.cached_response(request, build, name=name)
+    return kept.cached_response(request, build, name=name)
 
 
 def _base_url(request: HttpRequest) -> str:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from civic import ratelimit, versions
+from civic import kept, ratelimit
 from discussions import actions
 from discussions.access import with_viewer_state
 from discussions.forms import BboxForm, TopicFilterForm, TopicForm
@@ -26,7 +26,7 @@ MAP_LIMIT = 500
 @require_GET
 def topic_list(request: HttpRequest) -> HttpResponse:
     # Visitors without a session share one copy per version and query (civic/versions.py).
-    return versions.cached_page(request, lambda: _render_topic_list(request))
+    return kept.cached_page(request, lambda: _render_topic_list(request))
 
 
 def _render_topic_list(request: HttpRequest) -> HttpResponse:

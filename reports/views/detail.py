@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from civic import versions
+from civic import kept, versions
 from discussions.queries import discussion_context, viewer_signature
 from reports.access import ReportAccess, report_for_user
 from reports.forms.reopen import StillBrokenForm
@@ -93,15 +93,15 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         row = cursor.fetchone()
     if row is None or row[0] is None:
-        return versions.cached_page(request, build) if not user.is_authenticated else build()
+        return kept.cached_page(request, build) if not user.is_authenticated else build()
     # Kept under its own thread's version: a comment elsewhere leaves it as it is.
     names = versions.thread_page(row[0])
     if not user.is_authenticated:
-        return versions.cached_page(request, build, names=names)
+        return kept.cached_page(request, build, names=names)
     viewer = _resident_view(user, pk, row)
     if viewer is None:
         return build()
-    return versions.cached_page(request, build, names=names, viewer=viewer)
+    return kept.cached_page(request, build, names=names, viewer=viewer)
 
 
 def _resident_view(user, pk: int, row: tuple) -> tuple | None:

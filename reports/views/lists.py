@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from civic import versions
+from civic import kept
 from places import geo
 from reports.forms.reading import (
     MapFilterForm,
@@ -61,7 +61,7 @@ class CappedPaginator(Paginator):
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
     # Visitors without a session share one copy per version and query (civic/versions.py).
-    return versions.cached_page(request, lambda: _render_list(request))
+    return kept.cached_page(request, lambda: _render_list(request))
 
 
 def _render_list(request: HttpRequest) -> HttpResponse:
@@ -91,7 +91,7 @@ def report_geojson(request: HttpRequest) -> HttpResponse:
     Built once per reports' data version and query (civic/versions.py), with an ETag,
     gzipped for clients that accept it."""
     # Nothing in it depends on the clock: only a change of the data renews it.
-    return versions.cached_response(request, lambda: _map_data(request.GET), max_age=600)
+    return kept.cached_response(request, lambda: _map_data(request.GET), max_age=600)
 
 
 def _map_data(query: QueryDict) -> HttpResponse:

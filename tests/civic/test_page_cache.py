@@ -16,7 +16,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from civic.versions import CSRF_PLACEHOLDER
+from civic.kept import CSRF_PLACEHOLDER
 from civic_site.account import delete_account
 from discussions import actions as discussion_actions
 from reports.actions import change_state, edit_report, hide_report, mark_duplicate
