@@ -26,305 +26,29 @@ It prints requests, errors by kind, p50/p95/p99, and exits 1 when a target is mi
 from __future__ import annotations
 
 import argparse
-import collections
 import http.client
-import json
 import os
-import random
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
-AREA = (-0.2300, 51.4700, -0.0500, 51.5500)  # the demo city's service area
-PASSWORD_FREE_SECRET = "loadtest-only-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-# --- the servers the site talks to ---------------------------------------------------
-
-
-class Mailbox:
-    """A real SMTP server (aiosmtpd) that counts messages by Message-ID and can refuse."""
-
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.refusing = False
-        self.received: collections.Counter[str] = collections.Counter()
-        self.refused = 0
-        self.lock = threading.Lock()
-        box = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):
-                if box.refusing:
-                    with box.lock:
-                        box.refused += 1
-                    return "451 4.3.0 Mail server busy, try again later"
-                found = re.search(rb"^Message-ID:\s*(\S+)", envelope.content, re.M | re.I)
-                key = found.group(1).decode() if found else "(none)"
-                with box.lock:
-                    box.received[key] += len(envelope.rcpt_tos)
-                return "250 OK"
-
-        self.port = free_port()
-        self.controller = Controller(Handler(), hostname=HOST, port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        self.controller.stop()
-
-
-class Upstream:
-    """A city's Open311 back end: answers POSTs with an id and counts them by description."""
-
-    def __init__(self) -> None:
-        self.received: collections.Counter[str] = collections.Counter()
-        self.lock = threading.Lock()
-        upstream = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = urllib.parse.parse_qs(self.rfile.read(length).decode())
-                description = form.get("description", [""])[0].split("\n")[0]
-                with upstream.lock:
-                    upstream.received[description] += 1
-                    n = sum(upstream.received.values())
-                self._answer(200, [{"service_request_id": f"up-{n}"}])
-
-            def do_GET(self) -> None:
-                self._answer(200, [])
-
-            def _answer(self, status: int, data) -> None:
-                body = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer((HOST, 0), Handler)
-        self.url = f"http://{HOST}:{self.server.server_address[1]}/open311/v2/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-# --- the clients ---------------------------------------------------------------------
-
-
-class Stats:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.latencies: list[float] = []
-        self.by_kind: collections.defaultdict[str, list[float]] = collections.defaultdict(list)
-        self.errors: collections.Counter[str] = collections.Counter()
-        self.comments: list[str] = []  # acknowledged comment bodies
-        self.reports: list[int] = []  # acknowledged report ids (web and Open311)
-        self.support: dict[tuple[int, int], bool] = {}  # (client, thread) -> last acknowledged
-
-    def record(self, kind: str, seconds: float, outcome: str | None) -> None:
-        with self.lock:
-            self.latencies.append(seconds)
-            self.by_kind[kind].append(seconds)
-            if outcome:
-                self.errors[outcome] += 1
-
-
-class Client(threading.Thread):
-    """A signed-in resident who reads and writes, or (without `session_key`) a visitor
-    without an account who only reads: most of a city site's readers arrive from a link,
-    a search or an alert email."""
-
-    def __init__(self, n, port, deadline, stats, session_key, api_key, report_ids, threads):
-        super().__init__(daemon=True)
-        self.n, self.port, self.deadline, self.stats = n, port, deadline, stats
-        self.resident = session_key is not None
-        self.cookies = {"sessionid": session_key} if self.resident else {}
-        self.api_key, self.report_ids, self.threads = api_key, report_ids, threads
-        self.random = random.Random(n)
-        self.conn: http.client.HTTPConnection | None = None
-        self.seq = 0
-
-    def request(self, kind, method, path, body=None, headers=None):
-        headers = {"Host": HOST, **(headers or {})}
-        if body is not None and "csrftoken" not in self.cookies:
-            self.request("home", "GET", "/")  # the first visit failed: fetch the CSRF cookie
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
-            headers["Referer"] = f"http://{HOST}:{self.port}/"
-            body = urllib.parse.urlencode(body)
-        started = time.perf_counter()
-        try:
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=30)
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self.conn = None
-            self.stats.record(
-                kind, time.perf_counter() - started, f"connection: {type(exc).__name__}"
-            )
-            return None, b"", {}
-        elapsed = time.perf_counter() - started
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";")[0]
-        status = response.status
-        outcome = None
-        if status >= 500:
-            outcome = f"HTTP {status}"
-        elif status == 429:
-            outcome = "rate limited (429, by design)"
-        elif status >= 400:
-            outcome = f"HTTP {status}"
-            if os.environ.get("LOADTEST_DEBUG"):
-                print(
-                    method,
-                    path,
-                    status,
-                    re.findall(rb"<pre>(.*?)</pre>", data, re.S)[:1],
-                    self.cookies.keys(),
-                    file=sys.stderr,
-                )
-        self.stats.record(kind, elapsed, outcome)
-        return status, data, dict(response.getheaders())
-
-    def run(self) -> None:
-        self.request("home", "GET", "/")  # the CSRF cookie
-        actions = [
-            (20, self.home),
-            (15, self.list),
-            (20, self.report_page),
-            (10, self.map),
-            (10, self.open311_get),
-        ]
-        if self.resident:
-            actions += [
-                (12, self.comment),
-                (6, self.support),
-                (4, self.open311_post),
-                (3, self.web_report),
-            ]
-        weights = [w for w, _ in actions]
-        while time.monotonic() < self.deadline:
-            self.random.choices([a for _, a in actions], weights)[0]()
-            time.sleep(self.random.uniform(0.5, 1.5))  # a person reading the page
-
-    def home(self):
-        self.request("home", "GET", "/")
-
-    def list(self):
-        self.request("list", "GET", "/reports/")
-
-    def report_page(self):
-        self.request("report page", "GET", f"/reports/{self.random.choice(self.report_ids)}/")
-
-    def map(self):
-        west, south, east, north = AREA
-        self.request("map", "GET", f"/reports/map.geojson?bbox={west},{south},{east},{north}")
-
-    def open311_get(self):
-        self.request("open311 get", "GET", "/open311/v2/requests.json")
-
-    def comment(self):
-        self.seq += 1
-        body = f"Load comment c{self.n}-{self.seq}"
-        thread = self.random.choice(self.threads)
-        status, _, _ = self.request(
-            "comment", "POST", f"/community/threads/{thread}/comments/", {"body": body}
-        )
-        if status in (200, 302):
-            with self.stats.lock:
-                self.stats.comments.append(body)
-
-    def support(self):
-        thread = self.random.choice(self.threads)
-        on = self.random.random() < 0.6
-        status, _, _ = self.request(
-            "me too", "POST", f"/community/threads/{thread}/support/", {"on": "on"} if on else {}
-        )
-        with self.stats.lock:
-            if status in (200, 302):
-                self.stats.support[(self.n, thread)] = on
-            else:  # unknown outcome: that pair is not checked
-                self.stats.support[(self.n, thread)] = None
-
-    def _point(self):
-        west, south, east, north = AREA
-        return self.random.uniform(south, north), self.random.uniform(west, east)
-
-    def open311_post(self):
-        self.seq += 1
-        lat, lon = self._point()
-        status, data, _ = self.request(
-            "open311 post",
-            "POST",
-            "/open311/v2/requests.json",
-            {
-                "api_key": self.api_key,
-                "service_code": "pothole",
-                "lat": f"{lat:.6f}",
-                "long": f"{lon:.6f}",
-                "description": f"Load open311 o{self.n}-{self.seq}",
-            },
-        )
-        if status == 200:
-            request_id = json.loads(data)[0]["service_request_id"]
-            with self.stats.lock:
-                self.stats.reports.append(int(request_id))
-
-    def web_report(self):
-        self.seq += 1
-        lat, lon = self._point()
-        status, _, headers = self.request(
-            "web report",
-            "POST",
-            "/reports/new/",
-            {
-                "service": "pothole",
-                "lat": f"{lat:.6f}",
-                "lon": f"{lon:.6f}",
-                "title": f"Load report w{self.n}-{self.seq}",
-                "description": "A pothole found by the load test.",
-            },
-        )
-        found = (
-            re.search(r"/reports/(\d+)/", headers.get("Location", "")) if status == 302 else None
-        )
-        if found:
-            with self.stats.lock:
-                self.stats.reports.append(int(found.group(1)))
-
-
-# --- setting up and checking ---------------------------------------------------------
+# The parts live beside this script (scripts/ is not a package).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loadclients import (
+    AREA,
+    HOST,
+    PASSWORD_FREE_SECRET,
+    ROOT,
+    Client,
+    Mailbox,
+    Stats,
+    Upstream,
+    free_port,
+)
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -481,7 +205,7 @@ def check(stats: Stats, mailbox: Mailbox, upstream: Upstream, logs: list[Path]) 
     }
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60.0)
@@ -498,23 +222,22 @@ def main() -> int:
     parser.add_argument("--p99", type=float, default=2.0, help="p99 target in seconds")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--keep", action="store_true", help="keep the data folder and logs")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="civic-loadtest-"))
-    pg_name = f"civic_loadtest_{os.getpid()}"
-    if args.database == "postgres":
-        import psycopg
 
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}"')
-            conn.execute(f'CREATE DATABASE "{pg_name}"')
-        database_url = f"{args.postgres}/{pg_name}"
-    else:
-        database_url = f"sqlite:///{tmp / 'civic.sqlite3'}"
+def _scratch_database(args: argparse.Namespace, tmp: Path, pg_name: str) -> str:
+    if args.database != "postgres":
+        return f"sqlite:///{tmp / 'civic.sqlite3'}"
+    import psycopg
 
-    mailbox, upstream = Mailbox(), Upstream()
-    port = free_port()
-    env = {
+    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}"')
+        conn.execute(f'CREATE DATABASE "{pg_name}"')
+    return f"{args.postgres}/{pg_name}"
+
+
+def _site_env(tmp: Path, port: int, database_url: str, mailbox: Mailbox) -> dict[str, str]:
+    return {
         "DJANGO_SETTINGS_MODULE": "civic.settings",
         "DEBUG": "false",
         "SECRET_KEY": PASSWORD_FREE_SECRET,
@@ -531,6 +254,171 @@ def main() -> int:
         "OUTBOX_MAX_BACKOFF_SECONDS": "3",
         "LOG_LEVEL": "WARNING",
     }
+
+
+def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "work", "--interval", "0.5"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
+
+
+def _start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+    gunicorn = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "civic.wsgi",
+            "--bind", f"{HOST}:{port}",
+            "--workers", str(workers), "--threads", "4", "--worker-class", "gthread",
+            "--graceful-timeout", "5", "--no-control-socket",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )  # fmt: skip
+    for _ in range(300):
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/open311/v2/discovery.json", headers={"Host": HOST})
+            if conn.getresponse().status == 200:
+                return gunicorn
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("gunicorn did not start: " + log.read_text()[-2000:])
+
+
+class _Run:
+    """One run: the site's processes, the clients, and the faults put in their way."""
+
+    def __init__(self, args, env, port, mailbox, logs, processes) -> None:
+        self.args, self.env, self.port, self.mailbox = args, env, port, mailbox
+        self.logs, self.processes = logs, processes
+        self.faults: list[str] = []
+        self.stats = Stats()
+
+    def start(self, data: dict) -> None:
+        self.gunicorn = _start_gunicorn(self.env, self.port, self.args.workers, self.logs[0])
+        self.processes.append(self.gunicorn)
+        self.worker = _start_worker(self.env, self.logs[1])
+        self.processes.append(self.worker)
+        self.started = time.monotonic()
+        deadline = self.started + self.args.duration
+        self.residents = round(self.args.clients * self.args.residents)
+        self.clients = [
+            Client(
+                n, self.port, deadline, self.stats,
+                data["sessions"][n] if n < self.residents else None,
+                data["keys"][n], data["reports"], data["threads"],
+            )
+            for n in range(self.args.clients)
+        ]  # fmt: skip
+        for client in self.clients:
+            client.start()
+
+    def _at(self, fraction: float) -> None:
+        time.sleep(max(0.0, self.started + self.args.duration * fraction - time.monotonic()))
+
+    def _fault(self, text: str) -> None:
+        self.faults.append(f"{time.monotonic() - self.started:5.1f}s {text}")
+
+    def faults_on_the_way(self) -> None:
+        self._at(0.2)
+        self.mailbox.refusing = True
+        self._fault("SMTP server refuses mail")
+        self._at(0.3)
+        pid = self.gunicorn.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if children:
+            os.kill(int(children[0]), signal.SIGKILL)
+            self._fault(f"killed gunicorn worker {children[0]}")
+        self._at(0.5)
+        self.worker.send_signal(signal.SIGTERM)
+        self.worker.wait(timeout=60)
+        self.worker = _start_worker(self.env, self.logs[2])
+        self.processes.append(self.worker)
+        self._fault("restarted the delivery worker")
+        self._at(0.6)
+        self.mailbox.refusing = False
+        self._fault("SMTP server accepts mail again")
+        for client in self.clients:
+            client.join(timeout=self.args.duration + 60)
+        self.elapsed = time.monotonic() - self.started
+
+
+def _report(run: _Run, drained: bool, results: dict) -> list[str]:
+    """Print the run's figures; the targets it missed."""
+    args, stats = run.args, run.stats
+    latencies = stats.latencies
+    p50, p95, p99 = (percentile(latencies, p) for p in (50, 95, 99))
+    print(
+        f"\n{args.clients} clients ({run.residents} signed-in residents, the rest visitors)"
+        f" for {args.duration:.0f} s on {args.database}:"
+    )
+    for line in run.faults:
+        print(f"  fault: {line}")
+    print(f"requests: {len(latencies)} ({len(latencies) / run.elapsed:.0f}/s)")
+    for kind, times in sorted(stats.by_kind.items()):
+        print(
+            f"  {kind}: {len(times)}, p50 {percentile(times, 50) * 1000:.0f} ms,"
+            f" p99 {percentile(times, 99) * 1000:.0f} ms"
+        )
+    print("errors by kind:" + ("" if stats.errors else " none"))
+    for kind, n in sorted(stats.errors.items()):
+        print(f"  {kind}: {n}")
+    print(f"latency: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
+    print(f"acknowledged: {len(stats.comments)} comments, {len(stats.reports)} reports")
+    print(f"outbox and deliveries drained: {'yes' if drained else 'NO'}")
+    for name, value in results.items():
+        print(f"{name}: {value}")
+    fivexx = sum(n for kind, n in stats.errors.items() if kind.startswith("HTTP 5"))
+    missed = []
+    if results["lost acknowledged writes"]:
+        missed.append("lost acknowledged writes")
+    if fivexx:
+        missed.append("5xx answers")
+    if results['"database is locked" in the logs']:
+        missed.append('"database is locked"')
+    if results["double emails"] or results["double deliveries"]:
+        missed.append("double sends")
+    if results["emails never received"] or results["deliveries never received"] or not drained:
+        missed.append("unsent emails or deliveries")
+    if p99 > args.p99:
+        missed.append(f"p99 over {args.p99} s")
+    return missed
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _drop_database(args: argparse.Namespace, pg_name: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    import psycopg
+
+    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+def main() -> int:
+    args = _arguments()
+    tmp = Path(tempfile.mkdtemp(prefix="civic-loadtest-"))
+    pg_name = f"civic_loadtest_{os.getpid()}"
+    database_url = _scratch_database(args, tmp, pg_name)
+    mailbox, upstream = Mailbox(), Upstream()
+    port = free_port()
+    env = _site_env(tmp, port, database_url, mailbox)
     for name in ("TESTING", "REDIS_URL", "AWS_STORAGE_BUCKET_NAME"):
         os.environ.pop(name, None)
     processes: list[subprocess.Popen] = []
@@ -539,146 +427,21 @@ def main() -> int:
         setup_django(env)
         print(f"Seeding {args.clients} users on {args.database} in {tmp} …", flush=True)
         data = seed(args.clients, upstream.url)
-
-        def start_worker(log: Path) -> subprocess.Popen:
-            return subprocess.Popen(
-                [sys.executable, "manage.py", "work", "--interval", "0.5"],
-                cwd=ROOT,
-                env={**os.environ, **env},
-                stdout=subprocess.DEVNULL,
-                stderr=log.open("w"),
-            )
-
-        gunicorn = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn", "civic.wsgi",
-                "--bind", f"{HOST}:{port}",
-                "--workers", str(args.workers), "--threads", "4", "--worker-class", "gthread",
-                "--graceful-timeout", "5", "--no-control-socket",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=logs[0].open("w"),
-        )  # fmt: skip
-        processes.append(gunicorn)
-        worker = start_worker(logs[1])
-        processes.append(worker)
-        for _ in range(300):
-            try:
-                conn = http.client.HTTPConnection(HOST, port, timeout=2)
-                conn.request("GET", "/open311/v2/discovery.json", headers={"Host": HOST})
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise SystemExit("gunicorn did not start: " + logs[0].read_text()[-2000:])
-
-        stats = Stats()
-        started = time.monotonic()
-        deadline = started + args.duration
-        residents = round(args.clients * args.residents)
-        clients = [
-            Client(
-                n, port, deadline, stats, data["sessions"][n] if n < residents else None,
-                data["keys"][n], data["reports"], data["threads"],
-            )
-            for n in range(args.clients)
-        ]  # fmt: skip
-        for client in clients:
-            client.start()
-
-        faults: list[str] = []
-
-        def at(fraction: float) -> None:
-            time.sleep(max(0.0, started + args.duration * fraction - time.monotonic()))
-
-        at(0.2)
-        mailbox.refusing = True
-        faults.append(f"{time.monotonic() - started:5.1f}s SMTP server refuses mail")
-        at(0.3)
-        children = Path(f"/proc/{gunicorn.pid}/task/{gunicorn.pid}/children").read_text().split()
-        if children:
-            os.kill(int(children[0]), signal.SIGKILL)
-            faults.append(
-                f"{time.monotonic() - started:5.1f}s killed gunicorn worker {children[0]}"
-            )
-        at(0.5)
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=60)
-        worker = start_worker(logs[2])
-        processes.append(worker)
-        faults.append(f"{time.monotonic() - started:5.1f}s restarted the delivery worker")
-        at(0.6)
-        mailbox.refusing = False
-        faults.append(f"{time.monotonic() - started:5.1f}s SMTP server accepts mail again")
-        for client in clients:
-            client.join(timeout=args.duration + 60)
-        elapsed = time.monotonic() - started
+        run = _Run(args, env, port, mailbox, logs, processes)
+        run.start(data)
+        run.faults_on_the_way()
         drained = drain(timeout=max(60.0, args.duration))
-        results = check(stats, mailbox, upstream, logs)
-
-        latencies = stats.latencies
-        p50, p95, p99 = (percentile(latencies, p) for p in (50, 95, 99))
-        fivexx = sum(n for kind, n in stats.errors.items() if kind.startswith("HTTP 5"))
-        print(
-            f"\n{args.clients} clients ({residents} signed-in residents, the rest visitors)"
-            f" for {args.duration:.0f} s on {args.database}:"
-        )
-        for line in faults:
-            print(f"  fault: {line}")
-        print(f"requests: {len(latencies)} ({len(latencies) / elapsed:.0f}/s)")
-        for kind, times in sorted(stats.by_kind.items()):
-            print(
-                f"  {kind}: {len(times)}, p50 {percentile(times, 50) * 1000:.0f} ms,"
-                f" p99 {percentile(times, 99) * 1000:.0f} ms"
-            )
-        print("errors by kind:" + ("" if stats.errors else " none"))
-        for kind, n in sorted(stats.errors.items()):
-            print(f"  {kind}: {n}")
-        print(f"latency: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
-        print(f"acknowledged: {len(stats.comments)} comments, {len(stats.reports)} reports")
-        print(f"outbox and deliveries drained: {'yes' if drained else 'NO'}")
-        for name, value in results.items():
-            print(f"{name}: {value}")
-
-        missed = []
-        if results["lost acknowledged writes"]:
-            missed.append("lost acknowledged writes")
-        if fivexx:
-            missed.append("5xx answers")
-        if results['"database is locked" in the logs']:
-            missed.append('"database is locked"')
-        if results["double emails"] or results["double deliveries"]:
-            missed.append("double sends")
-        if results["emails never received"] or results["deliveries never received"] or not drained:
-            missed.append("unsent emails or deliveries")
-        if p99 > args.p99:
-            missed.append(f"p99 over {args.p99} s")
+        missed = _report(run, drained, check(run.stats, mailbox, upstream, logs))
         print("targets: " + ("all met" if not missed else "MISSED: " + ", ".join(missed)))
         return 1 if missed else 0
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        _stop(processes)
         mailbox.stop()
         upstream.stop()
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
         if args.database == "postgres":
-            from django.db import connections
-
-            connections.close_all()
-            import psycopg
-
-            with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            _drop_database(args, pg_name)
 
 
 if __name__ == "__main__":
