@@ -93,6 +93,11 @@ def test_resident_signs_up_reports_a_problem_and_finds_it_on_the_home_map(
     expect(page.get_by_text("The one opposite number 12")).to_be_visible()
     thumbnail = page.locator(".photos img").first
     expect(thumbnail).to_be_visible()
+    # Loaded, not only in the page: wait for the image itself (a busy machine is slow).
+    thumbnail.evaluate(
+        "img => img.complete && img.naturalWidth > 0 ? true"
+        " : new Promise(done => img.addEventListener('load', () => done(img.naturalWidth > 0)))"
+    )
     assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
     report_path = page.url.removeprefix(live_server.url)
     screenshot("flow-3-report-page")
