@@ -33,11 +33,14 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from civic import versions
 from reports.models import Report
 
 # The worker recomputes every this many seconds (reports/jobs.py).
 REFRESH_SECONDS = 600
 CACHE_KEY = "stats:figures:v2"
+# Bumped by each refresh: the stats page is kept (civic/kept.py) until new figures come.
+VERSION = "stats"
 WEEKS = 52
 DEFAULT_PERIOD = "12m"
 # Period key → (label, days back; None for all time).
@@ -293,6 +296,7 @@ def compute(now: datetime | None = None) -> dict:
 def refresh() -> int:
     """The worker's job: recompute and store, with no expiry (the next round replaces it)."""
     cache.set(CACHE_KEY, compute(), timeout=None)
+    versions.bump(VERSION)
     return 1
 
 

@@ -11,13 +11,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accountability import charts, stats
+from civic import kept
 
 
 @require_GET
 def report_stats(request: HttpRequest) -> HttpResponse:
     """How each authority and each category answers: a weekly chart, a league table of
     authorities, counts and times per authority and category. Read from the figures the
-    worker keeps in the cache (accountability/stats.py): no visitor ever computes them."""
+    worker keeps in the cache (accountability/stats.py): no visitor ever computes them.
+    The page itself is kept until the worker's next figures (at most REFRESH_SECONDS
+    old, as it says), for every visitor alike."""
+    return kept.cached_page(
+        request,
+        lambda: _render_stats(request),
+        names=(stats.VERSION,),
+        max_age=stats.REFRESH_SECONDS,
+        viewer=kept.nav_viewer(request),
+    )
+
+
+def _render_stats(request: HttpRequest) -> HttpResponse:
     period = stats.period_from(request.GET)
     context = {
         "form": stats.StatsPeriodForm(initial={"period": period}),

@@ -25,6 +25,7 @@ from django.utils.module_loading import module_has_submodule
 
 from civic import ratelimit
 from civic.outbox import send_due_emails
+from civic.tasks import run_due as run_due_tasks
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ def purge_rate_counters() -> int:
 
 
 JOBS = [
+    # First: what requests handed on (followers' notifications, a new report's
+    # deliveries and emails) becomes the rows the later jobs send.
+    Job("tasks", run_due_tasks, order=0),
     Job("expired rate counters", purge_rate_counters, order=900, every=RATE_COUNTER_PURGE_SECONDS),
     # Emails last: every job before them may have queued some.
     Job("emails", send_due_emails, order=1000),

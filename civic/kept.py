@@ -232,6 +232,19 @@ def page_cacheable(request: HttpRequest) -> bool:
     )
 
 
+def nav_viewer(request: HttpRequest) -> tuple | None:
+    """For a page that shows nothing of a signed-in user but the site's navigation: the
+    key of what they see there (residents alike; staff get their queue and admin links),
+    or None for a visitor without an account. Their own CSRF token is put in when the
+    page is served, the one part that is theirs alone."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        # With a session (a guest's report under way, say) they see what everyone
+        # without an account sees, kept apart from the copy served before the session.
+        return None if page_cacheable(request) else ("nav", "visitor")
+    return ("nav", bool(user.is_staff))
+
+
 def _page_key(request: HttpRequest) -> str:
     return "page|" + request_key(request)
 

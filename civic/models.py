@@ -177,6 +177,30 @@ class OutboundEmail(RetriedWork):
         return f"{self.subject} → {self.to}"
 
 
+class Task(RetriedWork):
+    """Work a request handed to the worker (civic/tasks.py): written in the request's
+    own transaction, done by the worker with retries until it has been done once."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Running")
+        SENT = "sent", _("Done")
+
+    name = models.CharField(_("name"), max_length=100)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State, default=State.PENDING)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"
+
+
 class Profile(models.Model):
     """What a person chooses about themselves: the name others see and the email they get."""
 

@@ -27,7 +27,6 @@ from typing import TypeVar
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import BaseDatabaseCache
 from django.db import connection, transaction
-from django.db.models import F
 
 from civic.models import DataVersion
 
@@ -110,14 +109,14 @@ def bump(name: str, *, thread: int | None = None) -> None:
     """Count a change to `name`. Call inside the writer's transaction, with the `thread`
     the change shows on when it shows on that thread's page only (see `thread_page`)."""
     names = [name, _any_thread(name) if thread is None else _one_thread(thread)]
-    rows = DataVersion.objects.filter(name__in=names)
-    if rows.update(value=F("value") + 1) < len(names):
-        # A first change: create what is missing and count again (twice for the others
-        # is harmless: a new number is all a version has to be).
-        DataVersion.objects.bulk_create(
-            [DataVersion(name=each, value=0) for each in names], ignore_conflicts=True
+    # One statement, the same on SQLite and PostgreSQL: a first change creates the row.
+    table = DataVersion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (name, value) VALUES (%s, 1), (%s, 1)"
+            f" ON CONFLICT (name) DO UPDATE SET value = {table}.value + 1",
+            names,
         )
-        rows.update(value=F("value") + 1)
     if _cache_is_shared_memory():
         # Forget the old numbers now (this transaction then reads its own new ones) and
         # publish the committed ones after commit: a reader that re-cached an old number

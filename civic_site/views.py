@@ -49,7 +49,8 @@ def _home_stats() -> dict:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     # Visitors without a session share one copy per version (civic/versions.py).
-    return kept.cached_page(request, lambda: _render_home(request))
+    # Signed-in residents share one copy too, staff another (their links differ).
+    return kept.cached_page(request, lambda: _render_home(request), viewer=kept.nav_viewer(request))
 
 
 def _render_home(request: HttpRequest) -> HttpResponse:

@@ -26,7 +26,7 @@ from discussions.models import (
     Support,
     Thread,
 )
-from discussions.notifications import queue_for_followers
+from discussions.notifications import tell_followers
 
 
 class NotAllowed(Exception):
@@ -102,7 +102,7 @@ def post_comment(
     Follow.objects.bulk_create(
         [Follow(thread=thread, user=author, created_at=now)], ignore_conflicts=True
     )
-    queue_for_followers(thread.pk, comment=comment, exclude_user_id=author.pk, now=now)
+    tell_followers(thread.pk, comment=comment, exclude_user_id=author.pk, now=now)
     return comment
 
 

@@ -1,7 +1,9 @@
 """Email for followers, batched: one digest per follower and thread every few minutes.
 
-Each comment or event writes one `Notification` row per follower, in the same
-transaction as the comment (so nothing is lost if the process dies). The worker
+A comment or an event hands its followers to the worker: one task row, written in the
+comment's transaction (civic/tasks.py), so the request costs the same for a thread
+with one follower or thousands and nothing is lost if the process dies. The task
+writes one `Notification` row per follower. The worker then
 calls `send_due_digests()`: for every follow with a due row it takes all of that
 follow's pending rows, deletes them and queues one email in a single transaction
 (so nothing is sent twice, even with several workers).
@@ -20,8 +22,10 @@ from django.core import signing
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import ngettext
 
+from civic import tasks
 from civic.links import absolute_url
 from civic.models import Profile, language_of
 from civic.outbox import queue_email
@@ -54,7 +58,10 @@ def _due_at(now: datetime, last_emailed_at: datetime | None, frequency: str = ""
     return due
 
 
-def queue_for_followers(
+FOLLOWERS_TASK = "discussions.followers"
+
+
+def tell_followers(
     thread_id: int,
     *,
     comment: Comment | None = None,
@@ -63,10 +70,38 @@ def queue_for_followers(
     exclude_user_id: int | None = None,
     now: datetime | None = None,
     already_told: tuple[int, ...] = (),
+) -> None:
+    """Hand the thread's followers (but the actor, and those `already_told` another
+    way, such as a reporter emailed at once) to the worker: each gets `comment`, or
+    `text` linking to `url`, in their next digest."""
+    tasks.defer(
+        FOLLOWERS_TASK,
+        thread_id=thread_id,
+        comment_id=comment.pk if comment else None,
+        text=str(text)[:500],
+        url=url[:255],
+        exclude_user_id=exclude_user_id,
+        at=(now or timezone.now()).isoformat(),
+        already_told=list(already_told),
+    )
+
+
+def queue_for_followers(
+    thread_id: int,
+    *,
+    comment_id: int | None,
+    text: str,
+    url: str,
+    exclude_user_id: int | None,
+    at: str,
+    already_told: list[int],
 ) -> int:
-    """Write one pending notification per follower of the thread (but the actor, and
-    those `already_told` another way, such as a reporter emailed at once)."""
-    now = now or timezone.now()
+    """The task: one pending notification per follower, made at `at`. Returns how many
+    were written."""
+    now = parse_datetime(at)
+    comment = Comment.objects.filter(pk=comment_id).first() if comment_id else None
+    if comment_id and comment is None:
+        return 0  # deleted for good meanwhile: nothing to tell
     follows = Follow.objects.filter(thread_id=thread_id)
     if exclude_user_id is not None:
         follows = follows.exclude(user_id=exclude_user_id)
@@ -79,8 +114,8 @@ def queue_for_followers(
         Notification(
             follow_id=follow_id,
             comment=comment,
-            text=text[:500],
-            url=url[:255],
+            text=text,
+            url=url,
             created_at=now,
             due_at=_due_at(now, last_emailed_at, frequency or ""),
         )
@@ -93,13 +128,16 @@ def queue_for_followers(
     return len(rows)
 
 
+tasks.register(FOLLOWERS_TASK, queue_for_followers)
+
+
 def notify_thread_event(
     thread: Thread | int, text: str, *, url: str = "", actor=None, already_told=()
-) -> int:
+) -> None:
     """Tell the thread's followers about something that is not a comment
     (a report's status change): `text` is shown as is, `url` links to it."""
     thread_id = thread if isinstance(thread, int) else thread.pk
-    return queue_for_followers(
+    tell_followers(
         thread_id,
         text=str(text),
         url=url,

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import timedelta
 from functools import cache, wraps
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
@@ -61,6 +63,8 @@ _CODE = re.compile(r"^[-a-zA-Z0-9_]+$")
 _TOKEN = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
 # The API's one language, whatever the client's Accept-Language (see language_neutral).
 API_LANGUAGE = "en"
+# How closely a key's "last used" follows its use.
+KEY_USE_PRECISION = timedelta(minutes=1)
 
 
 def language_neutral(view):
@@ -215,18 +219,29 @@ def service_list(request: HttpRequest, params, fmt: str) -> HttpResponse:
 
 
 def _get_service(code: str) -> Service:
+    """The active service `code` with its questions, kept in this process while the
+    services' version holds (every POST names one; they change in the admin)."""
     service = None
     if _CODE.match(code):
-        service = (
-            Service.objects.filter(code=code, is_active=True)
-            .prefetch_related(
-                Prefetch("attributes", queryset=ServiceAttribute.objects.order_by("order", "id"))
-            )
-            .first()
+        service = versions.memo(
+            f"open311:service:{code}",
+            versions.current(versions.SERVICES),
+            lambda: _load_service(code),
+            max_age=600,
         )
     if service is None:
         raise Open311Error(404, f"service_code {code!r} not found.")
     return service
+
+
+def _load_service(code: str) -> Service | None:
+    return (
+        Service.objects.filter(code=code, is_active=True)
+        .prefetch_related(
+            Prefetch("attributes", queryset=ServiceAttribute.objects.order_by("order", "id"))
+        )
+        .first()
+    )
 
 
 @api_view("GET")
@@ -322,17 +337,7 @@ def _authenticate(params) -> ApiKey:
     return key
 
 
-def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
-    key = _authenticate(params)
-    wait = ratelimit.hit("open311-post", key.pk)
-    if wait:
-        window, limit = ratelimit.limits("open311-post")[0]
-        raise Open311Error(
-            429,
-            f"Rate limit exceeded: at most {limit} requests per {window} seconds per "
-            f"api_key. Retry in {wait} seconds.",
-            headers={"Retry-After": str(wait)},
-        )
+def _validated(request: HttpRequest, params, key: ApiKey) -> ServiceRequestForm:
     code = params.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code was not provided.")
@@ -340,10 +345,13 @@ def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
     form = ServiceRequestForm(params, request.FILES, service=service, geocode_as=f"key:{key.pk}")
     if not form.is_valid():
         raise Open311Error(400, *form_errors(form))
+    return form
+
+
+def _submit(form: ServiceRequestForm, key: ApiKey, now) -> Report:
     data = form.cleaned_data
-    now = timezone.now()
-    report = submit_report(
-        service=service,
+    return submit_report(
+        service=form.service,
         lat=data["lat"],
         lon=data["long"],
         title=form.title(),
@@ -362,7 +370,37 @@ def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
         media_url=data["media_url"],
         requested_at=now,
     )
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
+def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
+    key = _authenticate(params)
+    # Validated before the transaction (it may look an address up), answered after the
+    # rate limit: over the limit, the answer is 429 whatever the request holds.
+    try:
+        form, problem = _validated(request, params, key), None
+    except Open311Error as error:
+        form, problem = None, error
+    now = timezone.now()
+    with transaction.atomic():
+        # Counted in the transaction of the report it lets in: one write, not two.
+        wait = ratelimit.hit("open311-post", key.pk)
+        report = None if wait or problem else _submit(form, key, now)
+        if report is not None and (
+            key.last_used_at is None or now - key.last_used_at > KEY_USE_PRECISION
+        ):
+            # To the minute: a write per request would only queue for SQLite's lock.
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    if wait:
+        window, limit = ratelimit.limits("open311-post")[0]
+        raise Open311Error(
+            429,
+            f"Rate limit exceeded: at most {limit} requests per {window} seconds per "
+            f"api_key. Retry in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
+    if problem is not None:
+        raise problem
+    service = form.service
     answer = {}
     # The spec: a realtime service returns the id, a batch service a token (and
     # "should not" return both), a blackbox service neither.
@@ -371,7 +409,7 @@ def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
     elif service.type == Service.Type.BATCH:
         answer["token"] = report.token
     answer["service_notice"] = service_notice(request, report)
-    answer["account_id"] = data["account_id"] or None
+    answer["account_id"] = form.cleaned_data["account_id"] or None
     # 200, not 201: clients such as GeoReporter accept only 200 for a new request.
     return render_api(fmt, "service_requests", [answer])
 

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import F
 from PIL import Image
 
+from civic import tasks
 from civic.models import Profile
 from discussions.actions import create_topic, post_comment
 from discussions.models import Comment, Thread
@@ -87,8 +88,15 @@ def make_staff(authority: Authority, **kw):
     return user
 
 
+def worker_round() -> int:
+    """The worker's first job of a round: the work requests handed on (civic/tasks.py),
+    such as a new report's deliveries and emails, or the followers of a comment."""
+    return tasks.run_due()
+
+
 def make_report(service: Service | None = None, **kw) -> Report:
-    """A report through the real submit function (thread, routing, timeline)."""
+    """A report through the real submit function (thread, routing, timeline), as the
+    worker has announced it (its deliveries, webhooks' events and email written)."""
     n = next(_seq)
     service = service or make_service()
     lat, lon = kw.pop("lat", CENTRE[0]), kw.pop("lon", CENTRE[1])
@@ -97,6 +105,7 @@ def make_report(service: Service | None = None, **kw) -> Report:
     kw.setdefault("description", "Something is broken here.")
     kw.setdefault("notify", False)
     report = submit_report(service=service, lat=lat, lon=lon, **kw)
+    worker_round()
     if state and state != report.state:
         change_state(report, state)
     return report
@@ -203,12 +212,15 @@ def make_topic(author=None, **kw):
 
 
 def make_comment(thread, author=None, body: str | None = None, reply_to=None, **kw):
-    """A comment (or a reply) through the real posting action."""
+    """A comment (or a reply) through the real posting action, its followers told by
+    the worker."""
 
     n = next(_seq)
-    return post_comment(
+    comment = post_comment(
         thread, author or make_user(), body or f"Comment {n}", reply_to=reply_to, **kw
     )
+    worker_round()
+    return comment
 
 
 def add_comments(thread: Thread, total: int, users) -> None:

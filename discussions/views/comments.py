@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -97,6 +98,17 @@ def comments(request: HttpRequest, pk: int) -> HttpResponse:
 # --- posting and replying --------------------------------------------------------------
 
 
+def _counted_post(
+    request: HttpRequest, thread: Thread, body: str, reply_to: Comment | None
+) -> tuple[Comment | None, int]:
+    """The comment, counted against its author's limit in the same transaction (one
+    write, not two): (comment, 0), or (None, seconds to wait) over the limit."""
+    with transaction.atomic():
+        if wait := ratelimit.hit("comment", request.user.pk):
+            return None, wait
+        return actions.post_comment(thread, request.user, body, reply_to=reply_to), 0
+
+
 def _post(request: HttpRequest, thread: Thread, reply_to: Comment | None = None) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(thread.get_absolute_url())
@@ -115,15 +127,13 @@ def _post(request: HttpRequest, thread: Thread, reply_to: Comment | None = None)
             _("Choose your display name on your account page first: it is shown beside comments."),
         )
         return _form_response(request, template, context)
-    if wait := ratelimit.hit("comment", request.user.pk):
-        form.add_error(None, _too_fast())
-        return ratelimit.limited(_form_response(request, template, context, status=429), wait)
     try:
-        comment = actions.post_comment(
-            thread, request.user, form.cleaned_data["body"], reply_to=reply_to
-        )
+        comment, wait = _counted_post(request, thread, form.cleaned_data["body"], reply_to)
     except actions.NotAllowed as refusal:
         return refused(request, refusal.message)
+    if wait:
+        form.add_error(None, _too_fast())
+        return ratelimit.limited(_form_response(request, template, context, status=429), wait)
     if not request.htmx:
         messages.success(request, _("Your comment has been posted."))
         return back_to_thread(thread, comment)

@@ -26,7 +26,9 @@ MAP_LIMIT = 500
 @require_GET
 def topic_list(request: HttpRequest) -> HttpResponse:
     # Visitors without a session share one copy per version and query (civic/versions.py).
-    return kept.cached_page(request, lambda: _render_topic_list(request))
+    return kept.cached_page(
+        request, lambda: _render_topic_list(request), viewer=kept.nav_viewer(request)
+    )
 
 
 def _render_topic_list(request: HttpRequest) -> HttpResponse:

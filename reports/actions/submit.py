@@ -10,16 +10,17 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from civic import versions
+from civic import tasks, versions
 from civic.outbox import queue_email
 from discussions.models import Follow, Thread
 from reports import events, routing
 from reports.deadlines import target_for
-from reports.models import Photo, Report, ReportUpdate, Service
+from reports.models import Authority, Photo, Report, ReportUpdate, Service
 from reports.photos import ProcessedPhoto
 
+SUBMITTED_TASK = "reports.submitted"
 
-@transaction.atomic
+
 def submit_report(
     *,
     service: Service,
@@ -46,16 +47,26 @@ def submit_report(
 ) -> Report:
     """Create a report with everything it owns, in one transaction.
 
-    The report, its photos, its discussion thread (followed by the reporter),
-    one delivery per authority that routing picks, the first timeline entry and
-    the confirmation email are all written together: after commit, nothing
-    else is needed for the report to be safe.
+    The report, its photos, its discussion thread (followed by the reporter), the
+    first timeline entry and the task that announces it (one delivery per authority
+    that routing picked, its webhooks' events, the confirmation email: the worker
+    writes them, `announce_submitted`) are all written together: after commit,
+    nothing else is needed for the report to be safe. Routing reads before the
+    transaction, which holds SQLite's write lock only for the writes.
     """
     now = requested_at or timezone.now()
     if reporter is not None:
         contact_email = contact_email or reporter.email
         contact_name = contact_name or reporter.get_full_name()
     authorities = routing.route(service, lat, lon)
+    with transaction.atomic():
+        return _create(locals(), authorities, notify=bool(notify and contact_email))
+
+
+def _create(arguments: dict, authorities: list[Authority], *, notify: bool) -> Report:
+    reporter, now = arguments["reporter"], arguments["now"]
+    lat, lon, title, address = (arguments[name] for name in ("lat", "lon", "title", "address"))
+    service, show_name = arguments["service"], arguments["show_name"]
     primary = authorities[0] if authorities else None
     thread = _new_thread(
         title=title, reporter=reporter, lat=lat, lon=lon, address=address, authority=primary, at=now
@@ -63,8 +74,8 @@ def submit_report(
     thread.author_is_anonymous = not show_name
     thread.save()
     report = Report(
-        **_plain_fields(locals()),
-        attributes=attributes or {},
+        **_plain_fields(arguments),
+        attributes=arguments["attributes"] or {},
         authority=primary,
         requested_at=now,
         updated_at=now,
@@ -77,21 +88,43 @@ def submit_report(
     # The thread's page is derived from its owner (discussions knows no reports).
     thread.owner_id = report.pk
     thread.save(update_fields=["owner_id"])
-    _save_photos(report, photos)
+    _save_photos(report, arguments["photos"])
     first = ReportUpdate.objects.create(
         report=report, author=reporter, state=Report.State.SUBMITTED, created_at=now
     )
     if reporter is not None:
         Follow.objects.create(thread=thread, user=reporter, created_at=now)
-    # Its deliveries to the authorities and its webhooks' events (delivery/).
-    events.publish(events.SUBMITTED, report=report, update=first, authorities=authorities)
-    if notify and contact_email:
+    tasks.defer(
+        SUBMITTED_TASK,
+        report_id=report.pk,
+        update_id=first.pk,
+        authority_ids=[authority.pk for authority in authorities],
+        notify=notify,
+    )
+    return report
+
+
+def announce_submitted(
+    *, report_id: int, update_id: int, authority_ids: list[int], notify: bool
+) -> None:
+    """The task of a new report: its deliveries to the authorities routing picked and
+    its webhooks' events (delivery/, through `events`), and its confirmation email."""
+    report = Report.objects.select_related("service", "authority").filter(pk=report_id).first()
+    if report is None:
+        return  # deleted meanwhile (a guest report that expired, say)
+    found = Authority.objects.in_bulk(authority_ids)
+    authorities = [found[pk] for pk in authority_ids if pk in found]
+    update = ReportUpdate.objects.get(pk=update_id)
+    events.publish(events.SUBMITTED, report=report, update=update, authorities=authorities)
+    if notify and report.contact_email:
         queue_email(
-            contact_email,
+            report.contact_email,
             "report-confirmation",
             {"report": report, "authorities": authorities},
         )
-    return report
+
+
+tasks.register(SUBMITTED_TASK, announce_submitted)
 
 
 # The arguments of `submit_report` stored on the report as they are given.

@@ -61,7 +61,8 @@ class CappedPaginator(Paginator):
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
     # Visitors without a session share one copy per version and query (civic/versions.py).
-    return kept.cached_page(request, lambda: _render_list(request))
+    # Signed-in residents share one copy too, staff another (their links differ).
+    return kept.cached_page(request, lambda: _render_list(request), viewer=kept.nav_viewer(request))
 
 
 def _render_list(request: HttpRequest) -> HttpResponse:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +29,7 @@ from reports.forms.reading import (
     PointForm,
 )
 from reports.forms.report import GuestAccountForm, PhotoLocationForm, ReportForm
+from reports.models import Report
 
 SUGGEST_MIN_LENGTH = 3
 
@@ -213,7 +215,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
             response, wait = _hold_guest_report(request, form)
             if response is not None:
                 return response
-        elif form.is_valid() and (wait := ratelimit.hit("report", request.user.pk)):
+        elif form.is_valid():
+            report, wait = _counted_submit(request, form)
+            if report is not None:
+                return _submitted(request, form, report)
             form.add_error(
                 None,
                 _(
@@ -221,22 +226,6 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     "and send this one again: everything you typed is kept."
                 ),
             )
-        elif form.is_valid():
-            report = submit_report(reporter=request.user, **form.submit_kwargs())
-            messages.success(
-                request,
-                _(
-                    "Thank you! Your report is public and on its way to those responsible. "
-                    "Follow its progress on this page."
-                ),
-            )
-            if form.placed_at is not None:
-                messages.info(
-                    request,
-                    _("We placed the pin at %(place)s; check it on the report page.")
-                    % {"place": form.placed_at.display_name},
-                )
-            return redirect(report)
         # The address matched several places: offer them like "Find this address" does.
         address_search = {
             "places": form.places,
@@ -435,3 +424,29 @@ def photo_location(request: HttpRequest) -> HttpResponse:
             "in_area": bool(location and geo.in_service_area(*location)),
         },
     )
+
+
+def _counted_submit(request: HttpRequest, form: ReportForm) -> tuple[Report | None, int]:
+    """The signed-in resident's report, counted against their limit in the same
+    transaction (one write, not two): (report, 0), or (None, seconds to wait)."""
+    with transaction.atomic():
+        if wait := ratelimit.hit("report", request.user.pk):
+            return None, wait
+        return submit_report(reporter=request.user, **form.submit_kwargs()), 0
+
+
+def _submitted(request: HttpRequest, form: ReportForm, report: Report) -> HttpResponse:
+    messages.success(
+        request,
+        _(
+            "Thank you! Your report is public and on its way to those responsible. "
+            "Follow its progress on this page."
+        ),
+    )
+    if form.placed_at is not None:
+        messages.info(
+            request,
+            _("We placed the pin at %(place)s; check it on the report page.")
+            % {"place": form.placed_at.display_name},
+        )
+    return redirect(report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -263,8 +264,9 @@ def test_before_the_worker_has_run_the_page_says_figures_are_being_prepared(
 ):
     make_report(service=service)
 
-    with django_assert_num_queries(0):
-        # Nothing: a visitor never computes the figures (the cache is read, and empty).
+    with django_assert_num_queries(1):
+        # The page's version (one primary-key read, cached after): a visitor never
+        # computes the figures (their cache entry is read, and empty).
         response = anonymous.get(STATS)
 
     assert response.status_code == 200
@@ -295,12 +297,18 @@ def test_stats_page_reads_the_cache_with_constant_queries(
         make_report(service=service)
     stats.refresh()
 
-    with django_assert_num_queries(0):
-        # None: the figures are one cache entry (the tests' cache is in memory; with the
-        # database cache, one SELECT), whatever the number of reports.
+    with django_assert_num_queries(1):
+        # The page's version, then the figures: one cache entry (the tests' cache is in
+        # memory; with the database cache, one SELECT), whatever the number of reports.
         response = anonymous.get(STATS)
-
     assert _row(response, "by-authority", "Borough Council")["received"] == rows
+
+    with django_assert_num_queries(0):
+        # The next visitor gets the page kept until the worker's next figures.
+        again = anonymous.get(STATS)
+    token = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"')
+    # The same page; only each visitor's own CSRF token differs.
+    assert token.sub(b"", again.content) == token.sub(b"", response.content)
 
 
 def test_the_page_shows_the_last_refresh_not_live_counts(anonymous, service, authority):

@@ -16,7 +16,7 @@ from discussions import actions
 from discussions.models import Follow, Notification
 from discussions.notifications import send_due_digests, unsubscribe_token
 from reports.actions import change_state
-from tests.factories import make_comment, make_user
+from tests.factories import make_comment, make_user, worker_round
 
 
 @pytest.fixture
@@ -96,6 +96,7 @@ def test_status_changes_reach_the_reports_followers(report, staff, resident, sta
     actions.set_following(report.thread, follower, True)
     with time_machine.travel(start, tick=False):
         change_state(report, report.State.FIXED, by=staff, note="Filled in this morning.")
+        worker_round()
     send_due_digests(now=start + timedelta(minutes=3))
     # The reporter was emailed at once (reports' own email); followers get the digest.
     [immediate] = emails_to(resident)

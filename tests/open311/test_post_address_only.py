@@ -9,6 +9,7 @@ from delivery.models import Delivery
 from places import gazetteer as places
 from reports.models import Report
 from tests import factories
+from tests.factories import worker_round
 from tests.fakes import FakeNominatim, nominatim_place
 from tests.open311.conftest import API, assert_errors, decode
 
@@ -46,6 +47,7 @@ def test_address_string_found_in_the_gazetteer_places_the_report(
     assert report.has_location
     assert report.lat == pytest.approx(51.518, abs=1e-6)
     assert report.address == "14 queen st"
+    worker_round()
     assert Delivery.objects.filter(report=report).exists()
 
 
@@ -80,6 +82,7 @@ def test_an_address_nobody_finds_is_stored_to_be_confirmed(
     assert not report.has_location and report.lat is None
     # Routed to the default authority, which receives it like any other.
     assert report.authority == default
+    worker_round()
     assert Delivery.objects.filter(report=report, authority=default).exists()
     # Listed with a clear note, not mapped.
     listing = client.get(reverse("reports:list")).content.decode()

@@ -9,6 +9,7 @@ from discussions.models import Thread
 from open311.models import ApiKey
 from reports.models import Report
 from tests import factories
+from tests.factories import worker_round
 from tests.open311.conftest import API, JSON_TYPE, XML_TYPE, assert_errors, decode
 
 
@@ -73,6 +74,7 @@ def test_post_creates_a_normal_public_report_and_answers_200_with_its_id(
     assert report.reporter is None
     # Everything a web report gets: routing, delivery, discussion, timeline, email.
     assert report.authority == authority
+    worker_round()
     assert Delivery.objects.filter(report=report, authority=authority).exists()
     assert Thread.objects.filter(pk=report.thread_id, kind=Thread.Kind.REPORT).exists()
     assert [u.state for u in report.updates.all()] == ["submitted"]

@@ -14,6 +14,7 @@ from open311.models import ApiKey
 from reports.actions import change_state, hide_report, mark_duplicate
 from reports.models import Report, ReportUpdate
 from tests import factories
+from tests.factories import worker_round
 from tests.open311.conftest import API, assert_errors, decode
 
 URL = f"{API}/servicerequestupdates"
@@ -234,6 +235,7 @@ def test_back_office_update_is_official_told_and_logged(client, back_office, rep
     )
     assert update.media_url == "https://council.example/photos/1.jpg"
     # The reporter is emailed at once; the follower hears in the digest.
+    worker_round()
     assert OutboundEmail.objects.filter(to=resident.email).count() == 1
     assert Notification.objects.filter(follow=follow).exists()
     entry = ModerationEntry.objects.get(target_id=report.pk, action=ModerationEntry.Action.STATE)

@@ -17,7 +17,7 @@ from civic.models import OutboundEmail
 from delivery.models import Delivery
 from discussions.models import Follow
 from reports.models import PendingPhoto, PendingReport, Report
-from tests.factories import CENTRE, jpeg_upload, make_user
+from tests.factories import CENTRE, jpeg_upload, make_user, worker_round
 
 NEW = reverse("reports:new")
 SENT = reverse("reports:guest-sent")
@@ -89,6 +89,7 @@ def test_confirming_publishes_and_routes_it_like_a_signed_in_report(
     assert response.status_code == 302
 
     report = Report.objects.get()
+    worker_round()
     assert report.reporter is None
     assert report.contact_email == "ada@example.org"
     assert report.contact_name == "Ada Lovelace" and report.contact_phone == "0123 456"

@@ -13,7 +13,7 @@ from discussions import actions as discussion_actions
 from discussions.models import Notification, Thread
 from discussions.notifications import send_due_digests
 from reports.actions import change_state
-from tests.factories import make_comment, make_report, make_user
+from tests.factories import make_comment, make_report, make_user, worker_round
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -40,6 +40,7 @@ def test_followers_hear_by_digest_and_a_note_alone_is_emailed(service, authority
     follower = make_user(email="follower@example.org")
     discussion_actions.set_following(Thread.objects.get(pk=report.thread_id), follower, True)
     change_state(report, report.state, by=staff, note="We have seen it.")
+    worker_round()
     assert OutboundEmail.objects.filter(to=resident.email).count() == 1
     assert not OutboundEmail.objects.filter(to=follower.email).exists()  # batched
     send_due_digests(now=timezone.now() + timedelta(minutes=5))

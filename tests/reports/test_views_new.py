@@ -17,6 +17,7 @@ from tests.factories import (
     jpeg_upload,
     make_report,
     make_service_with_every_attribute,
+    worker_round,
 )
 from tests.fakes import (
     HIGH_STREET,
@@ -83,6 +84,7 @@ def test_resident_submits_a_report_and_lands_on_its_page(resident_client, reside
     assert report.show_name is True
     assert report.public_name == "Rosa Parks"
     assert report.photos.count() == 1
+    worker_round()  # its confirmation email
     assert OutboundEmail.objects.filter(to=resident.email).exists()
 
     page = resident_client.get(response.url)
