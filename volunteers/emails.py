@@ -10,6 +10,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import translation
 
+from civic import tasks
 from civic.links import absolute_url
 from civic.models import language_of
 from civic.outbox import queue_email
@@ -90,9 +91,26 @@ def to_organiser(opportunity, template: str, **context) -> bool:
     return True
 
 
+SIGNED_UP_TASK = "volunteers.signed-up"
+
+
 def signed_up(signup) -> None:
-    confirmed = signup.state == signup.State.CONFIRMED
-    to_volunteer(signup, "confirmed" if confirmed else "waitlisted")
+    """Hand the volunteer's confirmation (with its calendar link) to the worker."""
+    tasks.defer(SIGNED_UP_TASK, signup_id=signup.pk, state=signup.state)
+
+
+def _send_signed_up(*, signup_id: int, state: str) -> None:
+    """The task: "you are signed up" or "you are on the waiting list", as it was then
+    (a place that freed meanwhile sends its own "promoted" email)."""
+    from volunteers.models import Signup
+
+    signup = Signup.objects.select_related("opportunity", "user").filter(pk=signup_id).first()
+    if signup is None or signup.state == Signup.State.WITHDRAWN:
+        return  # withdrawn meanwhile: nothing to confirm
+    to_volunteer(signup, "confirmed" if state == Signup.State.CONFIRMED else "waitlisted")
+
+
+tasks.register(SIGNED_UP_TASK, _send_signed_up)
 
 
 def promoted(signup) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from civic.models import OutboundEmail
+from tests.factories import worker_round
 from tests.volunteers.support import make_opportunity
 from volunteers import actions
 
@@ -56,6 +57,7 @@ def test_feed_lists_upcoming_calls_only(client, report, organiser):
 
 def test_confirmation_email_links_the_calendar_file(call, volunteer):
     call.sign_up(volunteer)
+    worker_round()  # the confirmation is the worker's
 
     email = OutboundEmail.objects.get(to="vera@example.org")
     ics = reverse("volunteers:ics", args=[call.pk])

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civic.models import OutboundEmail
+from tests.factories import worker_round
 from tests.volunteers.conftest import people
 from tests.volunteers.support import make_opportunity
 from volunteers.models import CapacityRefused, Opportunity, Signup, SignupRefused
@@ -36,6 +37,7 @@ def test_signing_up_confirms_until_full_then_waitlists(report, organiser):
 
     assert result.signup.state == Signup.State.WAITLISTED
     assert states(call) == {"confirmed": ["P0", "P1"], "waitlisted": ["P2"]}
+    worker_round()
     subjects = list(OutboundEmail.objects.order_by("pk").values_list("to", "subject"))
     assert subjects[-1] == ("v2@example.org", f"On the waiting list: {call.title}")
     assert subjects[0] == ("v0@example.org", f"You are signed up: {call.title}")

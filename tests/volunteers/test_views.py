@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from civic.models import OutboundEmail
 from reports.models import Report
-from tests.factories import make_user
+from tests.factories import make_user, worker_round
 from tests.volunteers.conftest import HTMX, people
 from tests.volunteers.support import make_opportunity
 from volunteers.models import Opportunity, Signup
@@ -498,6 +498,7 @@ def test_unsubscribe_link_stops_this_calls_emails(client, report, organiser):
     call = make_opportunity(report.thread, organiser, capacity=1)
     volunteer = make_user(email="quiet@example.org")
     call.sign_up(volunteer)
+    worker_round()
     email = OutboundEmail.objects.get(to="quiet@example.org")
     link = email.headers["List-Unsubscribe"].strip("<>")
     assert link in email.body_text
@@ -509,6 +510,7 @@ def test_unsubscribe_link_stops_this_calls_emails(client, report, organiser):
 
     call.withdraw(Signup.objects.get(user=volunteer))
     call.sign_up(volunteer)
+    worker_round()
     assert OutboundEmail.objects.filter(to="quiet@example.org").count() == 1
 
 

@@ -1,0 +1,189 @@
+"""Each write does the least in the request: validate, one transaction, a version bump,
+and one task row that hands its fan-out to the worker (civic/tasks.py). So what a
+comment, a "me too", a sign-up or a report costs does not grow with the people it
+reaches, and the worker, once it has run, has reached every one of them."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts.models import Alert
+from civic.management.commands.work import run_round
+from civic.models import OutboundEmail, Profile, Task
+from delivery.models import Delivery
+from discussions.models import Follow, Notification, Support
+from open311.models import ApiKey
+from places.geo import radius_bbox
+from tests.factories import CENTRE, make_user, worker_round
+from tests.volunteers.support import make_opportunity
+from volunteers.models import Signup
+
+pytestmark = pytest.mark.django_db
+
+FEW_AND_MANY = [1, 50]
+
+
+@pytest.fixture
+def commenter(resident):
+    Profile.objects.update_or_create(user=resident, defaults={"display_name": "Rosa"})
+    return resident
+
+
+def _followed_by(thread, count: int) -> set[int]:
+    people = [make_user() for _ in range(count)]
+    Follow.objects.bulk_create(Follow(thread=thread, user=person) for person in people)
+    return {person.pk for person in people}
+
+
+@pytest.mark.parametrize("followers", FEW_AND_MANY)
+def test_a_comment_costs_the_same_at_1_and_50_followers_and_reaches_them_all(
+    followers, client, report, commenter, django_assert_num_queries
+):
+    told = _followed_by(report.thread, followers)
+    client.force_login(commenter)
+    url = reverse("discussions:comments", args=[report.thread_id])
+
+    with django_assert_num_queries(16):
+        # 1. the session; 2. the signed-in user; 3. the thread, with the viewer's state
+        # 4. the commenter's display name
+        # 5. SAVEPOINT: the rate count and the comment in one transaction
+        # 6. SAVEPOINT of post_comment; 7. is the commenter on the official group?
+        # 8. INSERT the comment; 9. UPDATE the thread's version and counters
+        # 10. UPDATE the data versions (lists, this thread's page); 11. the new version
+        # 12. UPDATE the comment's place in the tree; 13. the commenter follows
+        # 14. INSERT the followers' task: one row, however many they are
+        # 15.–16. RELEASE both savepoints
+        response = client.post(url, {"body": "Deeper today."}, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert "Deeper today." in response.content.decode()
+    assert not Notification.objects.exists()  # the worker's to write
+    assert worker_round() == 1
+    assert set(Notification.objects.values_list("follow__user_id", flat=True)) == told
+
+
+@pytest.mark.parametrize("followers", FEW_AND_MANY)
+def test_a_me_too_costs_the_same_at_1_and_50_followers(
+    followers, client, report, django_assert_num_queries
+):
+    _followed_by(report.thread, followers)
+    neighbour = make_user()
+    client.force_login(neighbour)
+    url = reverse("discussions:thread-support", args=[report.thread_id])
+
+    with django_assert_num_queries(14):
+        # 1. the session; 2. the user; 3. the thread; 4. SAVEPOINT
+        # 5. their support, if any; 6.–8. INSERT it (in a savepoint: unique per person)
+        # 9. UPDATE the thread's count; 10. UPDATE the data versions; 11. the new count
+        # 12. RELEASE; 13.–14. do they follow, do they support (the button's state)
+        response = client.post(url, {"on": "true"}, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert Support.objects.filter(thread=report.thread, user=neighbour).exists()
+
+
+@pytest.mark.parametrize("followers", FEW_AND_MANY)
+def test_a_sign_up_costs_the_same_at_1_and_50_followers_and_is_confirmed_by_the_worker(
+    followers, client, report, django_assert_num_queries
+):
+    call = make_opportunity(report.thread, make_user())
+    _followed_by(report.thread, followers)
+    volunteer = make_user(email="vol@example.org")
+    client.force_login(volunteer)
+
+    with django_assert_num_queries(16):
+        # 1. the session; 2. the user; 3. the call; 4. SAVEPOINT; 5. the call, locked
+        # 6. their sign-up, if any; 7. places taken; 8.–9. INSERT it, in a savepoint
+        # 10. UPDATE the data versions; 11. RELEASE; 12. INSERT the confirmation's task
+        # 13. RELEASE; 14.–16. the call again, their sign-up and the volunteers shown
+        response = client.post(
+            reverse("volunteers:signup", args=[call.pk]), {"note": ""}, HTTP_HX_REQUEST="true"
+        )
+
+    assert response.status_code == 200
+    assert Signup.objects.filter(opportunity=call, user=volunteer).exists()
+    assert not OutboundEmail.objects.filter(to=volunteer.email).exists()
+    worker_round()
+    assert OutboundEmail.objects.get(to=volunteer.email).subject.startswith("You are signed up")
+
+
+def _area_alerts(count: int) -> None:
+    lat, lon = CENTRE
+    for n in range(count):
+        west, south, east, north = radius_bbox(lat, lon, 500)
+        Alert.objects.create(
+            email=f"watcher{n}@example.org",
+            kind=Alert.Kind.RADIUS,
+            lat=lat,
+            lon=lon,
+            radius=500,
+            west=west,
+            south=south,
+            east=east,
+            north=north,
+            confirmed_at=timezone.now(),
+            frequency=Alert.Frequency.INSTANT,
+        )
+
+
+@pytest.mark.parametrize("watchers", FEW_AND_MANY)
+def test_a_web_report_costs_the_same_at_1_and_50_area_alerts(
+    watchers, resident_client, resident, service, authority, django_assert_num_queries
+):
+    _area_alerts(watchers)
+    data = {
+        "service": service.code,
+        "lat": str(CENTRE[0]),
+        "lon": str(CENTRE[1]),
+        "title": "Deep pothole",
+        "description": "By the bus stop.",
+        "name": "Rosa Parks",
+    }
+    resident_client.post(reverse("reports:new"), {**data, "title": "Warm-up"})
+    worker_round()
+
+    with django_assert_num_queries(17):
+        # 1. the session; 2. the user; 3.–5. the services for the form, with questions
+        # 6. SAVEPOINT: the rate count and the report in one transaction
+        # 7. routing: the authorities that cover the place
+        # 8. SAVEPOINT; 9. INSERT the thread; 10. INSERT the report
+        # 11. UPDATE the data versions; 12. UPDATE the thread's owner
+        # 13. INSERT the first timeline entry; 14. the reporter follows
+        # 15. INSERT the task that announces it; 16.–17. RELEASE both savepoints
+        response = resident_client.post(reverse("reports:new"), data)
+
+    assert response.status_code == 302
+    assert not Delivery.objects.filter(report__title="Deep pothole").exists()
+    run_round()
+    assert Delivery.objects.filter(report__title="Deep pothole", authority=authority).exists()
+    assert OutboundEmail.objects.filter(to=resident.email, subject__contains="Deep pothole")
+
+
+@pytest.mark.parametrize("watchers", FEW_AND_MANY)
+def test_an_open311_report_costs_the_same_at_1_and_50_area_alerts(
+    watchers, client, service, authority, django_assert_num_queries
+):
+    _area_alerts(watchers)
+    _key, raw = ApiKey.create_key("App", can_post=True)
+    data = {"api_key": raw, "service_code": service.code, "description": "Deep pothole"}
+    data |= {"lat": CENTRE[0], "long": CENTRE[1]}
+    client.post("/open311/v2/requests.json", data)  # its key's first use is stamped
+
+    with django_assert_num_queries(12):
+        # 1. the key (the service is kept in the process while the services' version,
+        # read from the shared cache, holds)
+        # 2. SAVEPOINT: the rate count and the report in one transaction; 3. routing
+        # 4. SAVEPOINT; 5. INSERT the thread; 6. INSERT the report
+        # 7. UPDATE the data versions; 8. UPDATE the thread's owner
+        # 9. INSERT the first timeline entry; 10. INSERT the task that announces it
+        # 11.–12. RELEASE both savepoints
+        response = client.post("/open311/v2/requests.json", data)
+
+    assert response.status_code == 200
+    (answer,) = response.json()
+    assert not Delivery.objects.filter(report_id=answer["service_request_id"]).exists()
+    run_round()
+    assert Delivery.objects.filter(report_id=answer["service_request_id"]).exists()
+    assert not Task.objects.exclude(state=Task.State.SENT).exists()
