@@ -54,7 +54,7 @@ def test_a_comment_costs_the_same_at_1_and_50_followers_and_reaches_them_all(
         # 10. UPDATE the data versions (lists, this thread's page); 11. the new version
         # 12. UPDATE the comment's place in the tree; 13. the commenter follows
         # 14. INSERT the followers' task: one row, however many they are
-        # 15.–16. RELEASE both savepoints
+        # 15-16. RELEASE both savepoints
         response = client.post(url, {"body": "Deeper today."}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
@@ -75,9 +75,9 @@ def test_a_me_too_costs_the_same_at_1_and_50_followers(
 
     with django_assert_num_queries(14):
         # 1. the session; 2. the user; 3. the thread; 4. SAVEPOINT
-        # 5. their support, if any; 6.–8. INSERT it (in a savepoint: unique per person)
+        # 5. their support, if any; 6-8. INSERT it (in a savepoint: unique per person)
         # 9. UPDATE the thread's count; 10. UPDATE the data versions; 11. the new count
-        # 12. RELEASE; 13.–14. do they follow, do they support (the button's state)
+        # 12. RELEASE; 13-14. do they follow, do they support (the button's state)
         response = client.post(url, {"on": "true"}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
@@ -95,9 +95,9 @@ def test_a_sign_up_costs_the_same_at_1_and_50_followers_and_is_confirmed_by_the_
 
     with django_assert_num_queries(16):
         # 1. the session; 2. the user; 3. the call; 4. SAVEPOINT; 5. the call, locked
-        # 6. their sign-up, if any; 7. places taken; 8.–9. INSERT it, in a savepoint
+        # 6. their sign-up, if any; 7. places taken; 8-9. INSERT it, in a savepoint
         # 10. UPDATE the data versions; 11. RELEASE; 12. INSERT the confirmation's task
-        # 13. RELEASE; 14.–16. the call again, their sign-up and the volunteers shown
+        # 13. RELEASE; 14-16. the call again, their sign-up and the volunteers shown
         response = client.post(
             reverse("volunteers:signup", args=[call.pk]), {"note": ""}, HTTP_HX_REQUEST="true"
         )
@@ -145,13 +145,13 @@ def test_a_web_report_costs_the_same_at_1_and_50_area_alerts(
     worker_round()
 
     with django_assert_num_queries(17):
-        # 1. the session; 2. the user; 3.–5. the services for the form, with questions
+        # 1. the session; 2. the user; 3-5. the services for the form, with questions
         # 6. SAVEPOINT: the rate count and the report in one transaction
         # 7. routing: the authorities that cover the place
         # 8. SAVEPOINT; 9. INSERT the thread; 10. INSERT the report
         # 11. UPDATE the data versions; 12. UPDATE the thread's owner
         # 13. INSERT the first timeline entry; 14. the reporter follows
-        # 15. INSERT the task that announces it; 16.–17. RELEASE both savepoints
+        # 15. INSERT the task that announces it; 16-17. RELEASE both savepoints
         response = resident_client.post(reverse("reports:new"), data)
 
     assert response.status_code == 302
@@ -178,7 +178,7 @@ def test_an_open311_report_costs_the_same_at_1_and_50_area_alerts(
         # 4. SAVEPOINT; 5. INSERT the thread; 6. INSERT the report
         # 7. UPDATE the data versions; 8. UPDATE the thread's owner
         # 9. INSERT the first timeline entry; 10. INSERT the task that announces it
-        # 11.–12. RELEASE both savepoints
+        # 11-12. RELEASE both savepoints
         response = client.post("/open311/v2/requests.json", data)
 
     assert response.status_code == 200
