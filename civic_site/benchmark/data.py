@@ -18,9 +18,11 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models.functions import Mod
 from django.test import Client
+from django.urls import reverse
 from tqdm import tqdm
 
 from accountability import stats
+from civic.models import Profile
 from discussions.actions import post_comment
 from discussions.models import Follow, Thread
 from discussions.queries import poll_url
@@ -201,6 +203,10 @@ def prepare(reports: int, comments: int, alerts: int = 0) -> dict:
         key.delete()
     _key, raw_key = ApiKey.create_key("Benchmark", can_post=True)
     resident = get_user_model().objects.filter(is_staff=False).order_by("pk").first()
+    # Comments are signed with a display name; the resident posts in the comment run.
+    Profile.objects.update_or_create(user=resident, defaults={"display_name": "Bench Resident"})
+    # Another report's thread takes the comment run, so the long thread stays as it is.
+    commented = Report.objects.exclude(pk=report.pk).order_by("-requested_at", "-pk").first()
     # A service with no required questions, for the POST runs.
     plain = Service.objects.filter(code__in=[c for c, _n, _g in EXTRA_SERVICES]).first()
     return {
@@ -210,6 +216,7 @@ def prepare(reports: int, comments: int, alerts: int = 0) -> dict:
         "report_path": report.get_absolute_url(),
         "thread_id": report.thread_id,
         "poll_path": poll_url(Thread.objects.get(pk=report.thread_id)),
+        "comment_path": reverse("discussions:comments", args=[commented.thread_id]),
         "comments": report.thread.comments.count(),
         "api_key": raw_key,
         "session_cookie": _session_cookie(resident),

@@ -63,6 +63,11 @@ def test_bench_prints_and_writes_the_table_at_a_tiny_size(tmp_path: Path, migrat
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "alert run: 50 alerts against" in result.stdout
+    # The hello baseline beside a bare startproject site served the same way.
+    assert re.search(r"baseline: hello [\d,]+ req/s, bare startproject [\d,]+ req/s", result.stdout)
+    baseline = json.loads((tmp_path / "baseline.json").read_text())["60"]
+    assert len(baseline["hello"]) == len(baseline["bare_startproject"]) == 2
+    assert min(baseline["bare_startproject"]) > 0
     # One line per size (the count is of the visible reports the seed made).
     assert len(re.findall(r"CSV export of [\d,]+ reports: [\d.]+ s", result.stdout)) == 1
     assert set(json.loads((tmp_path / "export.json").read_text())) == {"60"}
@@ -74,7 +79,13 @@ def test_bench_prints_and_writes_the_table_at_a_tiny_size(tmp_path: Path, migrat
         "Open311 services.json",
         "empty live poll",
         "home page",
+        "home page, signed in",
+        "report list, signed in",
+        "community list, signed in",
+        "stats page",
         "new-report POST (signed in)",
+        "comment POST (signed in)",
+        "Open311 POST requests.json",
     } <= labels
     for row in rows:
         assert row["requests_per_s"] > 0, row

@@ -17,6 +17,7 @@ import gzip
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from civic_site.benchmark import export, wrk
+from civic_site.benchmark import bare, export, wrk
 from civic_site.benchmark.endpoints import (
     GUNICORN_FLAGS,
     PHOTO_SCRIPT,
@@ -81,6 +82,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         wrk.ensure_wrk()
         results: dict[int, list[Result]] = {}
+        self.baselines: dict[int, dict] = {}
         for size in sizes:
             results[size] = self.measure_size(size, base / str(size), options)
         self.compare(results)
@@ -127,24 +129,62 @@ class Command(BaseCommand):
                 f"  alert run: {run['alerts']:,} alerts against {run['reports']} new reports in "
                 f"{run['seconds']:.2f} s, {run['queries']} queries, {run['matches']:,} matches"
             )
-        port, hello_port = options["port"], options["port"] + 1
+        port, hello_port, bare_port = options["port"], options["port"] + 1, options["port"] + 2
         civic = self.serve(["civic.wsgi"], port, self.env(folder))
         hello = self.serve(
             ["civic_site.benchmark.hello:application"], hello_port, os.environ.copy()
         )
+        folder_of_bare = bare.make()
+        plain = self.serve(
+            [f"{bare.NAME}.wsgi"],
+            bare_port,
+            {**os.environ, "DJANGO_SETTINGS_MODULE": f"{bare.NAME}.settings"},
+            cwd=folder_of_bare,
+        )
         try:
+            floor = self.baseline(size, hello_port, bare_port, options)
             words = [w.strip() for w in options["only"].split(",") if w.strip()] or [""]
             chosen = [e for e in endpoints(info) if any(w in e.label for w in words)]
-            results = [self.drive(e, port, hello_port, options) for e in chosen]
+            results = [self.drive(e, port, hello_port, options, floor) for e in chosen]
             self.table(size, results)
             self.latency(port, chosen, options["requests"])
         finally:
-            for process in (civic, hello):
+            for process in (civic, hello, plain):
                 process.terminate()
                 process.wait(timeout=20)
+            shutil.rmtree(folder_of_bare, ignore_errors=True)
         return results
 
-    def serve(self, app: list[str], port: int, env: dict) -> subprocess.Popen:
+    def baseline(self, size: int, hello_port: int, bare_port: int, options: dict) -> float:
+        """The hello site and a bare startproject, in turns, twice each: they must agree
+        (the same settings and middleware); their median is the least any ratio is
+        divided by, so a hello run that dips does not inflate the endpoint after it."""
+        figures: dict[str, list[float]] = {"hello": [], "bare startproject": []}
+        for _ in range(2):
+            for name, at in (("hello", hello_port), ("bare startproject", bare_port)):
+                run = wrk.run(
+                    f"http://127.0.0.1:{at}/",
+                    seconds=options["seconds"],
+                    connections=options["connections"],
+                )
+                figures[name].append(run.requests_per_s)
+                time.sleep(options["gap"])
+        hello, plain = (statistics.median(figures[name]) for name in figures)
+        gap = abs(hello - plain) / max(hello, plain, 1)
+        verdict = "they match" if gap <= 0.15 else "THEY DIFFER: the machine is busy"
+        self.stdout.write(
+            f"  baseline: hello {hello:,.0f} req/s, bare startproject {plain:,.0f} req/s "
+            f"(same flags; {gap:.0%} apart: {verdict})"
+        )
+        floor = statistics.median(figures["hello"] + figures["bare startproject"])
+        self.baselines[size] = {
+            "hello": figures["hello"],
+            "bare_startproject": figures["bare startproject"],
+            "floor": floor,
+        }
+        return floor
+
+    def serve(self, app: list[str], port: int, env: dict, cwd=None) -> subprocess.Popen:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -158,7 +198,7 @@ class Command(BaseCommand):
                 "warning",
             ],
             env=env,
-            cwd=settings.BASE_DIR,
+            cwd=cwd or settings.BASE_DIR,
         )
         for _ in range(150):
             try:
@@ -180,7 +220,9 @@ class Command(BaseCommand):
             body = gzip.decompress(body)
         return response.status, body
 
-    def drive(self, endpoint: Endpoint, port: int, hello_port: int, options: dict) -> Result:
+    def drive(
+        self, endpoint: Endpoint, port: int, hello_port: int, options: dict, floor: float
+    ) -> Result:
         seconds, gap = options["seconds"], options["gap"]
         headers = {"Accept-Encoding": "gzip", **endpoint.headers}
         status, size = 0, 0.0
@@ -216,7 +258,7 @@ class Command(BaseCommand):
                 )
             )
             time.sleep(gap)
-        result = Result(endpoint, runs, hello, size, status)
+        result = Result(endpoint, runs, hello, size, status, floor)
         self.stdout.write(
             f"  {endpoint.label:44} {result.median('requests_per_s'):>8,.0f} req/s  "
             f"ratio {result.ratio:.3f}  {result.verdict}"
@@ -224,7 +266,19 @@ class Command(BaseCommand):
         return result
 
     def table(self, size: int, results: list[Result]) -> None:
-        self.stdout.write(f"\n{self.markdown(size, results)}")
+        self.stdout.write(f"\n{self.markdown(size, results)}\n{self.baseline_line(size)}")
+
+    def baseline_line(self, size: int) -> str:
+        known = self.baselines.get(size)
+        if not known:
+            return ""
+        hello = statistics.median(known["hello"])
+        plain = statistics.median(known["bare_startproject"])
+        return (
+            f"\nBaseline: hello {hello:,.0f} req/s, bare startproject {plain:,.0f} req/s "
+            f"(same gunicorn flags, in turns before the endpoints); each ratio divides by "
+            f"the higher of the hello run just before it and {known['floor']:,.0f}."
+        )
 
     @staticmethod
     def markdown(size: int, results: list[Result]) -> str:
@@ -290,8 +344,13 @@ class Command(BaseCommand):
         data = {str(size): [r.as_dict() for r in rs] for size, rs in results.items()}
         (base / "results.json").write_text(json.dumps(data, indent=2))
         (base / "results.md").write_text(
-            "\n\n".join(self.markdown(size, rs) for size, rs in results.items()) + "\n"
+            "\n\n".join(
+                self.markdown(size, rs) + "\n" + self.baseline_line(size)
+                for size, rs in results.items()
+            )
+            + "\n"
         )
+        (base / "baseline.json").write_text(json.dumps(self.baselines, indent=2))
         self.stdout.write(f"\nWritten: {base / 'results.json'} and {base / 'results.md'}")
 
     def photo(self) -> None:
