@@ -142,9 +142,11 @@ def endpoints(info: dict) -> list[Endpoint]:
     dx, dy = (east - west) / 20, (north - south) / 20
     city = urlencode({"bbox": f"{west},{south},{east},{north}"})
     hood = urlencode({"bbox": f"{cx - dx},{cy - dy},{cx + dx},{cy + dy}"})
-    signed_in = {"Cookie": f"{info['session_cookie_name']}={info['session_cookie']}"}
     csrf = "b" * 32  # an unmasked secret: the cookie and the header carry the same one
-    web_post = {"Cookie": f"{signed_in['Cookie']}; csrftoken={csrf}", "X-CSRFToken": csrf}
+    session = f"{info['session_cookie_name']}={info['session_cookie']}"
+    # A signed-in browser sends back the CSRF cookie its first page set.
+    signed_in = {"Cookie": f"{session}; csrftoken={csrf}"}
+    web_post = {**signed_in, "X-CSRFToken": csrf}
     report_body = urlencode(
         {
             "service": info["post_service"],

@@ -158,24 +158,33 @@ class Command(BaseCommand):
     def baseline(self, size: int, hello_port: int, bare_port: int, options: dict) -> float:
         """The hello site and a bare startproject, in turns, twice each: they must agree
         (the same settings and middleware); their median is the least any ratio is
-        divided by, so a hello run that dips does not inflate the endpoint after it."""
-        figures: dict[str, list[float]] = {"hello": [], "bare startproject": []}
-        for _ in range(2):
-            for name, at in (("hello", hello_port), ("bare startproject", bare_port)):
-                run = wrk.run(
-                    f"http://127.0.0.1:{at}/",
-                    seconds=options["seconds"],
-                    connections=options["connections"],
-                )
-                figures[name].append(run.requests_per_s)
-                time.sleep(options["gap"])
-        hello, plain = (statistics.median(figures[name]) for name in figures)
-        gap = abs(hello - plain) / max(hello, plain, 1)
-        verdict = "they match" if gap <= 0.15 else "THEY DIFFER: the machine is busy"
-        self.stdout.write(
-            f"  baseline: hello {hello:,.0f} req/s, bare startproject {plain:,.0f} req/s "
-            f"(same flags; {gap:.0%} apart: {verdict})"
-        )
+        divided by, so a hello run that dips does not inflate the endpoint after it.
+
+        Measured once the servers have settled (three gunicorn masters have just
+        started their workers, which import and warm up on the same cores); a round
+        whose two sites disagree is measured again, up to three rounds."""
+        time.sleep(max(options["gap"], 3.0))
+        for attempt in range(1, 4):
+            figures: dict[str, list[float]] = {"hello": [], "bare startproject": []}
+            for _ in range(2):
+                for name, at in (("hello", hello_port), ("bare startproject", bare_port)):
+                    run = wrk.run(
+                        f"http://127.0.0.1:{at}/",
+                        seconds=options["seconds"],
+                        connections=options["connections"],
+                    )
+                    figures[name].append(run.requests_per_s)
+                    time.sleep(options["gap"])
+            hello, plain = (statistics.median(figures[name]) for name in figures)
+            gap = abs(hello - plain) / max(hello, plain, 1)
+            verdict = "they match" if gap <= 0.15 else "THEY DIFFER: the machine is busy"
+            self.stdout.write(
+                f"  baseline: hello {hello:,.0f} req/s, bare startproject {plain:,.0f} req/s "
+                f"(same flags; {gap:.0%} apart: {verdict})"
+            )
+            if gap <= 0.15:
+                break
+            time.sleep(options["gap"] * attempt)
         floor = statistics.median(figures["hello"] + figures["bare startproject"])
         self.baselines[size] = {
             "hello": figures["hello"],
