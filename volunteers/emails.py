@@ -6,6 +6,7 @@ the emails about that one call, for that one person.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core import signing
 from django.urls import reverse
 from django.utils import translation
@@ -102,8 +103,7 @@ def signed_up(signup) -> None:
 def _send_signed_up(*, signup_id: int, state: str) -> None:
     """The task: "you are signed up" or "you are on the waiting list", as it was then
     (a place that freed meanwhile sends its own "promoted" email)."""
-    from volunteers.models import Signup
-
+    Signup = apps.get_model("volunteers", "Signup")  # the models import this module
     signup = Signup.objects.select_related("opportunity", "user").filter(pk=signup_id).first()
     if signup is None or signup.state == Signup.State.WITHDRAWN:
         return  # withdrawn meanwhile: nothing to confirm
