@@ -20,7 +20,7 @@ and makes the SMTP server refuse mail for a while, then accept it again. Afterwa
 waits for the tasks, the outbox and deliveries to drain and checks that every acknowledged write
 is in the database and that every email and delivery reached its server exactly once.
 It prints requests, errors by kind, p50/p95/p99, and exits 1 when a target is missed:
-0 lost acknowledged writes, 0 5xx, 0 "database is locked", 0 double sends, p99 < 2 s.
+0 lost acknowledged writes, 0 5xx, 0 "database is locked", 0 double sends, p99 under --p99 (2 s).
 """
 
 from __future__ import annotations
