@@ -418,6 +418,10 @@ DELIVERY_STUCK_AFTER = env_int("DELIVERY_STUCK_AFTER", 5)
 # how many tries an event gets before it waits in the admin for "retry now".
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10.0)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12)
+# Hosts a webhook may reach although they are inside the network (delivery/webhooks.py
+# refuses loopback, private and link-local addresses): a receiver on this machine for
+# testing. The suite's fake receivers listen on "localhost".
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", ["localhost"] if TESTING else [])
 # Site administrators, as "Name <email>" or plain addresses, comma-separated.
 ADMINS = [parseaddr(address) for address in env_list("ADMINS")]
 

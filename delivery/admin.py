@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from delivery.models import Delivery, Webhook, WebhookDelivery
+from delivery.webhooks import inside_the_network
 from reports.admin import AuthorityScopedAdmin, ReadOnlyInline, ReportAdmin
 from reports.models import Authority
 
@@ -52,6 +53,11 @@ class WebhookForm(forms.ModelForm):
         url = self.cleaned_data["url"]
         if not url.lower().startswith(("https://", "http://")):
             raise forms.ValidationError(_("Use an http:// or https:// address."))
+        reason = inside_the_network(url)
+        if reason:
+            raise forms.ValidationError(
+                _("%(reason)s. Use the receiver's public address.") % {"reason": reason}
+            )
         return url
 
 

@@ -13,20 +13,32 @@ status, a timeout, a refused connection) is retried with the worker's backoff, u
 settings.WEBHOOK_MAX_ATTEMPTS tries, after which it waits in the admin for "retry now".
 The payload holds public fields only: the Open311 representation of the request (with
 its extensions), and the timeline entry the event is about.
+
+A webhook never reaches inside the network Civic runs in: the address its host resolves
+to must be a public one (not loopback, private, link-local, such as the cloud metadata
+service at 169.254.169.254, shared or reserved), checked when the connection is made and
+to the very address connected to, so a name that resolves elsewhere the second time
+gains nothing. A redirect is never followed. Hosts named in
+settings.WEBHOOK_ALLOWED_HOSTS (a receiver on the same machine, for testing) are exempt.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civic.links import absolute_url
 from delivery.models import Webhook, WebhookDelivery
@@ -114,7 +126,91 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class RefusedAddress(OSError):
+    """The webhook's host is, or resolves to, an address inside the network."""
+
+
+def refusal(host: str, address: str) -> str | None:
+    """Why `address` (what `host` resolved to) may not receive a webhook, or None."""
+    if host.lower() in {h.lower() for h in settings.WEBHOOK_ALLOWED_HOSTS}:
+        return None
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip.is_global and not ip.is_multicast:
+        return None
+    return _("%(host)s is at %(ip)s, an address inside the network") % {"host": host, "ip": ip}
+
+
+def inside_the_network(url: str) -> str | None:
+    """For the form: why `url` could never receive a webhook, or None. A host that does
+    not resolve now passes (it may by the time of the first event; each send checks)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError):
+        return None
+    for *_rest, sockaddr in found:
+        reason = refusal(host, sockaddr[0])
+        if reason:
+            return reason
+    return None
+
+
+def _connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+    """socket.create_connection, connecting only to addresses that pass `refusal`."""
+    host, port = address
+    error: OSError | None = None
+    for family, kind, proto, _name, sockaddr in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM
+    ):
+        reason = refusal(host, sockaddr[0])
+        if reason:
+            raise RefusedAddress(reason)
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"{host} did not resolve")
+
+
+class _Checked:
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _connect  # http.client sets socket.create_connection
+
+
+class _CheckedHTTPConnection(_Checked, http.client.HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_Checked, http.client.HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_CheckedHTTPConnection, req)
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)
+
+
+# No proxy: the address checked must be the receiver's own, not a proxy's.
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _NoRedirects, _CheckedHTTPHandler, _CheckedHTTPSHandler
+)
 
 
 class WebhookError(Exception):
@@ -145,7 +241,9 @@ def post(delivery: WebhookDelivery) -> int:
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:300].decode("utf-8", "replace")
         raise WebhookError(f"HTTP {exc.code}: {detail}", exc.code) from exc
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+    except urllib.error.URLError as exc:
+        raise WebhookError(f"{hook.url}: {exc.reason}") from exc
+    except (TimeoutError, OSError, ValueError) as exc:
         raise WebhookError(f"{hook.url}: {exc}") from exc
     if not 200 <= status < 300:
         raise WebhookError(f"HTTP {status}", status)

@@ -112,7 +112,8 @@ class FakeWebhookReceiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/civic"
+        # "localhost": the name settings.WEBHOOK_ALLOWED_HOSTS lets through in tests.
+        self.url = f"http://localhost:{self.server.server_address[1]}/hooks/civic"
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
