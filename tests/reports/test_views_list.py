@@ -272,3 +272,64 @@ def test_pages_link_to_each_other_keeping_the_filters(anonymous, service, author
     assert 'rel="prev" href="?state=open&amp;page=1"' in html
     assert 'rel="next" href="?state=open&amp;page=3"' in html
     assert "Page 2 of 3" in html
+
+
+def _download_links(html: str) -> dict[str, str]:
+    import re
+
+    paragraph = re.search(r'<p class="downloads">(.*?)</p>', html, re.S)[1]
+    return {
+        text: href.replace("&amp;", "&")
+        for href, text in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', paragraph)
+    }
+
+
+@pytest.mark.parametrize("view", ["", "&view=map"])
+def test_the_filtered_list_links_to_the_export_of_exactly_what_it_shows(
+    anonymous, service, staff, view, monkeypatch
+):
+    import csv
+    import io
+    import json
+
+    monkeypatch.setattr(views, "REPORTS_PER_PAGE", 2)  # what it shows spans pages
+    other = make_service(code="graffiti", name="Graffiti")
+    wanted = [make_report(service=service, title=f"Hole {n} in the road") for n in range(3)]
+    make_report(service=service, title="Lamp out")  # another search
+    make_report(service=other, title="Hole in the fence")  # another category
+    done = make_report(service=service, title="Hole 9 in the road")
+    change_state(done, "fixed", by=staff)
+    hidden = make_report(service=service, title="Hole 8 in the road")
+    hide_report(hidden, by=staff, reason="Spam")
+
+    page = anonymous.get(f"{LIST}?q=hole&service={service.code}&state=open{view}")
+    links = _download_links(page.content.decode())
+    shown = {f"Hole {n} in the road" for n in range(3)}
+    if not view:  # the list's own pages hold exactly these
+        first = set(_titles(page))
+        second = set(
+            _titles(anonymous.get(f"{LIST}?q=hole&service={service.code}&state=open&page=2"))
+        )
+        assert first | second == shown
+
+    rows = list(csv.DictReader(io.StringIO(_streamed(anonymous.get(links["CSV (spreadsheet)"])))))
+    features = json.loads(_streamed(anonymous.get(links["GeoJSON (map data)"])))["features"]
+    assert {row["title"] for row in rows} == shown
+    assert {f["properties"]["title"] for f in features} == shown
+    assert {int(row["id"]) for row in rows} == {r.pk for r in wanted}
+    about = anonymous.get(links["about the data and more filters"])
+    assert about.status_code == 200
+    assert 'value="hole"' in about.content.decode()  # the data page keeps the filters
+
+
+def test_the_unfiltered_list_links_to_every_report(anonymous, service):
+    make_report(service=service, title="Hole")
+    links = _download_links(anonymous.get(LIST).content.decode())
+
+    assert links["CSV (spreadsheet)"] == reverse("accountability:export-csv")
+    assert "Download every report" in anonymous.get(LIST).content.decode()
+
+
+def _streamed(response) -> str:
+    assert response.status_code == 200
+    return b"".join(response.streaming_content).decode()
