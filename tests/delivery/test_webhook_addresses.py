@@ -21,6 +21,7 @@ ALL_EVENTS = Webhook.Event.values
 
 INSIDE = [
     "http://127.0.0.1:{port}/hooks/civic",
+    "https://127.0.0.1:{port}/hooks/civic",
     "http://[::1]:{port}/hooks/civic",
     "http://[::ffff:127.0.0.1]:{port}/hooks/civic",
     "http://0.0.0.0:{port}/hooks/civic",
