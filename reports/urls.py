@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from reports import reopening_views
-from reports.views import detail, lists, new
+from reports.views import detail, lists, new, own
 
 app_name = "reports"
 
@@ -22,5 +22,7 @@ urlpatterns = [
     path("confirm/<str:token>/account/", new.guest_account, name="guest-account"),
     path("<int:pk>/", detail.report_detail, name="detail"),
     path("<int:pk>/still-broken/", reopening_views.still_broken, name="still-broken"),
+    path("<int:pk>/edit/", own.edit_own, name="edit-own"),
+    path("<int:pk>/withdraw/", own.withdraw_own, name="withdraw-own"),
     path("fixed/<str:token>/", reopening_views.questionnaire, name="questionnaire"),
 ]

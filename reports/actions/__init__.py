@@ -30,6 +30,7 @@ from reports.actions.changes import (
     unhide_report,
 )
 from reports.actions.common import KEEP, email_reporter_about
+from reports.actions.own import edit_own_report, withdraw_own_report
 from reports.actions.people import forget_reporter, reinstate_user, suspend_user
 from reports.actions.submit import bulk_import_reports, give_to_reporter, submit_report
 
@@ -40,6 +41,7 @@ __all__ = [
     "bulk_import_reports",
     "change_state",
     "edit_details",
+    "edit_own_report",
     "edit_report",
     "email_reporter_about",
     "forget_reporter",
@@ -53,4 +55,5 @@ __all__ = [
     "submit_report",
     "suspend_user",
     "unhide_report",
+    "withdraw_own_report",
 ]

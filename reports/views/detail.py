@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from civic import kept, versions
 from discussions.queries import discussion_context, viewer_signature
 from reports.access import ReportAccess, report_for_user
+from reports.actions.own import edit_until, is_reporter, may_edit
 from reports.forms.reopen import StillBrokenForm
 from reports.models import Report, ReportUpdate
 from reports.reopening import has_confirmed
@@ -57,6 +58,11 @@ def render_detail(request: HttpRequest, report: Report, access: ReportAccess, **
     if report.thread is not None:
         context.update(discussion_context(request, report.thread))
     context["still_broken"] = _still_broken_context(request, report)
+    if is_reporter(report, request.user) and not report.is_hidden:
+        context["own"] = {
+            "edit_until": edit_until(report),
+            "may_edit": may_edit(report, request.user),
+        }
     return render(request, "reports/detail.html", context)
 
 
