@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFilter, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 # HEIC/HEIF (what iPhones and many Android phones write) decoded by libheif.
@@ -132,4 +132,39 @@ def process_photo(upload) -> ProcessedPhoto:
         width=clean.width,
         height=clean.height,
         gps=gps,
+    )
+
+
+def blur_region(data: bytes, box: tuple[float, float, float, float]) -> ProcessedPhoto:
+    """The photo (as stored: JPEG, at most MAX_SIDE) with the region `box` (left, top,
+    right, bottom, as fractions of the width and height) made unreadable: coarsely
+    pixelated, then blurred, so neither a face nor a number plate can be recovered from
+    it. Returns the new image and thumbnail."""
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    image = image.convert("RGB")
+    left, top, right, bottom = box
+    region = (
+        int(left * image.width),
+        int(top * image.height),
+        max(int(left * image.width) + 1, round(right * image.width)),
+        max(int(top * image.height) + 1, round(bottom * image.height)),
+    )
+    part = image.crop(region)
+    # About 8 blocks across the region's longer side, however large it is.
+    block = max(1, max(part.size) // 8)
+    small = part.resize(
+        (max(1, part.width // block), max(1, part.height // block)), Image.Resampling.BOX
+    )
+    part = small.resize(part.size, Image.Resampling.NEAREST)
+    part = part.filter(ImageFilter.GaussianBlur(radius=max(2, block // 2)))
+    image.paste(part, region[:2])
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    return ProcessedPhoto(
+        image=_encode(image, 85),
+        thumbnail=_encode(thumb, 80),
+        width=image.width,
+        height=image.height,
+        gps=None,
     )

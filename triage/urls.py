@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from triage import report_page, views
+from triage import photos, report_page, views
 
 app_name = "triage"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/staff-assign/", views.staff_assign, name="assign"),
     path("<int:pk>/staff-reassign/", report_page.staff_reassign, name="reassign"),
     path("<int:pk>/staff-visibility/", report_page.staff_visibility, name="visibility"),
+    path("<int:pk>/photos/<int:photo_id>/blur/", photos.blur, name="blur-photo"),
 ]
