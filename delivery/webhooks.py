@@ -160,7 +160,8 @@ def inside_the_network(url: str) -> str | None:
 
 
 def _connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
-    """socket.create_connection, connecting only to addresses that pass `refusal`."""
+    """socket.create_connection for webhooks: the host's addresses tried in turn, and
+    refused as a whole as soon as one of them is inside the network."""
     host, port = address
     error: OSError | None = None
     for family, kind, proto, _name, sockaddr in socket.getaddrinfo(

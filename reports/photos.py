@@ -124,13 +124,18 @@ def process_photo(upload) -> ProcessedPhoto:
     # A fresh image carries no metadata at all: no EXIF, no XMP, no ICC comments.
     clean = Image.new("RGB", image.size)
     clean.paste(image)
-    thumb = clean.copy()
+    return _finished(clean, gps)
+
+
+def _finished(image: Image.Image, gps: tuple[float, float] | None = None) -> ProcessedPhoto:
+    """The image and its thumbnail, encoded as they are stored."""
+    thumb = image.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     return ProcessedPhoto(
-        image=_encode(clean, 85),
+        image=_encode(image, 85),
         thumbnail=_encode(thumb, 80),
-        width=clean.width,
-        height=clean.height,
+        width=image.width,
+        height=image.height,
         gps=gps,
     )
 
@@ -159,12 +164,4 @@ def blur_region(data: bytes, box: tuple[float, float, float, float]) -> Processe
     part = small.resize(part.size, Image.Resampling.NEAREST)
     part = part.filter(ImageFilter.GaussianBlur(radius=max(2, block // 2)))
     image.paste(part, region[:2])
-    thumb = image.copy()
-    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
-    return ProcessedPhoto(
-        image=_encode(image, 85),
-        thumbnail=_encode(thumb, 80),
-        width=image.width,
-        height=image.height,
-        gps=None,
-    )
+    return _finished(image)

@@ -72,14 +72,16 @@ class FakeNominatim:
 
 
 class FakeWebhookReceiver:
-    """A webhook receiver on 127.0.0.1 that records every POST (headers, raw body, and
-    whether its X-Civic-Signature checks out with `secret`), answering `status`; with
+    """A webhook receiver on 127.0.0.1 (its URL names it "localhost") that records every
+    POST (headers, raw body, and whether its X-Civic-Signature checks out with
+    `secret`), answering `status` (with a Location header when `location` is set); with
     `hold` set it answers only after that many seconds (or when the test ends), to
     stand for a receiver that is too slow."""
 
     def __init__(self, secret: str = "") -> None:
         self.secret = secret
         self.status = 200
+        self.location = ""
         self.hold: float = 0
         self.received: list[dict] = []
         self._released = threading.Event()
@@ -103,6 +105,8 @@ class FakeWebhookReceiver:
                     self.send_response(fake.status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(answer)))
+                    if fake.location:
+                        self.send_header("Location", fake.location)
                     self.end_headers()
                     self.wfile.write(answer)
                 except OSError:  # the sender gave up waiting

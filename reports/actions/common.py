@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.files.base import ContentFile
 from django.utils import translation
 
 from civic import versions
@@ -124,3 +125,10 @@ def email_reporter_about(report: Report, update: ReportUpdate, *, changed: bool)
             {"report": report, "update": update, "changed": changed},
         )
     return (report.reporter_id,) if report.reporter_id else ()
+
+
+def _put_files(photo, processed) -> None:
+    """Give `photo` (unsaved changes) the processed image and thumbnail, under new names."""
+    photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
+    photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
+    photo.width, photo.height = processed.width, processed.height

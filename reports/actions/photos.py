@@ -4,13 +4,12 @@ once the change commits, so nothing can bring the original back."""
 
 from __future__ import annotations
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from discussions.actions import NotAllowed
 from discussions.models import ModerationEntry
-from reports.actions.common import _changed, _lock, _log
+from reports.actions.common import _changed, _lock, _log, _put_files
 from reports.models import Photo
 from reports.photos import blur_region
 
@@ -27,9 +26,7 @@ def blur_photo(photo: Photo, *, by, box: tuple[float, float, float, float], reas
         blurred = blur_region(original.read(), box)
     storage = photo.image.storage
     old = [photo.image.name, photo.thumbnail.name]
-    photo.image.save("photo.jpg", ContentFile(blurred.image), save=False)
-    photo.thumbnail.save("thumb.jpg", ContentFile(blurred.thumbnail), save=False)
-    photo.width, photo.height = blurred.width, blurred.height
+    _put_files(photo, blurred)
     photo.save(update_fields=["image", "thumbnail", "width", "height"])
     _log(
         locked,

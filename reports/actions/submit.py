@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -14,6 +13,7 @@ from civic import tasks, versions
 from civic.outbox import queue_email
 from discussions.models import Follow, Thread
 from reports import events, routing
+from reports.actions.common import _put_files
 from reports.deadlines import target_for
 from reports.models import Authority, Photo, Report, ReportUpdate, Service
 from reports.photos import ProcessedPhoto
@@ -155,9 +155,8 @@ def _plain_fields(arguments: dict) -> dict:
 
 def _save_photos(report: Report, photos: Sequence[ProcessedPhoto]) -> None:
     for order, processed in enumerate(photos):
-        photo = Photo(report=report, order=order, width=processed.width, height=processed.height)
-        photo.image.save("photo.jpg", ContentFile(processed.image), save=False)
-        photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
+        photo = Photo(report=report, order=order)
+        _put_files(photo, processed)
         photo.save()
 
 
