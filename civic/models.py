@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -341,3 +342,32 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.value}"
+
+
+class PrivateOriginal(models.Model):
+    """What someone typed into a public text before its personal data (emails, phone
+    numbers, number plates) was hidden: kept for staff, never shown publicly.
+
+    Generic, so every app's public texts use it: one row per object and field, replaced
+    when the text is edited again and deleted when the text no longer needs hiding."""
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(_("field"), max_length=64)
+    original = models.TextField(_("original text"))
+    kinds = models.JSONField(_("what was hidden"), default=list)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("original of a masked text")
+        verbose_name_plural = _("originals of masked texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "field"], name="private_original_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model} {self.object_id} {self.field}"

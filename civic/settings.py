@@ -266,6 +266,9 @@ LANGUAGE_CODE = env("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "UTC")
+# Where phone numbers typed without a country code are read as national numbers, to hide
+# them in public text (civic/privacy.py); numbers with "+" or "00" are found anywhere.
+PRIVACY_PHONE_REGIONS = env_list("PRIVACY_PHONE_REGIONS", ["ES", "GB"])
 USE_I18N = True
 USE_TZ = True
 

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civic import versions
+from civic import privacy, versions
 from discussions.live import bump_version
 from discussions.markup import render_markdown
 from discussions.models import (
@@ -51,11 +51,12 @@ def create_topic(
 ) -> Thread:
     """A community topic, followed by its author."""
     now = now or timezone.now()
+    masked = {"title": privacy.mask(title), "body": privacy.mask(body)}
     thread = Thread.objects.create(
         kind=kind,
-        title=title,
-        body=body,
-        body_html=render_markdown(body),
+        title=masked["title"].text,
+        body=masked["body"].text,
+        body_html=render_markdown(masked["body"].text),
         author=author,
         lat=lat,
         lon=lon,
@@ -63,6 +64,7 @@ def create_topic(
         created_at=now,
         last_activity_at=now,
     )
+    privacy.keep(thread, masked, new=True)
     Follow.objects.create(thread=thread, user=author, created_at=now)
     versions.bump(versions.THREADS)  # topic lists and the home page show it
     return thread
@@ -82,13 +84,14 @@ def post_comment(
         if reply_to.thread_id != thread.pk or not reply_to.is_replyable:
             raise NotAllowed(_("You cannot reply to this comment."))
         parent = reply_to.placement_for_reply()
+    masked = privacy.mask(body)
     comment = Comment.objects.create(
         thread=thread,
         parent=parent,
         reply_to=reply_to,
         author=author,
-        body=body,
-        body_html=render_markdown(body),
+        body=masked.text,
+        body_html=render_markdown(masked.text),
         is_official=thread.is_official_member(author),
         depth=parent.depth + 1 if parent else 0,
         created_at=now,
@@ -99,6 +102,7 @@ def post_comment(
         thread.pk, comment_count=F("comment_count") + 1, last_activity_at=now
     )
     Comment.objects.filter(pk=comment.pk).update(path=comment.path, version=comment.version)
+    privacy.keep(comment, {"body": masked}, new=True)
     Follow.objects.bulk_create(
         [Follow(thread=thread, user=author, created_at=now)], ignore_conflicts=True
     )
@@ -111,11 +115,13 @@ def edit_comment(comment: Comment, by, body: str, now=None) -> Comment:
     now = now or timezone.now()
     if not comment.can_edit(by, now):
         raise NotAllowed(_("You can only edit your own comment in the first 15 minutes."))
-    comment.body = body
-    comment.body_html = render_markdown(body)
+    masked = privacy.mask(body)
+    comment.body = masked.text
+    comment.body_html = render_markdown(masked.text)
     comment.edited_at = now
     comment.version = bump_version(comment.thread_id)
     comment.save(update_fields=["body", "body_html", "edited_at", "version"])
+    privacy.keep(comment, {"body": masked})
     return comment
 
 
@@ -130,6 +136,7 @@ def delete_comment(comment: Comment, by) -> Comment:
     comment.version = bump_version(comment.thread_id, comment_count=F("comment_count") - 1)
     comment.save(update_fields=["is_deleted", "body", "body_html", "version"])
     Notification.objects.filter(comment=comment).delete()
+    privacy.forget(comment, "body")
     return comment
 
 
@@ -191,6 +198,8 @@ def moderate_comment_text(comment: Comment, *, by, body: str, reason: str = "") 
     locked = Comment.objects.select_for_update().get(pk=comment.pk)
     if locked.is_deleted:
         raise NotAllowed(_("A deleted comment cannot be edited."))
+    masked = privacy.mask(body)
+    body = masked.text
     if body == locked.body:
         return comment
     original = {"body": locked.body}
@@ -209,6 +218,7 @@ def moderate_comment_text(comment: Comment, *, by, body: str, reason: str = "") 
         original=original,
         changes={"body": body},
     )
+    privacy.keep(comment, {"body": masked})
     return comment
 
 

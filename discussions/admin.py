@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from civic.admin import PrivateOriginalInline
 from discussions import actions
 from discussions.markup import plain_excerpt
 from discussions.models import Comment, Flag, Follow, ModerationEntry, Notification, Thread
@@ -45,6 +46,7 @@ class ThreadAdmin(ScopedToOfficialGroupMixin, admin.ModelAdmin):
     list_filter = ("kind", "is_hidden", "is_locked")
     list_select_related = ("author",)
     search_fields = ("title", "body")
+    inlines = [PrivateOriginalInline]
     # Nothing a form could forge: counters, versions, the author, the official group
     # and the page address (derived from the owner) are not editable here.
     readonly_fields = (
@@ -170,6 +172,7 @@ class CommentAdmin(ScopedToOfficialGroupMixin, admin.ModelAdmin):
     list_filter = (FlaggedFilter, "is_hidden", "is_deleted", "is_official", "thread__kind")
     list_select_related = ("thread", "author")
     search_fields = ("body", "author__email", "thread__title")
+    inlines = [PrivateOriginalInline]
     # Where a comment is, who wrote it and whether it was official are facts, not
     # settings: read-only. Text and visibility change through discussions.actions
     # (rendered again, live version bumped, logged).

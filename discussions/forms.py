@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civic.privacy import PersonalDataCheck
 from discussions.models import Thread
 from places import geo
 
@@ -12,7 +13,9 @@ TOPIC_TITLE_MAX_LENGTH = 140
 REASON_MAX_LENGTH = 150
 
 
-class CommentForm(forms.Form):
+class CommentForm(PersonalDataCheck, forms.Form):
+    privacy_fields = ("body",)
+
     body = forms.CharField(
         label=_("Your comment"),
         max_length=COMMENT_MAX_LENGTH,
@@ -100,7 +103,9 @@ class ToggleForm(forms.Form):
     on = forms.BooleanField(required=False)
 
 
-class TopicForm(forms.Form):
+class TopicForm(PersonalDataCheck, forms.Form):
+    privacy_fields = ("title", "body")
+
     kind = forms.ChoiceField(
         label=_("What kind of topic?"),
         choices=[

@@ -11,6 +11,8 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
+from civic import privacy
+
 ALLOWED_TAGS = {"p", "br", "em", "strong", "ul", "ol", "li", "a", "blockquote", "code"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
@@ -44,8 +46,9 @@ def sanitise(html: str) -> str:
 
 
 def render_markdown(text: str) -> str:
-    """Safe HTML for `text` (already length-checked by the form)."""
-    return sanitise(_markdown.render(text or "")).strip()
+    """Safe HTML for `text` (already length-checked by the form); the markers of hidden
+    personal data stay plain text."""
+    return sanitise(_markdown.render(privacy.markdown_safe(text or ""))).strip()
 
 
 def plain_excerpt(text: str, length: int = 280) -> str:

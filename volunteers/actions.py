@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civic import versions
+from civic import privacy, versions
 from discussions.models import Thread
 from volunteers import emails, reporting
 from volunteers.models import Opportunity, Signup
@@ -61,6 +61,7 @@ def active_signups(opportunity: Opportunity):
 @transaction.atomic
 def create_opportunity(thread: Thread, organiser, **fields) -> Opportunity:
     now = timezone.now()
+    masked = _mask(fields)
     opportunity = Opportunity(
         thread=thread, organiser=organiser, created_at=now, updated_at=now, **fields
     )
@@ -68,7 +69,19 @@ def create_opportunity(thread: Thread, organiser, **fields) -> Opportunity:
         raise ValidationError({"start_at": _("The start must be in the future.")})
     opportunity.full_clean()
     opportunity.save()
+    privacy.keep(opportunity, masked, new=True)
     return opportunity
+
+
+# A call's public texts, where personal data is hidden (and kept for staff).
+MASKED_FIELDS = ("title", "description")
+
+
+def _mask(fields: dict) -> dict[str, privacy.Masked]:
+    """Mask the public texts among `fields` in place; their `mask()` results."""
+    masked = {name: privacy.mask(fields[name]) for name in MASKED_FIELDS if name in fields}
+    fields.update({name: m.text for name, m in masked.items()})
+    return masked
 
 
 def update_opportunity(
@@ -82,6 +95,8 @@ def update_opportunity(
     """Save an edit; if the date or place changed, tell everyone and reschedule the
     reminders. Returns the names of the changed fields. Capacity goes through
     `set_capacity` (which may refuse) before anything else is saved."""
+    fields = dict(fields)
+    masked = _mask(fields)
     with transaction.atomic():
         locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
         if capacity_given and capacity != locked.capacity:
@@ -106,6 +121,7 @@ def update_opportunity(
             Signup.objects.filter(opportunity=locked).update(reminded_at=None)
         locked.full_clean()
         locked.save(update_fields=update)
+        privacy.keep(locked, {name: masked[name] for name in changed if name in masked})
         if any(name in DETAIL_FIELDS for name in changed):
             labels = {
                 "start_at": _("the time"),

@@ -5,6 +5,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civic import privacy
+from civic.admin import PrivateOriginalInline
 from volunteers.models import Opportunity, Signup
 
 
@@ -40,7 +42,15 @@ class OpportunityAdmin(admin.ModelAdmin):
     list_select_related = ["organiser"]
     raw_id_fields = ["thread", "organiser"]
     readonly_fields = ["created_at", "updated_at", "reminded_at", "close_asked_at", "sequence"]
-    inlines = [SignupInline]
+    inlines = [SignupInline, PrivateOriginalInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        # An administrator's edit is public text like the organiser's: masked, and kept.
+        masked = {name: privacy.mask(getattr(obj, name)) for name in ("title", "description")}
+        for name, result in masked.items():
+            setattr(obj, name, result.text)
+        super().save_model(request, obj, form, change)
+        privacy.keep(obj, masked, new=not change)
 
     def get_queryset(self, request):
         return (

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civic.privacy import PersonalDataCheck
 from places.geo import in_service_area
 from volunteers.models import Opportunity, Signup
 
@@ -20,8 +21,10 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format=DATETIME_FORMAT)
 
 
-class OpportunityForm(forms.ModelForm):
+class OpportunityForm(PersonalDataCheck, forms.ModelForm):
     """Post or edit a call. Times are in the site's time zone."""
+
+    privacy_fields = ("title", "description")
 
     start_at = forms.DateTimeField(
         label=_("Starts"), widget=DateTimeLocalInput(), input_formats=[DATETIME_FORMAT]

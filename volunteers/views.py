@@ -163,7 +163,11 @@ def opportunity_new(request: HttpRequest, thread_pk: int) -> HttpResponse:
                 % {"minutes": max(wait // 60, 1)},
             )
             return ratelimit.limited(_form_page(request, "volunteers/form.html", context), wait)
-        data = {k: v for k, v in form.cleaned_data.items() if k != "move_to_waitlist"}
+        data = {
+            k: v
+            for k, v in form.cleaned_data.items()
+            if k not in ("move_to_waitlist", "post_as_is")
+        }
         opportunity = actions.create_opportunity(thread, request.user, **data)
         messages.success(request, _("Your call is posted. Volunteers can sign up now."))
         return redirect(f"{thread.get_absolute_url()}#call-{opportunity.pk}")
@@ -186,6 +190,7 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         capacity = data.pop("capacity", None)
         move = data.pop("move_to_waitlist", False)
+        data.pop("post_as_is", None)
         # The form already wrote its values on the instance; compare with the stored row.
         opportunity.refresh_from_db()
         try:

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civic import privacy
 from civic.outbox import queue_email
 from discussions.actions import NotAllowed
 from discussions.models import ModerationEntry, Thread
@@ -81,6 +82,9 @@ def change_state(
         fields.append("expected_at")
     locked.updated_at = now
     locked.save(update_fields=fields)
+    # Official notes too: staff paste a resident's details by mistake as anyone does.
+    masked_note = privacy.mask(note)
+    note = masked_note.text
     update = ReportUpdate.objects.create(
         report=locked,
         author=by,
@@ -91,6 +95,7 @@ def change_state(
         media_url=media_url,
         created_at=now,
     )
+    privacy.keep(update, {"note": masked_note}, new=True)
     _sync_thread(locked, is_locked=is_locked)
     _log(
         locked,
@@ -234,16 +239,17 @@ def reassign_report(
         parts.append(_("Moved to the category “%(service)s”.") % {"service": new_service.name})
     if note:
         parts.append(note)
-    text = " ".join(parts)
+    masked_note = privacy.mask(" ".join(parts))
     update = ReportUpdate.objects.create(
-        report=locked, author=by, note=text, is_official=is_official, created_at=now
+        report=locked, author=by, note=masked_note.text, is_official=is_official, created_at=now
     )
+    privacy.keep(update, {"note": masked_note}, new=True)
     _sync_thread(locked)
     _log(
         locked,
         ModerationEntry.Action.REASSIGN,
         by=by,
-        reason=reason or note,
+        reason=reason or privacy.mask(note).text,
         original={
             "service": old_service.code,
             "authority": old_authority.slug if old_authority else None,
@@ -251,7 +257,7 @@ def reassign_report(
         changes={"service": new_service.code, "authority": primary.slug},
         now=now,
     )
-    _tell_followers(locked, text, by)
+    _tell_followers(locked, masked_note.text, by)
     # The authority that passed it on hears of it too: it is no longer theirs.
     _changed(locked, update=update, also_tell=[old_authority])
     _copy_back(report, locked, ["service_id", "authority_id", "updated_at", "target_at"])
@@ -272,7 +278,12 @@ def edit_report(
     misleading title). The original text is kept in the moderation log; the
     discussion's title follows."""
     locked = _lock(report, shown_elsewhere=True)
-    original, changes = {}, {}
+    original, changes, masked = {}, {}, {}
+    for name, value in (("title", title), ("description", description)):
+        if value is not None:
+            masked[name] = privacy.mask(value)
+    title = masked["title"].text if "title" in masked else None
+    description = masked["description"].text if "description" in masked else None
     if title is not None and title != locked.title:
         if not title.strip():
             raise NotAllowed(_("A report needs a title."))
@@ -285,6 +296,7 @@ def edit_report(
         setattr(locked, field, value)
     locked.updated_at = timezone.now()
     locked.save(update_fields=[*changes, "updated_at"])
+    privacy.keep(locked, {name: masked[name] for name in changes})
     _sync_thread(locked)
     _log(
         locked,

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from civic import tasks, versions
+from civic import privacy, tasks, versions
 from civic.outbox import queue_email
 from discussions.models import Follow, Thread
 from reports import events, routing
@@ -55,6 +55,10 @@ def submit_report(
     transaction, which holds SQLite's write lock only for the writes.
     """
     now = requested_at or timezone.now()
+    # Personal data typed into the public text is hidden there and kept for staff (the
+    # web forms warned the author first; the Open311 API cannot ask).
+    masked = {"title": privacy.mask(title), "description": privacy.mask(description)}
+    title, description = masked["title"].text, masked["description"].text
     if reporter is not None:
         contact_email = contact_email or reporter.email
         contact_name = contact_name or reporter.get_full_name()
@@ -83,6 +87,7 @@ def _create(arguments: dict, authorities: list[Authority], *, notify: bool) -> R
         thread=thread,
     )
     report.save()
+    privacy.keep(report, arguments["masked"], new=True)
     # Cached lists, maps and API answers; no other report's page shows it.
     versions.bump(versions.REPORTS, thread=thread.pk)
     # The thread's page is derived from its owner (discussions knows no reports).
@@ -174,11 +179,15 @@ def _new_thread(*, title, reporter, lat, lon, address, authority, at) -> Thread:
     )
 
 
-def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMPORT) -> int:
-    """Import many historical reports at once (demo data, migrations from another system).
+def bulk_import_reports(
+    rows: Sequence[dict], *, source: str = Report.Source.IMPORT
+) -> list[Report]:
+    """Import many reports made elsewhere at once (demo data, migrations from another
+    system, requests made in an authority's own Open311 system); the new reports.
 
     Each row holds `service`, `lat`, `lon`, `title`, `requested_at` and optionally
-    `description`, `address`, `attributes`, `reporter`, `state`, `updated_at`.
+    `description`, `address`, `attributes`, `reporter`, `state`, `updated_at`,
+    `media_url`, and `authorities` (who has it already: routing is not asked).
     The rows get what `submit_report` gives a report (thread, routing, timeline,
     the reporter's follow) with bulk inserts; their deliveries count as already
     sent and no email is queued, since they are history, not news.
@@ -187,9 +196,11 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     threads, reports = [], []
     for row in rows:
         service = row["service"]
-        if service.pk not in candidates:
-            candidates[service.pk] = routing.candidates(service)
-        authorities = routing.route(service, row["lat"], row["lon"], candidates[service.pk])
+        authorities = row.get("authorities")
+        if authorities is None:
+            if service.pk not in candidates:
+                candidates[service.pk] = routing.candidates(service)
+            authorities = routing.route(service, row["lat"], row["lon"], candidates[service.pk])
         primary = authorities[0] if authorities else None
         at = row["requested_at"]
         thread = _new_thread(
@@ -214,6 +225,7 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
                     lat=row["lat"],
                     lon=row["lon"],
                     address=row.get("address", ""),
+                    media_url=row.get("media_url", ""),
                     attributes=row.get("attributes", {}),
                     reporter=row.get("reporter"),
                     contact_email=row["reporter"].email if row.get("reporter") else "",
@@ -233,7 +245,7 @@ def bulk_import_reports(rows: Sequence[dict], *, source: str = Report.Source.IMP
     Thread.objects.bulk_create(threads)
     _link_imported(threads, reports)
     events.publish(events.IMPORTED, routed=reports)
-    return len(reports)
+    return [report for report, _authorities in reports]
 
 
 def _link_imported(threads: list[Thread], reports: list[tuple[Report, list]]) -> None:

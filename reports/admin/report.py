@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from civic.admin import PrivateOriginalInline
 from discussions.models import ModerationEntry
 from reports import actions as report_actions
 from reports.actions.changes import DETAIL_FIELDS
@@ -201,7 +202,7 @@ class ReportAdmin(AuthorityScopedAdmin):
         (_("Moderation log"), {"fields": ("moderation_log",)}),
     )
     # Delivery adds its own (delivery/admin.py): the report's way to each authority.
-    inlines = [PhotoInline, ReportUpdateInline]
+    inlines = [PhotoInline, ReportUpdateInline, PrivateOriginalInline]
     actions = [
         _state_action(Report.State.ACKNOWLEDGED, _("Mark as acknowledged")),
         _state_action(Report.State.IN_PROGRESS, _("Mark as in progress")),

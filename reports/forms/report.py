@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civic.privacy import PersonalDataCheck
 from places import gazetteer as places
 from places import geo
 from places.geocoding import Place
@@ -27,7 +28,7 @@ from reports.forms.fields import (
 from reports.models import Service, ServiceAttribute
 
 
-class ReportForm(forms.Form):
+class ReportForm(PersonalDataCheck, forms.Form):
     """The web form for a new report: everything `submit_report` needs, validated.
 
     The service's attribute fields are added from the chosen service (from the posted
@@ -126,6 +127,9 @@ class ReportForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+
+    # Public: personal data typed there is shown to the author before it is hidden.
+    privacy_fields = ("title", "description")
 
     field_order = [
         "service",

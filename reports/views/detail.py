@@ -6,9 +6,11 @@ from django.db import connection
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from civic import kept, versions
+from civic import kept, privacy, versions
+from discussions.models import Comment
 from discussions.queries import discussion_context, viewer_signature
 from reports.access import ReportAccess, report_for_user
 from reports.actions.own import edit_until, is_reporter, may_edit
@@ -52,6 +54,8 @@ def render_detail(request: HttpRequest, report: Report, access: ReportAccess, **
         "answers": report.answers(),
         "can_moderate": access.answer,
     }
+    if access.answer:
+        context["private_originals"] = _private_originals(report, context["updates"])
     for provider in _panels:
         context.update(provider(request, report, access))
     context.update(forms)
@@ -64,6 +68,41 @@ def render_detail(request: HttpRequest, report: Report, access: ReportAccess, **
             "may_edit": may_edit(report, request.user),
         }
     return render(request, "reports/detail.html", context)
+
+
+def _private_originals(report: Report, updates: list[ReportUpdate]) -> list[dict]:
+    """What the report's author, commenters and staff typed before personal data was
+    hidden, for those who answer the report (one query). Never on a page that is kept
+    for residents: `report_detail` builds it for staff and moderators only."""
+    comments = (
+        Comment.objects.filter(thread_id=report.thread_id).values("pk") if report.thread_id else []
+    )
+    labels = {
+        "title": _("Title"),
+        "description": _("Description"),
+    }
+    found = []
+    for kept_original in privacy.originals_of(
+        (Report, [report.pk]),
+        (ReportUpdate, [update.pk for update in updates]),
+        (Comment, comments),
+    ):
+        model = kept_original.content_type.model
+        if model == "comment":
+            label = _("Comment %(number)d") % {"number": kept_original.object_id}
+        elif model == "reportupdate":
+            label = _("Timeline note")
+        else:
+            label = labels.get(kept_original.field, kept_original.field)
+        found.append(
+            {
+                "label": label,
+                "comment_id": kept_original.object_id if model == "comment" else None,
+                "hidden": privacy.kind_labels(kept_original.kinds),
+                "original": kept_original.original,
+            }
+        )
+    return found
 
 
 def _still_broken_context(request: HttpRequest, report: Report) -> dict | None:

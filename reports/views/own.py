@@ -37,7 +37,12 @@ def edit_own(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            edit_own_report(report, by=request.user, **form.cleaned_data)
+            edit_own_report(
+                report,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+            )
         except NotAllowed as exc:
             messages.error(request, str(exc))
         else:
