@@ -135,9 +135,11 @@ def _phone_findings(text: str) -> list[Finding]:
         for match in phonenumbers.PhoneNumberMatcher(
             text, region, leniency=phonenumbers.Leniency.VALID
         ):
-            found.setdefault(
-                (match.start, match.end), Finding(PHONE, match.start, match.end, match.raw_string)
-            )
+            start, end, raw = match.start, match.end, match.raw_string
+            # "(612 345 678)": the bracket around the number is the sentence's, not its.
+            if raw.startswith("(") and ")" not in raw:
+                start, raw = start + 1, raw[1:]
+            found.setdefault((start, end), Finding(PHONE, start, end, raw))
     return list(found.values())
 
 
