@@ -31,6 +31,15 @@ from reports.deadlines import target_for
 from reports.models import Authority, Report, ReportUpdate, Service
 
 
+def _timeline_entry(*, note: str = "", **fields) -> ReportUpdate:
+    """A new entry on the public timeline. Its note is masked like any public text: staff
+    paste a resident's details by mistake as anyone does (the original is kept)."""
+    masked = privacy.mask(note)
+    update = ReportUpdate.objects.create(note=masked.text, **fields)
+    privacy.keep(update, {"note": masked}, new=True)
+    return update
+
+
 @transaction.atomic
 def change_state(
     report: Report,
@@ -82,10 +91,7 @@ def change_state(
         fields.append("expected_at")
     locked.updated_at = now
     locked.save(update_fields=fields)
-    # Official notes too: staff paste a resident's details by mistake as anyone does.
-    masked_note = privacy.mask(note)
-    note = masked_note.text
-    update = ReportUpdate.objects.create(
+    update = _timeline_entry(
         report=locked,
         author=by,
         state=state if changed else "",
@@ -95,7 +101,7 @@ def change_state(
         media_url=media_url,
         created_at=now,
     )
-    privacy.keep(update, {"note": masked_note}, new=True)
+    note = update.note
     _sync_thread(locked, is_locked=is_locked)
     _log(
         locked,
@@ -239,11 +245,9 @@ def reassign_report(
         parts.append(_("Moved to the category “%(service)s”.") % {"service": new_service.name})
     if note:
         parts.append(note)
-    masked_note = privacy.mask(" ".join(parts))
-    update = ReportUpdate.objects.create(
-        report=locked, author=by, note=masked_note.text, is_official=is_official, created_at=now
+    update = _timeline_entry(
+        report=locked, author=by, note=" ".join(parts), is_official=is_official, created_at=now
     )
-    privacy.keep(update, {"note": masked_note}, new=True)
     _sync_thread(locked)
     _log(
         locked,
@@ -257,7 +261,7 @@ def reassign_report(
         changes={"service": new_service.code, "authority": primary.slug},
         now=now,
     )
-    _tell_followers(locked, masked_note.text, by)
+    _tell_followers(locked, update.note, by)
     # The authority that passed it on hears of it too: it is no longer theirs.
     _changed(locked, update=update, also_tell=[old_authority])
     _copy_back(report, locked, ["service_id", "authority_id", "updated_at", "target_at"])

@@ -446,10 +446,11 @@ def test_report_page_for_staff_costs_six_queries_for_the_panels_and_log(
     for n in range(rows):
         change_state(report, "acknowledged" if n % 2 else "in_progress", by=staff, note=f"N{n}")
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         # 1-6. as for a resident
         # 7. is the user in the authority's staff group (show the panel?)
         # 7b. the authority's canned responses, and 7c. its staff (to assign it to)
+        # 7d. the personal data hidden from the public, as typed (civic/privacy.py)
         # 8. the moderation log with its authors
         # 9. the thread with the viewer's follow and support state
         # 10. the first page of comments
