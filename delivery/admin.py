@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from delivery.models import Delivery, Webhook, WebhookDelivery
+from delivery.models import Delivery, UpdatePush, UpstreamSync, Webhook, WebhookDelivery
 from delivery.webhooks import inside_the_network
 from reports.admin import AuthorityScopedAdmin, ReadOnlyInline, ReportAdmin
 from reports.models import Authority
@@ -296,6 +296,101 @@ class DeliveryAdmin(AuthorityScopedAdmin):
             % count,
             messages.SUCCESS,
         )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+# ---------------------------------------------------------------------------
+# Federation with the authorities' Open311 back ends (delivery/federation.py)
+
+
+@admin.register(UpstreamSync)
+class UpstreamSyncAdmin(AuthorityScopedAdmin):
+    """How each federation run went: when it last worked, what it did, its last error."""
+
+    list_display = (
+        "authority",
+        "kind",
+        "failing",
+        "last_success_at",
+        "summary",
+        "short_error",
+        "next_attempt_at",
+    )
+    list_filter = ("kind", "authority")
+    list_select_related = ("authority",)
+    readonly_fields = (
+        "authority",
+        "kind",
+        "summary",
+        "last_run_at",
+        "last_success_at",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "cursor_at",
+        "cursor_id",
+    )
+    actions = ["run_now"]
+
+    @admin.display(description=_("failing"), boolean=True)
+    def failing(self, obj: UpstreamSync) -> bool:
+        return obj.is_failing
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: UpstreamSync) -> str:
+        # One row per authority and kind: room for the whole reason, after the address.
+        return obj.last_error[:300]
+
+    @admin.action(description=_("Run at the next round"), permissions=["change"])
+    def run_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.update(next_attempt_at=timezone.now())
+        self.message_user(
+            request,
+            ngettext(
+                "%d sync runs at the worker's next round.",
+                "%d syncs run at the worker's next round.",
+                count,
+            )
+            % count,
+            messages.SUCCESS,
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(UpdatePush)
+class UpdatePushAdmin(AuthorityScopedAdmin):
+    list_display = (
+        "comment",
+        "report",
+        "authority",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+        "sent_at",
+    )
+    list_filter = ("state", "authority")
+    list_select_related = ("comment", "report", "authority")
+    readonly_fields = (
+        "comment",
+        "report",
+        "authority",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "sent_at",
+        "external_id",
+        "created_at",
+    )
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj: UpdatePush) -> str:
+        return obj.last_error[:80]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -172,3 +172,83 @@ class WebhookDelivery(RetriedWork):
 
     def __str__(self) -> str:
         return f"{self.event} {self.report_id} → {self.webhook_id}"
+
+
+class UpstreamSync(models.Model):
+    """How one kind of federation work with an authority's Open311 back end is going:
+    where it got to, when it last worked, and its last error. The worker retries a
+    failing one with backoff; staff see the row under Delivery → upstream syncs."""
+
+    class Kind(models.TextChoices):
+        SERVICES = "services", _("Categories from the back end")
+        REQUESTS = "requests", _("Requests made in the back end")
+        UPDATES = "updates", _("Residents' comments to the back end")
+
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.CASCADE, related_name="syncs"
+    )
+    kind = models.CharField(_("what"), max_length=16, choices=Kind)
+    # Requests: the back end's updated_datetime reached. Updates: the last comment looked at.
+    cursor_at = models.DateTimeField(_("up to (time)"), null=True, blank=True)
+    cursor_id = models.PositiveBigIntegerField(_("up to (comment)"), default=0)
+    attempts = models.PositiveIntegerField(_("failures in a row"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    summary = models.CharField(_("last result"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("upstream sync")
+        verbose_name_plural = _("upstream syncs")
+        ordering = ["authority__name", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "kind"], name="one_sync_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority}: {self.get_kind_display()}"
+
+    @property
+    def is_failing(self) -> bool:
+        return self.attempts > 0
+
+
+class UpdatePush(RetriedWork):
+    """A resident's public comment on its way to the back end that has the report, as a
+    servicerequestupdate (the mySociety extension)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DROPPED = "dropped", _("Not sent: taken down first")
+
+    comment = models.ForeignKey(
+        "discussions.Comment",
+        verbose_name=_("comment"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="update_pushes"
+    )
+    authority = models.ForeignKey(
+        Authority, verbose_name=_("authority"), on_delete=models.CASCADE, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State, default=State.PENDING)
+    # The back end's update_id for it.
+    external_id = models.CharField(_("upstream id"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment sent upstream")
+        verbose_name_plural = _("comments sent upstream")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "authority"], name="one_push_per_comment")
+        ]
+
+    def __str__(self) -> str:
+        return f"comment {self.comment_id} → {self.authority}"

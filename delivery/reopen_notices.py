@@ -1,5 +1,5 @@
 """A reopened report going back to the authorities it was delivered to: by email,
-or to their Open311 system (`open311.client.post_reopen`). The notices are written by
+or to their Open311 system (a servicerequestupdate with status OPEN, `open311.client.post_update`). The notices are written by
 `delivery.handlers.on_returned` when a report is reopened; the worker sends them."""
 
 from __future__ import annotations
@@ -29,14 +29,20 @@ def _send_by_email(notice: ReopenNotice) -> str:
 
 
 def _send_by_open311(notice: ReopenNotice) -> str:
-    """POST the reopening to the upstream's requests/<id>/reopen endpoint (a Civic
-    extension to GeoReport v2: another Civic accepts it as a public note and reopens)."""
+    """POST the reopening as a servicerequestupdate with status OPEN (mySociety's
+    extension; another Civic takes it from the submitting client as a reopening)."""
     authority = notice.authority
     delivery = Delivery.objects.filter(report=notice.report_id, authority=authority).first()
     if not authority.endpoint or delivery is None or not delivery.external_id:
         raise DeliveryError(f"{authority} has no upstream request to reopen.")
-    client.post_reopen(authority, delivery.external_id, notice.note)
-    return ""
+    return client.post_update(
+        authority,
+        delivery.external_id,
+        update_id=f"civic-reopen-{notice.pk}",
+        description=notice.note,
+        status="OPEN",
+        at=notice.created_at,
+    )
 
 
 SENDERS = {

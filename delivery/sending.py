@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civic.outbox import queue_email
-from delivery.models import Delivery
+from delivery.models import Delivery, UpdatePush
 from open311 import client
 from reports.actions import change_state
 from reports.models import Authority, Contact, Report
@@ -172,11 +172,14 @@ def fetch_upstream_updates(batch: int = 50) -> int:
                 break
             for item in items:
                 if str(item.get("service_request_id")) in sent:
-                    added += _apply_upstream(sent[str(item["service_request_id"])], item)
+                    added += apply_upstream(sent[str(item["service_request_id"])], item)
     return added
 
 
-def _apply_upstream(report_id: int, item: dict) -> int:
+def apply_upstream(report_id: int, item: dict) -> int:
+    """One request as the back end has it now, onto its report here: closed there closes
+    it, open there reopens it, a new note becomes the authority's official entry.
+    1 if the timeline gained an entry."""
     status = item.get("status")
     notes = (item.get("status_notes") or "").strip()
     digest = hashlib.sha1(notes.encode()).hexdigest()[:12]
@@ -191,8 +194,12 @@ def _apply_upstream(report_id: int, item: dict) -> int:
             return 0
         if status == "closed" and report.is_open:
             state = Report.State.FIXED
+        elif status == "open" and not report.is_open:
+            state = Report.State.SUBMITTED
         elif (
-            notes and notes != report.updates.exclude(note="").values_list("note", flat=True).last()
+            notes
+            and notes != report.updates.exclude(note="").values_list("note", flat=True).last()
+            and notes not in _pushed_notes(report_id)
         ):
             state = report.state
         else:
@@ -200,3 +207,10 @@ def _apply_upstream(report_id: int, item: dict) -> int:
         # The authority's own system speaks for the authority: official, by no one here.
         change_state(report, state, note=notes, is_official=True, external_id=marker)
     return 1
+
+
+def _pushed_notes(report_id: int) -> set[str]:
+    """What this site sent as updates on the report (residents' comments): the back end
+    shows them as its latest notes, and they must not come back as the authority's word."""
+    sent = UpdatePush.objects.filter(report_id=report_id, state=UpdatePush.State.SENT)
+    return {body.strip() for body in sent.values_list("comment__body", flat=True)}

@@ -2,8 +2,12 @@
 
 - `post_request` sends a report (POST requests.json) and returns the upstream's id;
 - `get_requests` fetches the current state of requests sent before (GET requests.json);
-- `post_reopen` tells the back end a request is reopened (POST requests/<id>/reopen.json,
-  a Civic extension that another Civic accepts as a public note and a reopening).
+- `post_update` sends a resident's update or a reopening (POST servicerequestupdates.json,
+  mySociety's extension; another Civic takes it from the key that submitted the request
+  as a public note, and a reopening when the status is open again);
+- `get_services` and `get_service_definition` read the back end's categories;
+- `get_requests_updated` pages through the requests changed since a moment (made there
+  or here), for importing what was made elsewhere.
 
 Every failure (an HTTP error, a timeout, a refused connection, an answer that is not
 what the spec says) raises `UpstreamError` with what went wrong; the callers record it
@@ -112,9 +116,83 @@ def get_requests(authority: Authority, ids: list[str]) -> list[dict]:
     return [item for item in payload if isinstance(item, dict)]
 
 
-def post_reopen(authority: Authority, external_id: str, note: str) -> None:
-    url = _endpoint(authority, f"requests/{external_id}/reopen.json")
-    data = {"api_key": authority.api_key, "description": note}
+def _with_jurisdiction(authority: Authority, data: dict) -> dict:
     if authority.jurisdiction:
         data["jurisdiction_id"] = authority.jurisdiction
-    _call(url, data)
+    return data
+
+
+def post_update(
+    authority: Authority,
+    external_id: str,
+    *,
+    update_id: str,
+    description: str,
+    status: str,
+    at,
+    name: str = "",
+) -> str:
+    """Send one update on the upstream's request `external_id`; the upstream's update_id.
+
+    `status` is OPEN or CLOSED (the report's here, or OPEN to reopen it). The author's
+    public name goes as first_name; no contact detail leaves Civic with an update.
+    """
+    url = _endpoint(authority, "servicerequestupdates.json")
+    data = _with_jurisdiction(
+        authority,
+        {
+            "api_key": authority.api_key,
+            "service_request_id": external_id,
+            "update_id": update_id,
+            "updated_datetime": at.isoformat(timespec="seconds"),
+            "status": status,
+            "description": description,
+            "first_name": name,
+        },
+    )
+    payload = _call(url, {k: v for k, v in data.items() if v})
+    try:
+        return str(payload[0].get("update_id") or "")
+    except (IndexError, KeyError, TypeError, AttributeError) as exc:
+        raise UpstreamError(f"Unexpected answer from {url}: {payload!r:.300}") from exc
+
+
+def _list_of_objects(url: str, payload: object) -> list[dict]:
+    if not isinstance(payload, list):
+        raise UpstreamError(f"Unexpected answer from {url}: {payload!r:.300}")
+    return [item for item in payload if isinstance(item, dict)]
+
+
+def get_services(authority: Authority) -> list[dict]:
+    """The upstream's services.json: each service's code, name, group, metadata flag."""
+    query = urllib.parse.urlencode(_with_jurisdiction(authority, {}))
+    url = _endpoint(authority, "services.json" + (f"?{query}" if query else ""))
+    return _list_of_objects(url, _call(url))
+
+
+def get_service_definition(authority: Authority, code: str) -> list[dict]:
+    """The attributes of one upstream service (services/<code>.json)."""
+    query = urllib.parse.urlencode(_with_jurisdiction(authority, {}))
+    path = f"services/{urllib.parse.quote(code, safe='')}.json"
+    url = _endpoint(authority, path + (f"?{query}" if query else ""))
+    payload = _call(url)
+    if not isinstance(payload, dict) or not isinstance(payload.get("attributes", []), list):
+        raise UpstreamError(f"Unexpected answer from {url}: {payload!r:.300}")
+    return [item for item in payload.get("attributes", []) if isinstance(item, dict)]
+
+
+def get_requests_updated(authority: Authority, after, *, page: int, page_size: int) -> list[dict]:
+    """One page of the upstream's requests updated at or after `after` (the updated_after
+    extension; a back end that ignores it answers its default window, which the
+    importer reads just the same)."""
+    query = _with_jurisdiction(
+        authority,
+        {
+            "updated_after": after.isoformat(timespec="seconds"),
+            "page": page,
+            "page_size": page_size,
+            "extensions": "true",
+        },
+    )
+    url = _endpoint(authority, f"requests.json?{urllib.parse.urlencode(query)}")
+    return _list_of_objects(url, _call(url))

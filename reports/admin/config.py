@@ -94,6 +94,16 @@ class AuthorityAdmin(admin.ModelAdmin):
             _("Sending reports"),
             {"fields": ("send_method", "endpoint", "api_key", "jurisdiction")},
         ),
+        (
+            _("Federation with its Open311 back end"),
+            {
+                "fields": ("sync_services", "import_requests", "push_updates"),
+                "description": _(
+                    "With the Open311 send method. The worker does each; Delivery → "
+                    "upstream syncs shows how each went and its last error."
+                ),
+            },
+        ),
         (_("Staff"), {"fields": ("staff_group", "staff_members")}),
     )
 

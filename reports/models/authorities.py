@@ -65,6 +65,33 @@ class Authority(models.Model):
     endpoint = models.URLField(_("Open311 endpoint"), blank=True)
     api_key = models.CharField(_("Open311 API key"), max_length=255, blank=True)
     jurisdiction = models.CharField(_("Open311 jurisdiction"), max_length=120, blank=True)
+    # Federation with the authority's Open311 back end: the worker does each
+    # (delivery/federation.py) and shows how it went under Delivery → upstream syncs.
+    import_requests = models.BooleanField(
+        _("import requests made elsewhere"),
+        default=False,
+        help_text=_(
+            "Requests made in the back end (by phone, in the city's own app) appear on "
+            "the map and lists here, marked with where they came from."
+        ),
+    )
+    sync_services = models.BooleanField(
+        _("keep categories in step"),
+        default=False,
+        help_text=_(
+            "The back end's services and their questions become this authority's "
+            "categories; one the back end drops is retired, never deleted while it has "
+            "reports."
+        ),
+    )
+    push_updates = models.BooleanField(
+        _("send residents' comments upstream"),
+        default=False,
+        help_text=_(
+            "Residents' public comments on reports in the back end are sent there as "
+            "updates (servicerequestupdates)."
+        ),
+    )
     # Members of this group are the authority's staff: they answer officially
     # and moderate its reports.
     staff_group = models.OneToOneField(

@@ -79,6 +79,8 @@ class Report(models.Model):
         WEB = "web", _("Website")
         API = "api", _("Open311 API")
         IMPORT = "import", _("Import")
+        # Made in the authority's own Open311 system and brought here (federation).
+        UPSTREAM = "upstream", _("The authority's own system")
 
     OPEN_STATES = (State.SUBMITTED, State.ACKNOWLEDGED, State.IN_PROGRESS)
     CLOSED_STATES = (State.FIXED, State.CLOSED, State.DUPLICATE)
@@ -188,6 +190,11 @@ class Report(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reports:detail", args=[self.pk])
+
+    @property
+    def made_upstream(self) -> bool:
+        """Made in the responsible authority's own system and brought here."""
+        return self.source == self.Source.UPSTREAM
 
     @property
     def is_open(self) -> bool:

@@ -24,6 +24,16 @@ class Service(models.Model):
     order = models.PositiveIntegerField(_("order"), default=0)
     # A public promise: reports of this service are due this many working days after
     # they come in (reports/deadlines.py), unless staff set their own date.
+    # Defined by this authority's Open311 back end: kept in step with its services.json
+    # (delivery/federation.py). Staff may still edit it; the next sync brings it back.
+    upstream_authority = models.ForeignKey(
+        "reports.Authority",
+        verbose_name=_("defined by the back end of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="synced_services",
+    )
     target_working_days = models.PositiveSmallIntegerField(
         _("target (working days)"),
         null=True,

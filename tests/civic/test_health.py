@@ -25,9 +25,10 @@ def test_healthy_with_a_live_worker_and_reports_the_backlog(
         body_text="…",
         next_attempt_at=timezone.now() - timedelta(minutes=5),
     )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         # SELECT 1; due count and oldest for each retried table: the outbox, the tasks
-        # requests handed on, deliveries, reopen notices and webhook deliveries.
+        # requests handed on, deliveries, reopen notices, comments sent upstream and
+        # webhook deliveries.
         response = client.get(reverse("health"))
     assert response.status_code == 200
     body = response.json()
@@ -38,6 +39,7 @@ def test_healthy_with_a_live_worker_and_reports_the_backlog(
     assert body["backlog"]["civic.outboundemail"]["oldest_due_seconds"] == 300
     assert body["backlog"]["civic.task"] == {"due": 0, "oldest_due_seconds": 0}
     assert body["backlog"]["delivery.delivery"] == {"due": 0, "oldest_due_seconds": 0}
+    assert body["backlog"]["delivery.updatepush"] == {"due": 0, "oldest_due_seconds": 0}
     assert body["backlog"]["delivery.reopennotice"] == {"due": 0, "oldest_due_seconds": 0}
     assert body["backlog"]["delivery.webhookdelivery"] == {"due": 0, "oldest_due_seconds": 0}
     assert "no-cache" in response["Cache-Control"]

@@ -11,8 +11,17 @@ from civic.management.commands.work import run_round
 
 def test_jobs_are_collected_from_every_app_with_emails_last():
     names = [job.name for job in jobs.collect()]
-    # What requests handed on first: it makes the rows the others send.
-    assert names[:4] == ["tasks", "deliveries", "upstream updates", "digests"]
+    # What requests handed on first: it makes the rows the others send. Then the
+    # authorities' categories, before the requests made in their back ends that use them.
+    assert names[:6] == [
+        "tasks",
+        "upstream categories",
+        "upstream requests",
+        "deliveries",
+        "upstream updates",
+        "digests",
+    ]
+    assert names.index("reopen notices") < names.index("comments upstream")
     # Every job before may queue emails: the outbox goes last.
     assert names[-1] == "emails"
 

@@ -310,8 +310,8 @@ def test_a_key_of_another_authority_is_refused(client, service, other_authority,
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 @pytest.mark.parametrize(
     "key_fields",
-    [{}, {"authority": "yes", "can_post_updates": False}],
-    ids=["app key", "authority key without the right"],
+    [{"can_post": False}, {"authority": "yes", "can_post_updates": False, "can_post": False}],
+    ids=["read-only app key", "authority key without the right"],
 )
 def test_a_key_that_may_not_post_updates_is_refused(client, authority, report, fmt, key_fields):
     if key_fields.get("authority"):
@@ -438,3 +438,67 @@ def test_create_api_key_makes_a_back_office_key(client, authority, report):
     _answer(_post(client, "json", raw, service_request_id=str(report.pk)), "json")
     with pytest.raises(CommandError, match="no authority"):
         call_command("create_api_key", "X", "--back-office", "nowhere", stderr=io.StringIO())
+
+
+# A client passing on its residents' updates (a community site in front of this one).
+
+
+def _client_report(service, key):
+    report = factories.make_report(service=service, title="Pothole sent by the client")
+    Report.objects.filter(pk=report.pk).update(api_key=key, source=Report.Source.API)
+    report.refresh_from_db()
+    return report
+
+
+def test_the_submitting_client_adds_a_public_note_never_official(client, service):
+    key, raw = ApiKey.create_key("Community site")
+    report = _client_report(service, key)
+
+    response = _post(
+        client, "json", raw, service_request_id=str(report.pk), status="OPEN",
+        update_id="comment-7", description="It is twice as deep since the rain.",
+    )  # fmt: skip
+
+    assert response.status_code == 200, response.content
+    update = report.updates.get(pk=int(response.json()[0]["update_id"]))
+    assert (update.note, update.is_official) == ("It is twice as deep since the rain.", False)
+    report.refresh_from_db()
+    assert report.state == Report.State.SUBMITTED
+    # The same update_id again: the same update, nothing added.
+    again = _post(
+        client, "json", raw, service_request_id=str(report.pk), status="OPEN",
+        update_id="comment-7", description="It is twice as deep since the rain.",
+    )  # fmt: skip
+    assert again.json()[0]["update_id"] == str(update.pk)
+    assert report.updates.count() == 2
+
+
+def test_the_submitting_client_reopens_a_fixed_request_but_cannot_close_one(client, service, staff):
+    key, raw = ApiKey.create_key("Community site")
+    report = _client_report(service, key)
+
+    closing = _post(client, "json", raw, service_request_id=str(report.pk), update_id="c-1")
+    assert closing.status_code == 200
+    report.refresh_from_db()
+    assert report.state == Report.State.SUBMITTED  # CLOSED from a client: only the note
+
+    change_state(report, Report.State.FIXED, by=staff, note="Filled.")
+    reopening = _post(
+        client, "json", raw, service_request_id=str(report.pk), status="OPEN",
+        update_id="reopen-3", description="Sunk again.",
+    )  # fmt: skip
+    assert reopening.status_code == 200
+    report.refresh_from_db()
+    assert (report.state, report.reopen_count) == (Report.State.SUBMITTED, 1)
+    assert report.updates.last().note == "Sunk again."
+
+
+def test_another_clients_request_is_not_found_for_its_key(client, service):
+    owner, _raw = ApiKey.create_key("Community site")
+    report = _client_report(service, owner)
+    _other, other_raw = ApiKey.create_key("Another app")
+
+    response = _post(client, "json", other_raw, service_request_id=str(report.pk))
+
+    assert_errors(response, 404, "not found for this api_key")
+    assert report.updates.count() == 1

@@ -257,9 +257,9 @@ def test_comment_moderation_is_logged_and_shown_in_the_report_admin(
 
 
 def test_upstream_status_goes_through_the_actions(report):
-    from delivery.sending import _apply_upstream
+    from delivery.sending import apply_upstream
 
-    assert _apply_upstream(report.pk, {"status": "closed", "status_notes": "Repaired."}) == 1
+    assert apply_upstream(report.pk, {"status": "closed", "status_notes": "Repaired."}) == 1
 
     report.refresh_from_db()
     assert report.state == Report.State.FIXED
