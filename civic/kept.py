@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 
+from civic import signed_in
 from civic.versions import PAGES, REPORTS, _memo, _page_paths, _paths, current, current_many
 
 # ---------------------------------------------------------------------------
@@ -237,6 +238,9 @@ def nav_viewer(request: HttpRequest) -> tuple | None:
     key of what they see there (residents alike; staff get their queue and admin links),
     or None for a visitor without an account. Their own CSRF token is put in when the
     page is served, the one part that is theirs alone."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        # Who they are and the page's versions, in one query (civic/signed_in.py).
+        signed_in.prefetch(request, PAGES)
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         # With a session (a guest's report under way, say) they see what everyone
@@ -273,7 +277,8 @@ def cached_page(
         return build()
     if viewer is not None and (len(get_messages(request)) or "HX-Request" in request.headers):
         return build()  # messages to show, or a fragment
-    version = current_many(names)  # before building: a change meanwhile makes a newer one
+    # Before building: a change meanwhile makes a newer one.
+    version = signed_in.versions_for(request, names)
     key = _page_key(request) + ("" if viewer is None else f"|viewer:{viewer!r}")
 
     def make() -> HttpResponse:

@@ -39,6 +39,7 @@ REPORTS = "reports"  # reports and everything shown with them
 SERVICES = "services"  # services, their questions and the authorities
 THREADS = "threads"  # discussions: comments, topics, follows and supports
 VOLUNTEERS = "volunteers"  # calls for volunteers and their sign-ups
+USERS = "users"  # who is signed in: sign-ins and -outs, accounts, their groups (civic/signed_in.py)
 # What the public pages (home, report page, lists) show.
 PAGES = (REPORTS, THREADS, VOLUNTEERS)
 
@@ -132,11 +133,15 @@ def _publish(name: str) -> None:
     cache.set(_key(name), _read(name), CACHE_TIMEOUT)
 
 
+_memos: list[_Memo] = []
+
+
 class _Memo:
     """A thread-safe LRU of key → (version, built at, weight, value), bounded in weight
     (bytes, for responses)."""
 
     def __init__(self, budget: int) -> None:
+        _memos.append(self)
         self.budget = budget
         self.weight = 0
         self.entries: OrderedDict[str, tuple[int, float, int, object]] = OrderedDict()
@@ -199,6 +204,7 @@ _page_paths: dict[str, tuple[tuple[str, ...], float]] = {}
 
 def clear_memo() -> None:
     """Forget every built value in this process (tests)."""
-    _memo.clear()
+    for each in _memos:
+        each.clear()
     _paths.clear()
     _page_paths.clear()

@@ -182,12 +182,23 @@ def discussion_context(request: HttpRequest, thread: Thread, *, url: str | None 
 
 
 # What else a thread's page shows that depends on the signed-in viewer (the volunteers'
-# calls): the app that adds it registers a function (thread id, user) → a hashable
-# summary of the viewer's state there, or None when the page must be built for them.
-_viewer_states: list[Callable[[int, object], Hashable | None]] = []
+# calls): the app that adds it registers a `ViewerState`, whose columns are read in the
+# same query as the viewer's part in the thread.
+@dataclass(frozen=True)
+class ViewerState:
+    # SELECT expressions, with %s placeholders.
+    columns: tuple[str, ...]
+    # (thread id, user) → the placeholders' values, in order.
+    params: Callable[[int, object], list]
+    # (the expressions' values, user) → a hashable summary of the viewer's state there,
+    # or None when the page must be built for them alone.
+    decide: Callable[[tuple, object], Hashable | None]
 
 
-def register_viewer_state(state: Callable[[int, object], Hashable | None]) -> None:
+_viewer_states: list[ViewerState] = []
+
+
+def register_viewer_state(state: ViewerState) -> None:
     if state not in _viewer_states:
         _viewer_states.append(state)
 
@@ -197,10 +208,11 @@ def viewer_signature(thread_id: int, user) -> tuple | None:
     shared by viewers with the same signature (civic/versions.py `cached_page`). Viewers
     who took part (commented, flagged, started the thread) sign with their own id. None
     when the page must be built for them alone: they moderate or speak officially here.
-    One query, plus what the registered states cost."""
-    thread = _thread_with_viewer_part(thread_id, user)
-    if thread is None:
+    One query, with the registered states' columns."""
+    found = _thread_with_viewer_part(thread_id, user)
+    if found is None:
         return None
+    thread, extra = found
     viewer = viewer_for(thread, user)
     if viewer.can_moderate or thread.viewer_is_official:
         return None
@@ -212,18 +224,19 @@ def viewer_signature(thread_id: int, user) -> tuple | None:
         thread.viewer_supports,
         thread.viewer_has_name,
     ]
-    for state in _viewer_states:
-        part = state(thread_id, user)
+    for state, values in zip(_viewer_states, extra, strict=True):
+        part = state.decide(values, user)
         if part is None:
             return None
         signature.append(part)
     return tuple(signature)
 
 
-def _thread_with_viewer_part(thread_id: int, user) -> Thread | None:
+def _thread_with_viewer_part(thread_id: int, user) -> tuple[Thread, tuple] | None:
     """The thread with `with_viewer_state`'s annotations and whether `user` commented or
-    flagged there, in plain SQL: on a page served from the cache, building this query
-    through the ORM would cost more than everything else together."""
+    flagged there, and the registered states' values, in plain SQL: on a page served from
+    the cache, building this query through the ORM would cost more than everything else
+    together."""
     t = {
         model.__name__: model._meta.db_table
         for model in (Thread, Follow, Support, Profile, Comment, Flag)
@@ -243,15 +256,23 @@ def _thread_with_viewer_part(thread_id: int, user) -> Thread | None:
             AS viewer_commented,
           EXISTS(SELECT 1 FROM {t["Flag"]} f JOIN {t["Comment"]} c ON c.id = f.comment_id
                  WHERE c.thread_id = t.id AND f.user_id = %s)
-            AS viewer_flagged_any
-        FROM {t["Thread"]} t WHERE t.id = %s"""
-    rows = list(Thread.objects.raw(sql, [user.pk] * 6 + [thread_id]))
+            AS viewer_flagged_any"""
+    params = [user.pk] * 6
+    aliases = []
+    for number, state in enumerate(_viewer_states):
+        aliases.append([f"viewer_state_{number}_{i}" for i in range(len(state.columns))])
+        for column, alias in zip(state.columns, aliases[-1], strict=True):
+            sql += f",\n          {column} AS {alias}"
+        params.extend(state.params(thread_id, user))
+    sql += f"\n        FROM {t['Thread']} t WHERE t.id = %s"
+    rows = list(Thread.objects.raw(sql, [*params, thread_id]))
     if not rows:
         return None
     thread = rows[0]
     for name in ("viewer_follows", "viewer_supports", "viewer_is_official", "viewer_has_name"):
         setattr(thread, name, bool(getattr(thread, name)))  # SQLite answers 0 or 1
-    return thread
+    extra = tuple(tuple(getattr(thread, alias) for alias in names) for names in aliases)
+    return thread, extra
 
 
 def poll_url(thread: Thread) -> str:

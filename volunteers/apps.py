@@ -34,7 +34,7 @@ class VolunteersConfig(AppConfig):
         from volunteers.templatetags.volunteers import viewer_state
 
         # A thread's page shows its calls, with the viewer's own sign-ups.
-        register_viewer_state(viewer_state)
+        register_viewer_state(viewer_state())
 
 
 def _changed(sender, **kwargs) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from civic import kept, privacy, versions
+from civic import kept, privacy, signed_in, versions
 from discussions.models import Comment
 from discussions.queries import discussion_context, viewer_signature
 from reports.access import ReportAccess, report_for_user
@@ -126,9 +127,6 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     def build() -> HttpResponse:
         return render_detail(request, *report_for_viewer(request, pk))
 
-    user = request.user
-    if user.is_staff or user.is_superuser:
-        return build()  # they may answer or moderate: panels of their own
     # Plain SQL, as the page this keys is served from the cache.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -137,10 +135,16 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             [pk],
         )
         row = cursor.fetchone()
-    if row is None or row[0] is None:
-        return kept.cached_page(request, build) if not user.is_authenticated else build()
     # Kept under its own thread's version: a comment elsewhere leaves it as it is.
-    names = versions.thread_page(row[0])
+    names = versions.thread_page(row[0]) if row and row[0] else None
+    if names and settings.SESSION_COOKIE_NAME in request.COOKIES:
+        # Who they are and the page's versions, in one query (civic/signed_in.py).
+        signed_in.prefetch(request, names)
+    user = request.user
+    if user.is_staff or user.is_superuser:
+        return build()  # they may answer or moderate: panels of their own
+    if names is None:
+        return kept.cached_page(request, build) if not user.is_authenticated else build()
     if not user.is_authenticated:
         return kept.cached_page(request, build, names=names)
     viewer = _resident_view(user, pk, row)

@@ -94,6 +94,71 @@ def test_a_kept_signed_in_page_costs_the_session_and_the_versions_only(report):
     assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
 
 
+def test_a_resident_back_on_a_kept_page_costs_no_query_for_who_they_are(report):
+    bob = _signed_in()
+    _html(bob, "/")
+    with CaptureQueriesContext(connection) as queries:
+        html = _html(bob, "/")
+    # Who Bob is was kept with his session (civic/signed_in.py); the versions are cached.
+    assert len(queries) == 0, [q["sql"] for q in queries.captured_queries]
+    assert "Sign out" in html
+
+
+def _same_session(client: Client) -> Client:
+    """Another browser replaying `client`'s session cookie."""
+    replay = Client()
+    replay.cookies["sessionid"] = client.cookies["sessionid"].value
+    return replay
+
+
+@pytest.mark.parametrize("url", ["/", "/reports/", "/community/"])
+def test_who_is_kept_is_forgotten_at_once_when_they_sign_out_or_are_suspended(url, report, staff):
+    leaving, suspended = _signed_in(), _signed_in(user=make_user())
+    for client in (leaving, suspended):
+        assert "Sign out" in _html(client, url)
+        assert "Sign out" in _html(client, url)  # kept now
+    replay = _same_session(leaving)
+    assert "Sign out" in _html(replay, url)
+
+    leaving.post(reverse("account_logout"))
+    from reports.actions import suspend_user
+
+    suspend_user(_user_of(suspended), by=staff, reason="Spam")
+
+    # The old cookie no longer signs anyone in, here or in any other process.
+    assert "Sign out" not in _html(replay, url)
+    assert "Sign out" not in _html(suspended, url)
+
+
+def _user_of(client: Client):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(pk=client.session["_auth_user_id"])
+
+
+def test_becoming_staff_shows_on_the_next_kept_page(report, authority):
+    officer = make_user()
+    client = _signed_in(user=officer)
+    assert "Queue" not in _html(client, "/")
+    assert "Queue" not in _html(client, "/")  # kept as a resident
+
+    officer.is_staff = True
+    officer.save(update_fields=["is_staff"])
+
+    assert "Queue" in _html(client, "/")
+
+
+def test_a_session_deleted_on_the_server_signs_out_at_once(report):
+    from django.contrib.sessions.models import Session
+
+    client = _signed_in()
+    _html(client, "/")
+    _html(client, "/")
+    Session.objects.filter(session_key=client.cookies["sessionid"].value).delete()
+
+    assert "Sign out" not in _html(client, "/")
+
+
 def test_a_new_report_shows_on_signed_in_home_and_list_at_once(service):
     reader = _signed_in()
     assert "Cracked kerb" not in _html(reader, "/")
@@ -110,3 +175,17 @@ def test_the_stats_page_shows_new_figures_when_the_worker_brings_them(service, a
     html = _html(reader, "/reports/stats/")
     assert "The figures are being prepared." not in html
     assert "Updated every 10 minutes." in html
+
+
+def test_a_kept_report_page_costs_the_report_and_the_viewers_part_only(report):
+    from tests.factories import make_comment
+
+    make_comment(report.thread, author=make_user(), body="Deep enough to lose a wheel.")
+    reader = _signed_in()
+    _html(reader, report.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        html = _html(reader, report.get_absolute_url())
+    # The report's thread, state and reporter; the viewer's part in the thread with the
+    # calls' (one query). Who they are is kept, the versions are cached.
+    assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
+    assert "Deep enough to lose a wheel." in html and "Sign out" in html

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django import template
-from django.db import connection
 from django.db.models import Prefetch
 from django.urls import reverse
 
+from discussions.queries import ViewerState
 from volunteers import reporting
 from volunteers.actions import can_organise
 from volunteers.forms import SignupForm
@@ -94,27 +94,39 @@ def call_context(request, thread, only: int | None = None) -> dict:
     }
 
 
-def viewer_state(thread_id: int, user) -> tuple | None:
-    """What the calls block shows that depends on the signed-in `user`, for the page cache
-    (discussions.queries.viewer_signature): whether they may post a call
-    (`can_organise`). None when they have signed up for one of the thread's calls or
-    organise one (the block is theirs alone). One query, in plain SQL as the page it
-    keys is served from the cache."""
+def _viewer_state_columns() -> tuple[str, ...]:
     calls, signups = Opportunity._meta.db_table, Signup._meta.db_table
     addresses = EmailAddress._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT
-              EXISTS(SELECT 1 FROM {calls} o WHERE o.thread_id = %s AND (o.organiser_id = %s
-                     OR EXISTS(SELECT 1 FROM {signups} s
-                               WHERE s.opportunity_id = o.id AND s.user_id = %s))),
-              EXISTS(SELECT 1 FROM {addresses} WHERE user_id = %s AND verified)""",
-            [thread_id, user.pk, user.pk, user.pk],
-        )
-        took_part, verified = cursor.fetchone()
+    return (
+        f"""EXISTS(SELECT 1 FROM {calls} o WHERE o.thread_id = %s AND (o.organiser_id = %s
+                 OR EXISTS(SELECT 1 FROM {signups} s
+                           WHERE s.opportunity_id = o.id AND s.user_id = %s)))""",
+        f"EXISTS(SELECT 1 FROM {addresses} WHERE user_id = %s AND verified)",
+    )
+
+
+def _viewer_state_params(thread_id: int, user) -> list:
+    return [thread_id, user.pk, user.pk, user.pk]
+
+
+def _decide_viewer_state(values: tuple, user) -> tuple | None:
+    took_part, verified = values
     if took_part:
         return None
     return ("calls", can_organise(user, verified=bool(verified)))
+
+
+def viewer_state() -> ViewerState:
+    """What the calls block shows that depends on the signed-in `user`, for the page cache
+    (discussions.queries.viewer_signature): whether they may post a call
+    (`can_organise`). None when they have signed up for one of the thread's calls or
+    organise one (the block is theirs alone). Read with the viewer's part in the thread,
+    in the same query."""
+    return ViewerState(
+        columns=_viewer_state_columns(),
+        params=_viewer_state_params,
+        decide=_decide_viewer_state,
+    )
 
 
 @register.inclusion_tag("volunteers/partials/calls.html", takes_context=True)

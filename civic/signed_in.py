@@ -1,0 +1,101 @@
+"""Who is signed in, kept in each process: a signed-in page costs no session or user query.
+
+Django's AuthenticationMiddleware reads the session row, then the user row, and checks
+the session's password hash, on every request; for a page kept for every signed-in
+resident (civic/kept.py) that was two thirds of its time. Here, on such a page, the
+user a session key was found to belong to is kept in this process under the `users`
+data version (civic/versions.py), read in the same query as the page's own versions;
+any other request authenticates as Django does, with no query added. Every change
+that could make the answer different bumps that version, so every process and node
+forgets what it kept at once:
+
+- signing in and out (a session's key changes, or its row goes);
+- saving or deleting a user (suspension, a new password, staff status, deletion),
+  changing their groups (an authority's staff), deleting a session row.
+
+An entry also ends after KEEP_SECONDS whatever happens, which bounds what a change made
+without signals (a queryset update, raw SQL) could leave behind. Only a session that
+holds a signed-in user is kept; a request with no session cookie costs nothing anyway.
+The session itself is still read, as before, by whatever asks for it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from civic import versions
+
+KEEP_SECONDS = 60
+
+# Session key → the user, as loaded (each request gets its own copy).
+_kept = versions._Memo(budget=50_000)
+
+
+def prefetch(request: HttpRequest, names: tuple[str, ...]) -> None:
+    """Read the `users` version with `names` (the versions a kept page is looked up
+    under) in one query, for `get_user` and `versions_for` in this request."""
+    if getattr(request, "civic_versions", None) is None:
+        wanted = (versions.USERS, *names)
+        request.civic_versions = dict(zip(wanted, versions.current_many(wanted), strict=True))
+
+
+def versions_for(request: HttpRequest, names: tuple[str, ...]) -> tuple[int, ...]:
+    """The versions of `names`, as this request already read them if it did."""
+    known = getattr(request, "civic_versions", None) or {}
+    if all(name in known for name in names):
+        return tuple(known[name] for name in names)
+    return versions.current_many(names)
+
+
+def get_user(request: HttpRequest):
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    known = getattr(request, "civic_versions", None)
+    if not key or known is None:
+        # Not a kept page (its versions are not read for free): Django's own way.
+        return auth.get_user(request)
+    # Read before the session: a change committed meanwhile keys what is kept here
+    # under the older version, which the next request no longer matches.
+    version = known[versions.USERS]
+    kept = _kept.get(key, version, KEEP_SECONDS)
+    if kept is not None:
+        return copy.copy(kept)
+    user = auth.get_user(request)
+    if user.is_authenticated and request.session.session_key == key:
+        _kept.put(key, version, copy.copy(user))
+    return user
+
+
+class KeptAuthenticationMiddleware(AuthenticationMiddleware):
+    """AuthenticationMiddleware, with the signed-in user kept per session (above)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: get_user(request))
+
+
+def forget(**_kwargs) -> None:
+    """Every process forgets who it kept (a signal's receiver)."""
+    versions.bump(versions.USERS)
+
+
+def subscribe() -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.signals import user_logged_in, user_logged_out
+    from django.contrib.sessions.models import Session
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    user_model = get_user_model()
+    user_logged_in.connect(forget, dispatch_uid="civic-signed-in-login")
+    user_logged_out.connect(forget, dispatch_uid="civic-signed-in-logout")
+    post_save.connect(forget, sender=user_model, dispatch_uid="civic-signed-in-user-saved")
+    post_delete.connect(forget, sender=user_model, dispatch_uid="civic-signed-in-user-deleted")
+    m2m_changed.connect(
+        forget, sender=user_model.groups.through, dispatch_uid="civic-signed-in-groups"
+    )
+    post_delete.connect(forget, sender=Session, dispatch_uid="civic-signed-in-session-deleted")
