@@ -31,6 +31,8 @@ from civic.versions import PAGES, REPORTS, _memo, _page_paths, _paths, current, 
 # token (so compressing them leaks nothing, unlike a page with a form: BREACH).
 
 GZIP_MIN_BYTES = 1024
+# How much older than its `max_age` a kept answer may be served while it is rebuilt.
+STALE_GRACE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -128,15 +130,25 @@ def _kept_or_made(
 ) -> HttpResponse:
     """`serve` what this process keeps under `key` and `version`, or `make` it: one build
     per key at a time, the other threads asking for it meanwhile wait for that one
-    instead of all running the same queries."""
+    instead of all running the same queries. When what is kept has only grown older
+    than `max_age` (the data is the same), they are answered with it while one thread
+    builds the new one: a long page's rebuild each minute holds nobody up."""
     built = _memo.get(key, version, max_age)
     if built is not None:
         return serve(built)
-    with _build_lock(key):
+    lock = _build_lock(key)
+    if not lock.acquire(blocking=False):
+        built = _memo.stale(key, version, max_age + STALE_GRACE_SECONDS)
+        if built is not None:
+            return serve(built)
+        lock.acquire()
+    try:
         built = _memo.get(key, version, max_age)
         if built is not None:
             return serve(built)
         return make()
+    finally:
+        lock.release()
 
 
 def _store(request: HttpRequest, response: HttpResponse) -> _Built | None:

@@ -148,14 +148,27 @@ class _Memo:
         self.lock = threading.Lock()
 
     def get(self, key: str, version: int, max_age: float):
+        """The value under `key` if it was put under `version` at most `max_age` seconds
+        ago. One of another version is dropped; one only too old stays until it is put
+        again, for `stale` to answer while it is being rebuilt."""
         with self.lock:
             entry = self.entries.get(key)
             if entry is None:
                 return None
-            if entry[0] != version or time.monotonic() - entry[1] > max_age:
+            if entry[0] != version:
                 self._drop(key)
                 return None
+            if time.monotonic() - entry[1] > max_age:
+                return None
             self.entries.move_to_end(key)
+            return entry[3]
+
+    def stale(self, key: str, version: int, max_age: float):
+        """The value under `key` and `version` however old, up to `max_age` seconds."""
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry[0] != version or time.monotonic() - entry[1] > max_age:
+                return None
             return entry[3]
 
     def put(self, key: str, version: int, value: object, weight: int = 1) -> None:

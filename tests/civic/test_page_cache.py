@@ -260,3 +260,53 @@ def test_a_deleted_account_leaves_no_name_on_kept_pages(report):
     assert "Tomas Quill" in _page(Client(), url)
     delete_account(resident)
     assert "Tomas Quill" not in _page(Client(), url)
+
+
+def _kept_page(body: bytes):
+    from civic.kept import _Built
+
+    return _Built(200, (), body, None, "")
+
+
+def test_a_page_only_grown_old_is_served_while_one_thread_rebuilds_it(monkeypatch):
+    import threading
+
+    from civic import kept, versions
+
+    now = [1000.0]
+    monkeypatch.setattr(versions.time, "monotonic", lambda: now[0])
+    versions._memo.put("page|test", 7, _kept_page(b"minute old"))
+    now[0] += 61  # older than its 60 seconds
+    served = []
+    lock = kept._build_lock("page|test")
+    lock.acquire()  # another thread is rebuilding it
+    asking = threading.Thread(
+        target=kept._kept_or_made,
+        args=(
+            "page|test",
+            7,
+            60.0,
+            lambda built: served.append(built.body) or HttpResponse(built.body),
+            lambda: served.append(b"rebuilt again") or HttpResponse(b""),
+        ),
+    )
+    asking.start()
+    asking.join(timeout=2)  # answered at once, not after the build
+    lock.release()
+    asking.join()
+    assert served == [b"minute old"]
+
+    # New data is never answered with the old page: the request waits for the build.
+    built = []
+    lock.acquire()
+    releaser = threading.Timer(0.2, lock.release)
+    releaser.start()
+    answer = kept._kept_or_made(
+        "page|test",
+        8,
+        60.0,
+        lambda built_: HttpResponse(built_.body),
+        lambda: built.append(1) or HttpResponse(b"new"),
+    )
+    releaser.join()
+    assert built == [1] and answer.content == b"new"
