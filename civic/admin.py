@@ -83,21 +83,11 @@ class TaskAdmin(RetriedWorkAdmin):
         return ngettext("%d task will run again.", "%d tasks will run again.", count) % count
 
 
-class PrivateOriginalInline(GenericTabularInline):
-    """What the author typed before personal data was hidden, on the object's own page
-    (which staff see only within their authority): read-only."""
+class ReadOnlyInlineMixin:
+    """An inline of what an object owns that staff may see but not edit there."""
 
-    model = PrivateOriginal
-    fields = ("field", "hidden", "original", "updated_at")
-    readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name = _("text as typed, before personal data was hidden")
-    verbose_name_plural = _("texts as typed, before personal data was hidden (staff only)")
-
-    @admin.display(description=_("hidden"))
-    def hidden(self, obj: PrivateOriginal) -> str:
-        return privacy.kind_labels(obj.kinds)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -107,6 +97,21 @@ class PrivateOriginalInline(GenericTabularInline):
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return True
+
+
+class PrivateOriginalInline(ReadOnlyInlineMixin, GenericTabularInline):
+    """What the author typed before personal data was hidden, on the object's own page
+    (which staff see only within their authority)."""
+
+    model = PrivateOriginal
+    fields = ("field", "hidden", "original", "updated_at")
+    readonly_fields = fields
+    verbose_name = _("text as typed, before personal data was hidden")
+    verbose_name_plural = _("texts as typed, before personal data was hidden (staff only)")
+
+    @admin.display(description=_("hidden"))
+    def hidden(self, obj: PrivateOriginal) -> str:
+        return privacy.kind_labels(obj.kinds)
 
 
 @admin.register(PrivateOriginal)

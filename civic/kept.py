@@ -250,9 +250,8 @@ def nav_viewer(request: HttpRequest) -> tuple | None:
     key of what they see there (residents alike; staff get their queue and admin links),
     or None for a visitor without an account. Their own CSRF token is put in when the
     page is served, the one part that is theirs alone."""
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
-        # Who they are and the page's versions, in one query (civic/signed_in.py).
-        signed_in.prefetch(request, PAGES)
+    # Who they are and the page's versions, in one query (civic/signed_in.py).
+    signed_in.prefetch(request, PAGES)
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         # With a session (a guest's report under way, say) they see what everyone

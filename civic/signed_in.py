@@ -38,8 +38,11 @@ _kept = versions._Memo(budget=50_000)
 
 
 def prefetch(request: HttpRequest, names: tuple[str, ...]) -> None:
-    """Read the `users` version with `names` (the versions a kept page is looked up
-    under) in one query, for `get_user` and `versions_for` in this request."""
+    """With a session cookie, read the `users` version with `names` (the versions a kept
+    page is looked up under) in one query, for `get_user` and `versions_for` in this
+    request."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return
     if getattr(request, "civic_versions", None) is None:
         wanted = (versions.USERS, *names)
         request.civic_versions = dict(zip(wanted, versions.current_many(wanted), strict=True))

@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from civic.admin import RETRIED_FIELDS, RetriedWorkAdmin
 from delivery.models import Delivery, UpdatePush, UpstreamSync, Webhook, WebhookDelivery
 from delivery.webhooks import inside_the_network
 from reports.admin import AuthorityScopedAdmin, ReadOnlyInline, ReportAdmin
@@ -362,7 +363,7 @@ class UpstreamSyncAdmin(AuthorityScopedAdmin):
 
 
 @admin.register(UpdatePush)
-class UpdatePushAdmin(AuthorityScopedAdmin):
+class UpdatePushAdmin(AuthorityScopedAdmin, RetriedWorkAdmin):
     list_display = (
         "comment",
         "report",
@@ -379,21 +380,21 @@ class UpdatePushAdmin(AuthorityScopedAdmin):
         "comment",
         "report",
         "authority",
-        "state",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
+        *RETRIED_FIELDS,
         "sent_at",
         "external_id",
         "created_at",
     )
 
-    @admin.display(description=_("last error"))
-    def short_error(self, obj: UpdatePush) -> str:
-        return obj.last_error[:80]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def retried_message(self, count: int) -> str:
+        return (
+            ngettext(
+                "%d comment will be sent upstream again now.",
+                "%d comments will be sent upstream again now.",
+                count,
+            )
+            % count
+        )
 
 
 # ---------------------------------------------------------------------------

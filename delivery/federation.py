@@ -24,6 +24,7 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
@@ -103,7 +104,7 @@ def sync_all_services() -> int:
     return _each("sync_services", UpstreamSync.Kind.SERVICES, sync_services)
 
 
-def sync_services(authority: Authority, sync: UpstreamSync | None = None) -> str:
+def sync_services(authority: Authority, sync: UpstreamSync) -> str:
     upstream = client.get_services(authority)
     counts: Counter = Counter()
     seen = set()
@@ -124,21 +125,12 @@ def sync_services(authority: Authority, sync: UpstreamSync | None = None) -> str
 
 
 def _apply_service(authority: Authority, code: str, item: dict, attributes: list[dict]) -> str:
-    contact = (
-        Contact.objects.select_related("service")
-        .filter(authority=authority, upstream_service_code=code)
-        .first()
-    )
     outcome = "kept"
-    if contact is not None:
-        service = contact.service
-    else:
-        local = slugify(code)[:64] or "service"
-        service = Service.objects.filter(code=local).first()
-        if service is None:
-            # New here: the back end defines it.
-            service = Service(code=local, upstream_authority=authority)
-            outcome = "added"
+    service = _service_for(authority, code)
+    if service is None:
+        # New here: the back end defines it.
+        service = Service(code=slugify(code)[:64] or "service", upstream_authority=authority)
+        outcome = "added"
     if service.upstream_authority_id == authority.pk:
         was_retired = service.pk is not None and not service.is_active
         service.name = str(item.get("service_name") or code)[:120]
@@ -252,7 +244,7 @@ def _moment(value):
         return None
     try:
         return parse_w3c(str(value), naive_ok=True)
-    except Exception:  # noqa: BLE001 - a date the back end wrote badly is no date
+    except ValidationError:  # a date the back end wrote badly is no date
         return None
 
 
@@ -287,6 +279,8 @@ def _import_one(authority: Authority, item: dict) -> str:
 
 
 def _service_for(authority: Authority, code: str) -> Service | None:
+    """This site's category for the back end's service `code`: the one its contact maps
+    to that code, else the one of the same code."""
     contact = (
         Contact.objects.select_related("service")
         .filter(authority=authority, upstream_service_code=code)

@@ -130,12 +130,11 @@ def post_update(
     description: str,
     status: str,
     at,
-    name: str = "",
 ) -> str:
     """Send one update on the upstream's request `external_id`; the upstream's update_id.
 
-    `status` is OPEN or CLOSED (the report's here, or OPEN to reopen it). The author's
-    public name goes as first_name; no contact detail leaves Civic with an update.
+    `status` is OPEN or CLOSED (the report's here, or OPEN to reopen it). Only the text
+    goes: nothing of who wrote it leaves Civic with an update.
     """
     url = _endpoint(authority, "servicerequestupdates.json")
     data = _with_jurisdiction(
@@ -147,7 +146,6 @@ def post_update(
             "updated_datetime": at.isoformat(timespec="seconds"),
             "status": status,
             "description": description,
-            "first_name": name,
         },
     )
     payload = _call(url, {k: v for k, v in data.items() if v})

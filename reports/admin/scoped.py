@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from civic.admin import ReadOnlyInlineMixin
+
 
 class AuthorityScopedAdmin(admin.ModelAdmin):
     """Rows of the user's own authorities only (by `authority_path`), unless superuser."""
@@ -23,17 +25,5 @@ class AuthorityScopedAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------------------
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyInlineMixin, admin.TabularInline):
     """What the report owns and staff may see but not edit here."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return True
