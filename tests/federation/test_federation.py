@@ -168,6 +168,7 @@ print(json.dumps(report.pk))
     assert "Made in the authority's own system" in listed
     page = client.get(imported.get_absolute_url()).content.decode()
     assert f"{city.name}'s own system" in page
+    assert f"Sent to {city.name}" not in page  # made there, not sent
 
     backend.python(
         f"""
