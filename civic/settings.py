@@ -153,6 +153,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The default database lives in the data folder: make sure it exists.
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else 600
+    # Writers queue for SQLite's one write lock instead of sleeping in its busy handler.
+    DATABASES["default"]["ENGINE"] = "civic.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run beside the one writer; IMMEDIATE transactions
         # take the write lock up front instead of failing mid-transaction.

@@ -70,12 +70,20 @@ def create_topic(
     return thread
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def post_comment(
-    thread: Thread, author, body: str, *, reply_to: Comment | None = None, now=None
+    thread: Thread,
+    author,
+    body: str,
+    *,
+    reply_to: Comment | None = None,
+    now=None,
+    official: bool | None = None,
 ) -> Comment:
     """Add a comment (or a reply to `reply_to`): the author follows the thread
-    and every other follower gets it in their next digest."""
+    and every other follower gets it in their next digest. `official` is whether the
+    author speaks officially here, when the caller has read it (else one query, in
+    the transaction)."""
     now = now or timezone.now()
     if not thread.is_open:
         raise NotAllowed(_("This discussion is closed to new comments."))
@@ -92,7 +100,7 @@ def post_comment(
         author=author,
         body=masked.text,
         body_html=render_markdown(masked.text),
-        is_official=thread.is_official_member(author),
+        is_official=thread.is_official_member(author) if official is None else official,
         depth=parent.depth + 1 if parent else 0,
         created_at=now,
     )

@@ -1,7 +1,7 @@
 """The GeoReport v2 API (/open311/v2/) and its page for developers (/open311/).
 
 A thin adapter: input goes through reports/open311/forms.py, new requests
-through reports.actions.submit_report (the one submit function), output through
+through reports.actions.prepare_report (the one submit function), output through
 serializers.py and formats.py. Every answer, errors included, is in the format
 the URL asked for; nothing here ever falls through to a Django HTML page.
 """
@@ -48,7 +48,7 @@ from open311.serializers import (
     service_data,
     service_notice,
 )
-from reports.actions import change_state, submit_report
+from reports.actions import NewReport, change_state, prepare_report
 from reports.models import Report, Service, ServiceAttribute
 
 logger = logging.getLogger(__name__)
@@ -348,9 +348,9 @@ def _validated(request: HttpRequest, params, key: ApiKey) -> ServiceRequestForm:
     return form
 
 
-def _submit(form: ServiceRequestForm, key: ApiKey, now) -> Report:
+def _prepared(form: ServiceRequestForm, key: ApiKey, now) -> NewReport:
     data = form.cleaned_data
-    return submit_report(
+    return prepare_report(
         service=form.service,
         lat=data["lat"],
         lon=data["long"],
@@ -381,10 +381,12 @@ def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
     except Open311Error as error:
         form, problem = None, error
     now = timezone.now()
+    # Masked and routed (reads) before the transaction, which then only writes.
+    new = None if problem else _prepared(form, key, now)
     with transaction.atomic():
         # Counted in the transaction of the report it lets in: one write, not two.
         wait = ratelimit.hit("open311-post", key.pk)
-        report = None if wait or problem else _submit(form, key, now)
+        report = None if wait or new is None else new.create()
         if report is not None and (
             key.last_used_at is None or now - key.last_used_at > KEY_USE_PRECISION
         ):

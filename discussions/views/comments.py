@@ -70,9 +70,9 @@ def _form_response(request: HttpRequest, template: str, context: dict, status: i
 @require_http_methods(["GET", "POST"])
 def comments(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the next page of top-level comments (htmx). POST: a new top-level comment."""
-    thread, _access = thread_for_user(request.user, pk)
+    thread, access = thread_for_user(request.user, pk)
     if request.method == "POST":
-        return _post(request, thread)
+        return _post(request, thread, official=access.official)
     try:
         after = int(request.GET.get("after", ""))
     except ValueError:
@@ -99,17 +99,30 @@ def comments(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _counted_post(
-    request: HttpRequest, thread: Thread, body: str, reply_to: Comment | None
+    request: HttpRequest,
+    thread: Thread,
+    body: str,
+    reply_to: Comment | None,
+    official: bool | None,
 ) -> tuple[Comment | None, int]:
     """The comment, counted against its author's limit in the same transaction (one
     write, not two): (comment, 0), or (None, seconds to wait) over the limit."""
     with transaction.atomic():
         if wait := ratelimit.hit("comment", request.user.pk):
             return None, wait
-        return actions.post_comment(thread, request.user, body, reply_to=reply_to), 0
+        comment = actions.post_comment(
+            thread, request.user, body, reply_to=reply_to, official=official
+        )
+        return comment, 0
 
 
-def _post(request: HttpRequest, thread: Thread, reply_to: Comment | None = None) -> HttpResponse:
+def _post(
+    request: HttpRequest,
+    thread: Thread,
+    reply_to: Comment | None = None,
+    official: bool | None = None,
+) -> HttpResponse:
+    """`official`: whether the author speaks officially in `thread`, when known."""
     if not request.user.is_authenticated:
         return redirect_to_login(thread.get_absolute_url())
     form = CommentForm(request.POST)
@@ -128,7 +141,9 @@ def _post(request: HttpRequest, thread: Thread, reply_to: Comment | None = None)
         )
         return _form_response(request, template, context)
     try:
-        comment, wait = _counted_post(request, thread, form.cleaned_data["body"], reply_to)
+        comment, wait = _counted_post(
+            request, thread, form.cleaned_data["body"], reply_to, official
+        )
     except actions.NotAllowed as refusal:
         return refused(request, refusal.message)
     if wait:

@@ -32,10 +32,17 @@ from reports.actions.changes import (
 from reports.actions.common import KEEP, email_reporter_about
 from reports.actions.own import edit_own_report, withdraw_own_report
 from reports.actions.people import forget_reporter, reinstate_user, suspend_user
-from reports.actions.submit import bulk_import_reports, give_to_reporter, submit_report
+from reports.actions.submit import (
+    NewReport,
+    bulk_import_reports,
+    give_to_reporter,
+    prepare_report,
+    submit_report,
+)
 
 __all__ = [
     "KEEP",
+    "NewReport",
     "NotAllowed",
     "assign_report",
     "bulk_import_reports",
@@ -49,6 +56,7 @@ __all__ = [
     "hide_report",
     "mark_duplicate",
     "place_report",
+    "prepare_report",
     "reassign_report",
     "reinstate_user",
     "reopen_report",

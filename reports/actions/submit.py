@@ -4,6 +4,7 @@ demo seeder), and history imported at once."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -21,7 +22,28 @@ from reports.photos import ProcessedPhoto
 SUBMITTED_TASK = "reports.submitted"
 
 
-def submit_report(
+def submit_report(**arguments) -> Report:
+    """Create a report with everything it owns, in one transaction (`prepare_report`
+    tells what it is given and written)."""
+    return prepare_report(**arguments).create()
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A report read and routed, to be written by `create` (see `prepare_report`)."""
+
+    arguments: dict
+    authorities: list[Authority]
+    notify: bool
+
+    def create(self) -> Report:
+        """Write it: in the caller's transaction when there is one, which may count
+        the report against a rate limit first (one write, not two)."""
+        with transaction.atomic(savepoint=False):
+            return _create(self.arguments, self.authorities, notify=self.notify)
+
+
+def prepare_report(
     *,
     service: Service,
     lat: float | None,
@@ -44,15 +66,15 @@ def submit_report(
     media_url: str = "",
     requested_at=None,
     notify: bool = True,
-) -> Report:
-    """Create a report with everything it owns, in one transaction.
+) -> NewReport:
+    """What it takes to create a report with everything it owns, in one transaction.
 
     The report, its photos, its discussion thread (followed by the reporter), the
     first timeline entry and the task that announces it (one delivery per authority
     that routing picked, its webhooks' events, the confirmation email: the worker
     writes them, `announce_submitted`) are all written together: after commit,
-    nothing else is needed for the report to be safe. Routing reads before the
-    transaction, which holds SQLite's write lock only for the writes.
+    nothing else is needed for the report to be safe. Masking and routing happen
+    here, before the transaction, which then holds the write lock only for the writes.
     """
     now = requested_at or timezone.now()
     # Personal data typed into the public text is hidden there and kept for staff (the
@@ -63,8 +85,7 @@ def submit_report(
         contact_email = contact_email or reporter.email
         contact_name = contact_name or reporter.get_full_name()
     authorities = routing.route(service, lat, lon)
-    with transaction.atomic():
-        return _create(locals(), authorities, notify=bool(notify and contact_email))
+    return NewReport(locals(), authorities, notify=bool(notify and contact_email))
 
 
 def _create(arguments: dict, authorities: list[Authority], *, notify: bool) -> Report:

@@ -21,7 +21,7 @@ from civic.models import Profile
 from places import gazetteer as places
 from places import geo
 from reports import guest
-from reports.actions import submit_report
+from reports.actions import prepare_report
 from reports.forms.fields import ATTRIBUTE_PREFIX
 from reports.forms.reading import (
     AddressSearchForm,
@@ -429,10 +429,11 @@ def photo_location(request: HttpRequest) -> HttpResponse:
 def _counted_submit(request: HttpRequest, form: ReportForm) -> tuple[Report | None, int]:
     """The signed-in resident's report, counted against their limit in the same
     transaction (one write, not two): (report, 0), or (None, seconds to wait)."""
+    new = prepare_report(reporter=request.user, **form.submit_kwargs())
     with transaction.atomic():
         if wait := ratelimit.hit("report", request.user.pk):
             return None, wait
-        return submit_report(reporter=request.user, **form.submit_kwargs()), 0
+        return new.create(), 0
 
 
 def _submitted(request: HttpRequest, form: ReportForm, report: Report) -> HttpResponse:

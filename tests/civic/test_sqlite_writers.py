@@ -1,0 +1,120 @@
+"""SQLite's writers' queue (civic.sqlite): every concurrent write lands, a transaction
+that ends in any way lets the next one in, and a wait past the timeout fails the way
+SQLite does instead of hanging."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+from django.utils import timezone
+
+from civic.models import RateCounter
+from civic.sqlite import base as queue
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own write lock"),
+]
+
+
+def _in_thread(work) -> list[BaseException]:
+    """Run `work` on a thread with its own connection; the exceptions it raised."""
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            work()
+        except BaseException as error:  # noqa: BLE001 - reported to the test
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "a writer never got its turn"
+    return errors
+
+
+def _count() -> int:
+    return RateCounter.objects.get(key="queue").count
+
+
+def _add_one() -> None:
+    # Read, then write what was read plus one: two transactions inside each other
+    # would lose an increment.
+    with transaction.atomic():
+        counter = RateCounter.objects.get(key="queue")
+        RateCounter.objects.filter(pk=counter.pk).update(count=counter.count + 1)
+
+
+@pytest.fixture
+def counter(db):
+    return RateCounter.objects.create(key="queue", count=0, expires_at=timezone.now())
+
+
+def test_concurrent_writers_in_threads_all_land(counter):
+    errors: list[BaseException] = []
+
+    def writer():
+        try:
+            for _ in range(15):
+                _add_one()
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert _count() == 90
+
+
+def test_a_rolled_back_or_closed_transaction_lets_the_next_writer_in(counter, monkeypatch):
+    # A queue left held would make the next writer wait for its timeout, then fail.
+    monkeypatch.setattr(queue, "TIMEOUT_SECONDS", 1.0)
+
+    def fails():
+        with transaction.atomic():
+            _add_one()
+            raise ValueError("the view failed")
+
+    def closes():
+        # A connection closed mid-transaction (a lost client, a worker shutting down).
+        with transaction.atomic():
+            _add_one()
+            connection.close()
+
+    for work in (fails, closes):
+        errors = _in_thread(work)
+        assert all(isinstance(error, ValueError) for error in errors), errors
+        assert _in_thread(_add_one) == []
+    # Neither of the interrupted transactions counted.
+    assert _count() == 2
+
+
+def test_a_writer_that_waits_past_the_timeout_fails_like_sqlite(counter, monkeypatch):
+    monkeypatch.setattr(queue, "TIMEOUT_SECONDS", 0.3)
+    path = f"{connection.settings_dict['NAME']}.writers"
+    # Another process in the middle of its transaction holds the file lock.
+    other = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        errors = _in_thread(_add_one)
+        assert len(errors) == 1
+        assert isinstance(errors[0], OperationalError)
+        assert "database is locked" in str(errors[0])
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    # Nothing was left held: the next writer goes in at once.
+    assert _in_thread(_add_one) == []
+    assert _count() == 1
