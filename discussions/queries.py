@@ -13,16 +13,19 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from civic.models import Profile
-from discussions.access import thread_access, with_viewer_state
+from discussions.access import (
+    thread_access,
+    thread_with_viewer_state,
+    viewer_state_booleans,
+    viewer_state_sql,
+)
 from discussions.forms import CommentForm
-from discussions.models import Comment, Flag, Follow, Support, Thread
+from discussions.models import Comment, Flag, Thread
 from discussions.rendering import Viewer, render_tree
 
 # Top-level comments per page; each comes with all its replies.
@@ -31,7 +34,10 @@ PAGE_SIZE = 20
 
 def thread_for_viewer(thread_id: int, user) -> Thread:
     """The thread, fresh, annotated with the viewer's state (one query)."""
-    return with_viewer_state(Thread.objects.filter(pk=thread_id), user).get()
+    thread = thread_with_viewer_state(thread_id, user)
+    if thread is None:
+        raise Thread.DoesNotExist
+    return thread
 
 
 def viewer_for(thread: Thread, user) -> Viewer:
@@ -237,27 +243,16 @@ def _thread_with_viewer_part(thread_id: int, user) -> tuple[Thread, tuple] | Non
     flagged there, and the registered states' values, in plain SQL: on a page served from
     the cache, building this query through the ORM would cost more than everything else
     together."""
-    t = {
-        model.__name__: model._meta.db_table
-        for model in (Thread, Follow, Support, Profile, Comment, Flag)
-    }
-    memberships = get_user_model().groups.through._meta.db_table
+    t = {model.__name__: model._meta.db_table for model in (Thread, Comment, Flag)}
+    columns, params = viewer_state_sql(user)
     sql = f"""
-        SELECT t.*,
-          EXISTS(SELECT 1 FROM {t["Follow"]} WHERE thread_id = t.id AND user_id = %s)
-            AS viewer_follows,
-          EXISTS(SELECT 1 FROM {t["Support"]} WHERE thread_id = t.id AND user_id = %s)
-            AS viewer_supports,
-          EXISTS(SELECT 1 FROM {memberships} WHERE user_id = %s AND group_id = t.official_group_id)
-            AS viewer_is_official,
-          EXISTS(SELECT 1 FROM {t["Profile"]} WHERE user_id = %s AND display_name <> '')
-            AS viewer_has_name,
+        SELECT t.*,{columns},
           EXISTS(SELECT 1 FROM {t["Comment"]} WHERE thread_id = t.id AND author_id = %s)
             AS viewer_commented,
           EXISTS(SELECT 1 FROM {t["Flag"]} f JOIN {t["Comment"]} c ON c.id = f.comment_id
                  WHERE c.thread_id = t.id AND f.user_id = %s)
             AS viewer_flagged_any"""
-    params = [user.pk] * 6
+    params = [*params, user.pk, user.pk]
     aliases = []
     for number, state in enumerate(_viewer_states):
         aliases.append([f"viewer_state_{number}_{i}" for i in range(len(state.columns))])
@@ -268,9 +263,7 @@ def _thread_with_viewer_part(thread_id: int, user) -> tuple[Thread, tuple] | Non
     rows = list(Thread.objects.raw(sql, [*params, thread_id]))
     if not rows:
         return None
-    thread = rows[0]
-    for name in ("viewer_follows", "viewer_supports", "viewer_is_official", "viewer_has_name"):
-        setattr(thread, name, bool(getattr(thread, name)))  # SQLite answers 0 or 1
+    thread = viewer_state_booleans(rows[0])
     extra = tuple(tuple(getattr(thread, alias) for alias in names) for names in aliases)
     return thread, extra
 
