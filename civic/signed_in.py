@@ -11,7 +11,10 @@ forgets what it kept at once:
 
 - signing in and out (a session's key changes, or its row goes);
 - saving or deleting a user (suspension, a new password, staff status, deletion),
-  changing their groups (an authority's staff), deleting a session row.
+  changing their groups (an authority's staff) or email addresses, deleting a session row.
+
+The same version keys what else is kept per signed-in user (their part in a report's
+page, reports/views/detail.py).
 
 An entry also ends after KEEP_SECONDS whatever happens, which bounds what a change made
 without signals (a queryset update, raw SQL) could leave behind. Only a session that
@@ -34,7 +37,7 @@ from civic import versions
 KEEP_SECONDS = 60
 
 # Session key → the user, as loaded (each request gets its own copy).
-_kept = versions._Memo(budget=50_000)
+_kept = versions.Memo(budget=50_000)
 
 
 def prefetch(request: HttpRequest, names: tuple[str, ...]) -> None:
@@ -88,6 +91,7 @@ def forget(**_kwargs) -> None:
 
 
 def subscribe() -> None:
+    from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
     from django.contrib.auth.signals import user_logged_in, user_logged_out
     from django.contrib.sessions.models import Session
@@ -102,3 +106,6 @@ def subscribe() -> None:
         forget, sender=user_model.groups.through, dispatch_uid="civic-signed-in-groups"
     )
     post_delete.connect(forget, sender=Session, dispatch_uid="civic-signed-in-session-deleted")
+    # A verified address lets a resident post calls for volunteers (their report page).
+    for signal in (post_save, post_delete):
+        signal.connect(forget, sender=EmailAddress, dispatch_uid=f"civic-signed-in-email-{signal}")

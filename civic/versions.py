@@ -133,10 +133,10 @@ def _publish(name: str) -> None:
     cache.set(_key(name), _read(name), CACHE_TIMEOUT)
 
 
-_memos: list[_Memo] = []
+_memos: list[Memo] = []
 
 
-class _Memo:
+class Memo:
     """A thread-safe LRU of key → (version, built at, weight, value), bounded in weight
     (bytes, for responses)."""
 
@@ -191,7 +191,7 @@ class _Memo:
 
 
 # Per process: 3 gunicorn workers keep at most 3 x 32 MB of built responses.
-_memo = _Memo(budget=32 * 1024 * 1024)
+_memo = Memo(budget=32 * 1024 * 1024)
 
 
 def memo(

@@ -160,6 +160,8 @@ def flag_comment(comment: Comment, user, reason: str) -> Flag:
         raise NotAllowed(_("You have already flagged this comment.")) from None
     Comment.objects.filter(pk=comment.pk).update(flag_count=F("flag_count") + 1)
     comment.refresh_from_db(fields=["flag_count", "is_hidden"])
+    # The thread's page, as the flagger sees it, marks what they flagged.
+    versions.bump(versions.THREADS, thread=comment.thread_id)
     if comment.flag_count >= FLAGS_TO_HIDE and not comment.is_hidden:
         comment.is_hidden = True
         comment.hidden_by = None
@@ -301,9 +303,12 @@ def set_thread_state(
 
 def set_following(thread: Thread, user, following: bool) -> bool:
     if following:
-        Follow.objects.get_or_create(thread=thread, user=user)
+        _follow, changed = Follow.objects.get_or_create(thread=thread, user=user)
     else:
-        Follow.objects.filter(thread=thread, user=user).delete()
+        changed = bool(Follow.objects.filter(thread=thread, user=user).delete()[0])
+    if changed:
+        # Its page, as the follower sees it, says whether they follow.
+        versions.bump(versions.THREADS, thread=thread.pk)
     return following
 
 

@@ -190,6 +190,8 @@ def confirm_still_broken(report: Report, user, *, note: str = "", photos=(), now
     if _since_closed(report).filter(user=user).exists():
         raise NotAllowed(_("You have already said this is still broken."))
     StillBroken.objects.create(report=report, user=user, note=note, created_at=now)
+    # The report's page, as they see it, says they confirmed.
+    versions.bump(versions.REPORTS, thread=report.thread_id)
     if photos:
         versions.bump(versions.REPORTS)  # the API lists a report's photos
     order = report.photos.count()

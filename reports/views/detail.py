@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -126,14 +127,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     def build() -> HttpResponse:
         return render_detail(request, *report_for_viewer(request, pk))
 
-    # Plain SQL, as the page this keys is served from the cache.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT thread_id, state, reporter_id FROM {Report._meta.db_table}"
-            " WHERE id = %s AND NOT is_hidden",
-            [pk],
-        )
-        row = cursor.fetchone()
+    row = _report_row(request, pk)
     # Kept under its own thread's version: a comment elsewhere leaves it as it is.
     names = versions.thread_page(row[0]) if row and row[0] else None
     if names:
@@ -146,10 +140,48 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return kept.cached_page(request, build) if not user.is_authenticated else build()
     if not user.is_authenticated:
         return kept.cached_page(request, build, names=names)
-    viewer = _resident_view(user, pk, row)
+    # Kept in this process while neither who they are nor the page's data changed:
+    # whatever changes their part there bumps one of those versions (a comment, a
+    # follow, a flag, a "me too", a sign-up, "still broken", their groups, name, email).
+    (viewer,) = versions.memo(
+        f"resident-view|{user.pk}|{pk}",
+        signed_in.versions_for(request, (versions.USERS, *names)),
+        lambda: (_resident_view(user, pk, row),),
+    )
     if viewer is None:
         return build()
     return kept.cached_page(request, build, names=names, viewer=viewer)
+
+
+def _report_row(request: HttpRequest, pk: int) -> tuple | None:
+    """The report's thread, state and reporter (None if hidden or absent), which key its
+    page. In plain SQL, as the page is served from the cache; for a signed-in viewer of
+    a report seen before, kept in this process under the reports' version, read with
+    who they are and the page's versions in one query."""
+    thread_id = _threads_of.get(pk, 0, float("inf"))
+    if thread_id is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return _read_row(pk)
+    signed_in.prefetch(request, (*versions.thread_page(thread_id), versions.REPORTS))
+    version = signed_in.versions_for(request, (versions.REPORTS,))
+    (row,) = versions.memo(f"report-row|{pk}", version, lambda: (_read_row(pk),))
+    return row
+
+
+def _read_row(pk: int) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT thread_id, state, reporter_id FROM {Report._meta.db_table}"
+            " WHERE id = %s AND NOT is_hidden",
+            [pk],
+        )
+        row = cursor.fetchone()
+    if row and row[0]:
+        _threads_of.put(pk, 0, row[0])  # a report's thread never changes
+    return row
+
+
+# Report → its thread, in this process.
+_threads_of = versions.Memo(budget=200_000)
 
 
 def _resident_view(user, pk: int, row: tuple) -> tuple | None:
