@@ -18,6 +18,7 @@ SQLite does, with "database is locked".
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -30,8 +31,20 @@ from django.db.backends.sqlite3 import base
 POLL_SECONDS = 0.0002
 TIMEOUT_SECONDS = 10.0
 
+logger = logging.getLogger(__name__)
+
 _process_locks: dict[str, threading.Lock] = {}
 _registry = threading.Lock()
+
+
+def _forget_process_locks() -> None:
+    # A forked child starts with no writer of its own: never with a lock taken in the parent.
+    global _registry
+    _process_locks.clear()
+    _registry = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_process_locks)
 
 
 def _process_lock(path: str) -> threading.Lock:
@@ -40,8 +53,10 @@ def _process_lock(path: str) -> threading.Lock:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _queued = False
+    _queued: threading.Lock | None = None  # the process's lock, while this one holds it
     _lock_fd: int | None = None
+    _lock_pid: int | None = None
+    _no_queue = False
 
     def _writers_queue(self) -> str | None:
         name = str(self.settings_dict["NAME"])
@@ -49,20 +64,38 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return None
         return f"{name}.writers"
 
+    def _queue_file(self, path: str) -> int | None:
+        """This connection's own descriptor of the queue's file (a lock on a file is held
+        per open file: each connection opens its own, and again in a forked child)."""
+        if self._lock_fd is not None and self._lock_pid == os.getpid():
+            return self._lock_fd
+        if self._no_queue:
+            return None
+        try:
+            self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o660)
+        except OSError as error:
+            # Another account's file, a read-only folder: SQLite's own lock still guards.
+            logger.warning("SQLite writers' queue unavailable (%s): %s", path, error)
+            self._lock_fd, self._no_queue = None, True
+            return None
+        self._lock_pid = os.getpid()
+        return self._lock_fd
+
     def _join_queue(self) -> None:
         path = self._writers_queue()
         if path is None:
+            return
+        fd = self._queue_file(path)
+        if fd is None:
             return
         deadline = time.monotonic() + TIMEOUT_SECONDS
         in_process = _process_lock(path)
         if not in_process.acquire(timeout=TIMEOUT_SECONDS):
             raise OperationalError("database is locked")
         try:
-            if self._lock_fd is None:
-                self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             while True:
                 try:
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
@@ -71,16 +104,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except BaseException:
             in_process.release()
             raise
-        self._queued = True
+        self._queued = in_process
 
     def _leave_queue(self) -> None:
-        if not self._queued:
+        in_process, self._queued = self._queued, None
+        if in_process is None:
             return
-        self._queued = False
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         finally:
-            _process_lock(self._writers_queue()).release()
+            in_process.release()
 
     def _start_transaction_under_autocommit(self):
         self._join_queue()
@@ -107,6 +140,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super()._close()
         finally:
             self._leave_queue()
-            if self._lock_fd is not None:
+            if self._lock_fd is not None and self._lock_pid == os.getpid():
                 os.close(self._lock_fd)
-                self._lock_fd = None
+            self._lock_fd = None

@@ -118,3 +118,37 @@ def test_a_writer_that_waits_past_the_timeout_fails_like_sqlite(counter, monkeyp
     # Nothing was left held: the next writer goes in at once.
     assert _in_thread(_add_one) == []
     assert _count() == 1
+
+
+def test_a_forked_process_queues_behind_its_parent_not_beside_it(counter, monkeypatch):
+    # gunicorn forks its workers: the queue's file lock holds across processes, and a
+    # child starts with none of its parent's locks taken.
+    monkeypatch.setattr(queue, "TIMEOUT_SECONDS", 0.3)
+    _add_one()  # this connection has its queue file open
+
+    def child_writes() -> int:
+        pid = os.fork()
+        if pid == 0:
+            errors = _in_thread(_add_one)
+            os._exit(0 if not errors else 3 if "database is locked" in str(errors[0]) else 4)
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+    with transaction.atomic():
+        RateCounter.objects.filter(key="queue").update(count=100)
+        assert child_writes() == 3  # waited for the parent's transaction, then gave up
+    assert child_writes() == 0
+    assert _count() == 101
+
+
+def test_without_its_file_the_queue_steps_aside_and_writes_still_land(counter, monkeypatch, caplog):
+    real_open = os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith(".writers"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(queue.os, "open", refuse)
+    assert _in_thread(_add_one) == []
+    assert _count() == 1
+    assert "writers' queue unavailable" in caplog.text
