@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civic import versions
 from civic.privacy import PersonalDataCheck
 from places import gazetteer as places
 from places import geo
@@ -26,6 +27,18 @@ from reports.forms.fields import (
     grouped_service_choices,
 )
 from reports.models import Service, ServiceAttribute
+
+
+def active_services() -> list[Service]:
+    """The active services with their questions, as the form offers them: kept in this
+    process while the services' version holds (every view and post of the form lists
+    them all; they change in the admin). Read-only: requests share them."""
+    return versions.memo(
+        "report-form:services",
+        versions.current(versions.SERVICES),
+        lambda: list(Service.objects.filter(is_active=True).prefetch_related("attributes")),
+        max_age=600,
+    )
 
 
 class ReportForm(PersonalDataCheck, forms.Form):
@@ -202,7 +215,7 @@ class ReportForm(PersonalDataCheck, forms.Form):
                 "hx-indicator": "#photo-reading",
             }
         )
-        services = list(Service.objects.filter(is_active=True).prefetch_related("attributes"))
+        services = active_services()
         field = self.fields["service"]
         field.queryset = Service.objects.filter(is_active=True)
         field.choices = grouped_service_choices(services)

@@ -225,16 +225,28 @@ def test_category_questions_without_javascript_lead_to_the_full_form(anonymous, 
     assert response.url == f"{NEW}?service=streetlight"
 
 
-def test_category_questions_fragment_runs_two_queries(anonymous, django_assert_num_queries, db):
+def test_category_questions_fragment_runs_three_queries_then_none(
+    anonymous, django_assert_num_queries, db
+):
     make_service_with_every_attribute()
     make_service_with_every_attribute(code="other")
+    url = reverse("reports:service-fields")
 
-    with django_assert_num_queries(2):
-        # 1. active services (the form's category list)
-        # 2. their attributes (prefetch)
-        anonymous.get(
-            reverse("reports:service-fields"), {"service": "streetlight"}, HTTP_HX_REQUEST="true"
-        )
+    with django_assert_num_queries(3):
+        # 1. the services' version (then in the shared cache); 2. active services (the
+        # form's category list); 3. their attributes (prefetch)
+        anonymous.get(url, {"service": "streetlight"}, HTTP_HX_REQUEST="true")
+    with django_assert_num_queries(0):
+        # Kept in the process while the services' version holds.
+        anonymous.get(url, {"service": "other"}, HTTP_HX_REQUEST="true")
+
+
+def test_a_new_category_is_offered_at_once(anonymous, db):
+    from tests.factories import make_service
+
+    assert 'value="bins"' not in anonymous.get(NEW).content.decode()
+    make_service(code="bins", name="Overflowing bins")
+    assert 'value="bins"' in anonymous.get(NEW).content.decode()
 
 
 def test_photo_location_is_offered_from_the_photo_gps(resident_client, db):
