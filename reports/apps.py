@@ -20,13 +20,13 @@ class ReportsConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_save
 
-        from reports.models import Authority, Service, ServiceAttribute
+        from reports.models import Authority, Contact, Service, ServiceAttribute
 
-        # Services, their questions and authorities are configuration, edited in the admin
-        # (or a shell, or a fixture): whatever the path, cached API answers and map data
-        # that show them must not outlive a change. Reports' own changes bump the version
-        # in reports/actions/ instead.
-        for model in (Service, ServiceAttribute, Authority):
+        # Services, their questions, authorities and who takes which service are
+        # configuration, edited in the admin (or a shell, or a fixture): whatever the path,
+        # cached API answers, map data and routing that show or use them must not outlive
+        # a change. Reports' own changes bump the version in reports/actions/ instead.
+        for model in (Service, ServiceAttribute, Authority, Contact):
             for signal in (post_save, post_delete):
                 signal.connect(_configuration_changed, sender=model, dispatch_uid=f"v-{model}")
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
+from civic import versions
 from reports.models import Authority, Service
 
 
@@ -20,12 +21,27 @@ def _prepared(boundary_json: str):
 def covers(authority: Authority, lat: float, lon: float) -> bool:
     if not authority.boundary:
         return False
-    return _prepared(json.dumps(authority.boundary, sort_keys=True)).covers(Point(lon, lat))
+    # Prepared once per instance: the candidates below are kept, and a city's boundary
+    # can be thousands of points.
+    area = authority.__dict__.get("_prepared_boundary")
+    if area is None:
+        area = _prepared(json.dumps(authority.boundary, sort_keys=True))
+        authority.__dict__["_prepared_boundary"] = area
+    return area.covers(Point(lon, lat))
 
 
 def candidates(service: Service) -> list[Authority]:
-    """Active authorities with a contact for this service."""
-    return list(Authority.objects.filter(is_active=True, contacts__service=service).distinct())
+    """Active authorities with a contact for this service: kept in this process while
+    the services' version holds (authorities, services and contacts bump it). Read-only:
+    requests share them."""
+    return versions.memo(
+        f"routing:candidates:{service.pk}",
+        versions.current(versions.SERVICES),
+        lambda: list(
+            Authority.objects.filter(is_active=True, contacts__service=service).distinct()
+        ),
+        max_age=600,
+    )
 
 
 def route(

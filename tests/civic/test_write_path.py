@@ -144,15 +144,15 @@ def test_a_web_report_costs_the_same_at_1_and_50_area_alerts(
     resident_client.post(reverse("reports:new"), {**data, "title": "Warm-up"})
     worker_round()
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         # 1. the session; 2. the user; 3. the chosen service, validated (the form's list
-        # of services with their questions is kept while the services' version holds)
-        # 4. routing: the authorities that cover the place, before the transaction
-        # 5. SAVEPOINT: the rate count and the report in one transaction
-        # 6. INSERT the thread; 7. INSERT the report
-        # 8. UPDATE the data versions; 9. UPDATE the thread's owner
-        # 10. INSERT the first timeline entry; 11. the reporter follows
-        # 12. INSERT the task that announces it; 13. RELEASE
+        # of services with their questions, and who takes them for routing, are kept
+        # while the services' version holds)
+        # 4. SAVEPOINT: the rate count and the report in one transaction
+        # 5. INSERT the thread; 6. INSERT the report
+        # 7. UPDATE the data versions; 8. UPDATE the thread's owner
+        # 9. INSERT the first timeline entry; 10. the reporter follows
+        # 11. INSERT the task that announces it; 12. RELEASE
         response = resident_client.post(reverse("reports:new"), data)
 
     assert response.status_code == 302
@@ -172,15 +172,15 @@ def test_an_open311_report_costs_the_same_at_1_and_50_area_alerts(
     data |= {"lat": CENTRE[0], "long": CENTRE[1]}
     client.post("/open311/v2/requests.json", data)  # its key's first use is stamped
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         # 1. the key (the service is kept in the process while the services' version,
         # read from the shared cache, holds)
-        # 2. routing, read before the transaction
-        # 3. SAVEPOINT: the rate count and the report in one transaction
-        # 4. INSERT the thread; 5. INSERT the report
-        # 6. UPDATE the data versions; 7. UPDATE the thread's owner
-        # 8. INSERT the first timeline entry; 9. INSERT the task that announces it
-        # 10. RELEASE
+        # (routing's candidates are kept like the service)
+        # 2. SAVEPOINT: the rate count and the report in one transaction
+        # 3. INSERT the thread; 4. INSERT the report
+        # 5. UPDATE the data versions; 6. UPDATE the thread's owner
+        # 7. INSERT the first timeline entry; 8. INSERT the task that announces it
+        # 9. RELEASE
         response = client.post("/open311/v2/requests.json", data)
 
     assert response.status_code == 200

@@ -58,3 +58,24 @@ def test_configured_default_authority_catches_the_rest(settings):
     assert routing.route(service, 51.5, 0.05) == [fallback]
     report = make_report(service=service, lat=51.5, lon=0.05)
     assert report.authority == fallback
+
+
+def test_routing_follows_the_admins_changes_at_once():
+    """Who takes what is kept in the process; every change to it is seen by the next report."""
+    from reports.models import Contact
+
+    service = make_service()
+    west = make_authority(services=[service], boundary=WEST)
+    water = make_authority(services=[], boundary=WEST)
+    assert routing.route(service, 51.5, -0.15) == [west]
+    # Another authority takes the service too.
+    Contact.objects.create(authority=water, service=service, email="water@example.org")
+    assert routing.route(service, 51.5, -0.15) == [west, water]
+    # One is switched off; the other's area moves east.
+    west.is_active = False
+    west.save()
+    assert routing.route(service, 51.5, -0.15) == [water]
+    water.boundary = EAST
+    water.save()
+    assert routing.route(service, 51.5, -0.15) == []
+    assert routing.route(service, 51.5, -0.05) == [water]
