@@ -121,22 +121,34 @@ def test_a_writer_that_waits_past_the_timeout_fails_like_sqlite(counter, monkeyp
 
 
 def test_a_forked_process_queues_behind_its_parent_not_beside_it(counter, monkeypatch):
-    # gunicorn forks its workers: the queue's file lock holds across processes, and a
-    # child starts with none of its parent's locks taken.
+    # gunicorn forks its workers: a parent's open transaction holds the queue's file
+    # lock, so a child (a process of its own) finds it taken and waits its turn there,
+    # not in SQLite's sleeping busy handler; once the parent commits, the child writes.
     monkeypatch.setattr(queue, "TIMEOUT_SECONDS", 0.3)
-    _add_one()  # this connection has its queue file open
+    path = f"{connection.settings_dict['NAME']}.writers"
 
-    def child_writes() -> int:
+    def in_child(work) -> int:
         pid = os.fork()
         if pid == 0:
-            errors = _in_thread(_add_one)
-            os._exit(0 if not errors else 3 if "database is locked" in str(errors[0]) else 4)
+            os._exit(work())
         return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+    def file_lock_is_free() -> int:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return 3
+        return 0
+
+    def writes() -> int:
+        return 0 if not _in_thread(_add_one) else 4
 
     with transaction.atomic():
         RateCounter.objects.filter(key="queue").update(count=100)
-        assert child_writes() == 3  # waited for the parent's transaction, then gave up
-    assert child_writes() == 0
+        assert in_child(file_lock_is_free) == 3  # the parent's transaction holds it
+    assert in_child(file_lock_is_free) == 0
+    assert in_child(writes) == 0
     assert _count() == 101
 
 
