@@ -6,8 +6,8 @@ are shared by every gunicorn worker and node, and each one is counted up atomica
 so concurrent requests cannot overrun a limit:
 
 - "database" (the default without Redis): a row per window in civic.RateCounter,
-  counted by a conditional `UPDATE … SET count = count + 1 WHERE count < limit`;
-  the database decides, under its row (PostgreSQL) or file (SQLite) lock.
+  counted by one `INSERT … ON CONFLICT DO UPDATE SET count = count + 1 WHERE count
+  < limit`; the database decides, under its row (PostgreSQL) or file (SQLite) lock.
 - "redis" (the default when REDIS_URL is set): Redis INCR on a key that expires
   with its window.
 - "cache": the default cache's add() + incr(); atomic only where the backend's
@@ -27,8 +27,7 @@ from functools import cache as memoize
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -65,21 +64,25 @@ def storage() -> str:
 
 
 def _count_in_database(key: str, allowed: int, expires_at: datetime) -> bool:
-    """Count one action in the row `key` unless it has reached `allowed`; True if counted."""
+    """Count one action in the row `key` unless it has reached `allowed`; True if counted.
+
+    One statement, the same on SQLite and PostgreSQL: the window's first action creates
+    the row, a later one counts it up while it is under the limit, and RETURNING says
+    which happened (no row when the limit is reached)."""
     from civic.models import RateCounter
 
-    counter = RateCounter.objects.filter(key=key, count__lt=allowed)
-    if counter.update(count=F("count") + 1):
-        return True
     if allowed < 1:
         return False
-    try:
-        # The window's first action, unless another request created the row meanwhile.
-        with transaction.atomic():
-            RateCounter.objects.create(key=key, count=1, expires_at=expires_at)
-        return True
-    except IntegrityError:
-        return bool(counter.update(count=F("count") + 1))
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    name = connection.ops.quote_name("key")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({name}, count, expires_at) VALUES (%s, 1, %s)"
+            f" ON CONFLICT ({name}) DO UPDATE SET count = {table}.count + 1"
+            f" WHERE {table}.count < %s RETURNING count",
+            [key, expires_at, allowed],
+        )
+        return cursor.fetchone() is not None
 
 
 @memoize

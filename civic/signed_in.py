@@ -2,16 +2,18 @@
 
 Django's AuthenticationMiddleware reads the session row, then the user row, and checks
 the session's password hash, on every request; for a page kept for every signed-in
-resident (civic/kept.py) that was two thirds of its time. Here, on such a page, the
-user a session key was found to belong to is kept in this process under the `users`
-data version (civic/versions.py), read in the same query as the page's own versions;
+resident (civic/kept.py) that was two thirds of its time. Here, on such a page and in
+the views residents post through most (`keeps_user`), the user a session key was found
+to belong to is kept in this process under the `users` data version
+(civic/versions.py), read in the same query as the page's own versions;
 any other request authenticates as Django does, with no query added. Every change
 that could make the answer different bumps that version, so every process and node
 forgets what it kept at once:
 
 - signing in and out (a session's key changes, or its row goes);
-- saving or deleting a user (suspension, a new password, staff status, deletion),
-  changing their groups (an authority's staff) or email addresses, deleting a session row.
+- saving or deleting a user (suspension, a new password, staff status, deletion) or
+  their profile (kept with them: a new display name or language), changing their
+  groups (an authority's staff) or email addresses, deleting a session row.
 
 The same version keys what else is kept per signed-in user (their part in a report's
 page, reports/views/detail.py).
@@ -25,6 +27,7 @@ The session itself is still read, as before, by whatever asks for it.
 from __future__ import annotations
 
 import copy
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import auth
@@ -33,6 +36,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from civic import versions
+from civic.models import Profile
 
 KEEP_SECONDS = 60
 
@@ -59,6 +63,21 @@ def versions_for(request: HttpRequest, names: tuple[str, ...]) -> tuple[int, ...
     return versions.current_many(names)
 
 
+def keeps_user(view):
+    """For a view residents write through most (a comment, a report): who is signed in
+    comes from this process's memo, under the `users` version read in one query,
+    rather than from the session and user rows (`get_user`). Whatever the view then
+    reads of the session itself is read as before. Outermost, before anything asks
+    who the user is."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        prefetch(request, ())
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def get_user(request: HttpRequest):
     key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     known = getattr(request, "civic_versions", None)
@@ -70,10 +89,21 @@ def get_user(request: HttpRequest):
     version = known[versions.USERS]
     kept = _kept.get(key, version, KEEP_SECONDS)
     if kept is not None:
-        return copy.copy(kept)
+        return _copy(kept)
     user = auth.get_user(request)
     if user.is_authenticated and request.session.session_key == key:
-        _kept.put(key, version, copy.copy(user))
+        # With their profile (the name beside what they post, their language).
+        Profile.of(user)
+        _kept.put(key, version, _copy(user))
+    return user
+
+
+def _copy(user):
+    # Each request its own user and profile: what one changes, the next never sees.
+    user = copy.copy(user)
+    cached = user._state.fields_cache
+    if cached.get("profile") is not None:
+        cached["profile"] = copy.copy(cached["profile"])
     return user
 
 
@@ -101,6 +131,8 @@ def subscribe() -> None:
     user_logged_in.connect(forget, dispatch_uid="civic-signed-in-login")
     user_logged_out.connect(forget, dispatch_uid="civic-signed-in-logout")
     post_save.connect(forget, sender=user_model, dispatch_uid="civic-signed-in-user-saved")
+    for signal in (post_save, post_delete):
+        signal.connect(forget, sender=Profile, dispatch_uid=f"civic-signed-in-profile-{signal}")
     post_delete.connect(forget, sender=user_model, dispatch_uid="civic-signed-in-user-deleted")
     m2m_changed.connect(
         forget, sender=user_model.groups.through, dispatch_uid="civic-signed-in-groups"

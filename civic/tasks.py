@@ -28,6 +28,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone, translation
 
+from civic import rows
 from civic.models import Task
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def defer(name: str, **payload) -> Task:
     if name not in _handlers:
         raise ValueError(f"No handler is registered for the task {name!r}.")
     payload[LANGUAGE] = translation.get_language()
-    return Task.objects.create(name=name, payload=payload)
+    return rows.insert(Task(name=name, payload=payload))
 
 
 def run(task: Task) -> bool:

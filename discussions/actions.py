@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civic import privacy, versions
+from civic import privacy, rows, versions
 from discussions.live import bump_version
 from discussions.markup import render_markdown
 from discussions.models import (
@@ -93,7 +93,7 @@ def post_comment(
             raise NotAllowed(_("You cannot reply to this comment."))
         parent = reply_to.placement_for_reply()
     masked = privacy.mask(body)
-    comment = Comment.objects.create(
+    comment = Comment(
         thread=thread,
         parent=parent,
         reply_to=reply_to,
@@ -103,17 +103,19 @@ def post_comment(
         is_official=thread.is_official_member(author) if official is None else official,
         depth=parent.depth + 1 if parent else 0,
         created_at=now,
+        version=bump_version(thread.pk, comment_count=F("comment_count") + 1, last_activity_at=now),
     )
+    rows.insert(comment)
+    # Its place in the tree names its own id, known once it is written.
     segment = Comment.path_segment(comment.pk)
     comment.path = f"{parent.path}/{segment}" if parent else segment
-    comment.version = bump_version(
-        thread.pk, comment_count=F("comment_count") + 1, last_activity_at=now
-    )
-    Comment.objects.filter(pk=comment.pk).update(path=comment.path, version=comment.version)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Comment._meta.db_table} SET path = %s WHERE id = %s",
+            [comment.path, comment.pk],
+        )
     privacy.keep(comment, {"body": masked}, new=True)
-    Follow.objects.bulk_create(
-        [Follow(thread=thread, user=author, created_at=now)], ignore_conflicts=True
-    )
+    rows.insert(Follow(thread=thread, user=author, created_at=now), ignore_conflicts=True)
     tell_followers(thread.pk, comment=comment, exclude_user_id=author.pk, now=now)
     return comment
 

@@ -77,7 +77,7 @@ def bump_version(thread_id: int, **changes) -> int:
     # Cached lists show every thread, a report's page its own (civic/versions.py); after
     # the thread's own row, so writers take the two locks in the same order.
     versions.bump(versions.THREADS, thread=thread_id)
-    version = Thread.objects.values_list("version", flat=True).get(pk=thread_id)
+    version = _read_state(thread_id)[0]
     if _cache_is_shared_memory():
         transaction.on_commit(lambda: _publish(thread_id))
     return version

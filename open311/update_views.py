@@ -41,7 +41,7 @@ def _authenticate_updater(params) -> ApiKey:
     raw = params.get("api_key", "").strip()
     if not raw:
         raise Open311Error(403, "Missing api_key: posting an update needs a key.")
-    key = ApiKey.objects.select_related("authority").get_for_key(raw)
+    key = ApiKey.objects.get_for_key(raw)
     if key is None:
         raise Open311Error(403, "Invalid api_key received -- can't proceed with the update.")
     if not (_is_back_office(key) or key.can_post):

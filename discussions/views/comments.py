@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
-from civic import ratelimit
+from civic import ratelimit, signed_in
 from civic.models import display_name
 from discussions import actions, live
 from discussions.access import comment_for_user, thread_for_user
@@ -68,6 +68,7 @@ def _form_response(request: HttpRequest, template: str, context: dict, status: i
 
 
 @require_http_methods(["GET", "POST"])
+@signed_in.keeps_user
 def comments(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the next page of top-level comments (htmx). POST: a new top-level comment."""
     thread, access = thread_for_user(request.user, pk)
@@ -168,6 +169,7 @@ def _post(
     return reswap(retarget(response, target), "beforeend")
 
 
+@signed_in.keeps_user
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from civic import privacy, tasks, versions
+from civic import privacy, rows, tasks, versions
 from civic.outbox import queue_email
 from discussions.models import Follow, Thread
 from reports import events, routing
@@ -97,7 +97,7 @@ def _create(arguments: dict, authorities: list[Authority], *, notify: bool) -> R
         title=title, reporter=reporter, lat=lat, lon=lon, address=address, authority=primary, at=now
     )
     thread.author_is_anonymous = not show_name
-    thread.save()
+    rows.insert(thread)
     report = Report(
         **_plain_fields(arguments),
         attributes=arguments["attributes"] or {},
@@ -107,7 +107,7 @@ def _create(arguments: dict, authorities: list[Authority], *, notify: bool) -> R
         target_at=target_for(service, now),
         thread=thread,
     )
-    report.save()
+    rows.insert(report)
     privacy.keep(report, arguments["masked"], new=True)
     # Cached lists, maps and API answers; no other report's page shows it.
     versions.bump(versions.REPORTS, thread=thread.pk)
@@ -115,11 +115,11 @@ def _create(arguments: dict, authorities: list[Authority], *, notify: bool) -> R
     thread.owner_id = report.pk
     thread.save(update_fields=["owner_id"])
     _save_photos(report, arguments["photos"])
-    first = ReportUpdate.objects.create(
-        report=report, author=reporter, state=Report.State.SUBMITTED, created_at=now
+    first = rows.insert(
+        ReportUpdate(report=report, author=reporter, state=Report.State.SUBMITTED, created_at=now)
     )
     if reporter is not None:
-        Follow.objects.create(thread=thread, user=reporter, created_at=now)
+        rows.insert(Follow(thread=thread, user=reporter, created_at=now))
     tasks.defer(
         SUBMITTED_TASK,
         report_id=report.pk,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from civic import ratelimit
+from civic import ratelimit, signed_in
 from civic.models import Profile
 from places import gazetteer as places
 from places import geo
@@ -201,6 +201,7 @@ def _hold_guest_report(request: HttpRequest, form: ReportForm) -> tuple[HttpResp
 
 
 @require_http_methods(["GET", "POST"])
+@signed_in.keeps_user
 def report_new(request: HttpRequest) -> HttpResponse:
     """The new-report form, for residents with or without an account."""
     is_guest = not request.user.is_authenticated

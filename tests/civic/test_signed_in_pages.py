@@ -85,13 +85,14 @@ def test_ones_messages_are_shown_to_them_only(url, figures, report):
     assert "Your comment has been posted." not in _html(poster_client, url)
 
 
-def test_a_kept_signed_in_page_costs_the_session_and_the_versions_only(report):
+def test_a_kept_signed_in_page_costs_who_they_are_and_the_versions_only(report):
     alice, bob = _signed_in(), _signed_in()
     _html(alice, "/")
     with CaptureQueriesContext(connection) as queries:
         _html(bob, "/")
-    # The session and the user; the data versions come from the cache here.
-    assert len(queries) == 2, [q["sql"] for q in queries.captured_queries]
+    # The session, the user and their profile (kept with them from now on); the data
+    # versions come from the cache here.
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
 
 
 def test_a_resident_back_on_a_kept_page_costs_no_query_for_who_they_are(report):
@@ -237,3 +238,48 @@ def test_saying_still_broken_shows_on_the_residents_kept_page_at_once(report):
     assert "You have said it is still broken" not in _html(reader, url)
     confirm_still_broken(report, resident)
     assert "You have said it is still broken" in _html(reader, url)
+
+
+def _comment(client: Client, report) -> object:
+    url = reverse("discussions:comments", args=[report.thread_id])
+    return client.post(url, {"body": "Still there."}, HTTP_HX_REQUEST="true")
+
+
+def test_a_resident_posting_again_is_kept_and_a_new_display_name_shows_at_once(report):
+    person = make_user(display_name="Rosa")
+    client = _signed_in(user=person)
+    assert "Rosa" in _comment(client, report).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = _comment(client, report)
+    assert "Rosa" in again.content.decode()
+    # Who they are and their name come from what this process kept.
+    read = [
+        query["sql"].split(" FROM ")[1].split()[0]
+        for query in queries.captured_queries
+        if query["sql"].startswith("SELECT") and " FROM " in query["sql"]
+    ]
+    assert not {'"django_session"', '"auth_user"', '"civic_profile"'} & set(read)
+
+    client.post(
+        reverse("account-settings"),
+        {"display_name": "Rosa P.", "email_comments": "instant", "email_status": "instant"}
+        | {"email_alerts": "instant"},
+    )
+    assert Profile.objects.get(user=person).display_name == "Rosa P."
+    # Kept with the person, the profile is forgotten with them: the new name is used.
+    assert "Rosa P." in _comment(client, report).content.decode()
+
+
+def test_a_resident_suspended_after_posting_cannot_post_again(report, staff):
+    from discussions.models import Comment
+    from reports.actions import suspend_user
+
+    person = make_user()
+    client = _signed_in(user=person)
+    assert _comment(client, report).status_code == 200
+    assert _comment(client, report).status_code == 200  # kept now
+    suspend_user(person, by=staff, reason="Spam")
+
+    refused = _comment(client, report)
+    assert refused.status_code in (302, 403)
+    assert Comment.objects.filter(author=person).count() == 2

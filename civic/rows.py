@@ -1,0 +1,73 @@
+"""One new row, inserted on a hot path with its statement built once per model.
+
+`Model.save()` builds an InsertQuery and compiles it to SQL on every call: for the few
+rows a POST writes (a report, its thread, its first timeline entry, a comment, the
+task for the worker), that compile cost more than the insert itself. `insert(obj)`
+does what `save()` does for a new object (each field's `pre_save`, such as
+`auto_now_add`, its value prepared for the database, the pre_save and post_save
+signals) and runs one INSERT … RETURNING built the first time the model is written.
+
+Only for models without multi-table inheritance or their own save(): anything else
+goes through save(), which the caller can always use instead.
+"""
+
+from __future__ import annotations
+
+from django.db import connections, router
+from django.db.models import Model
+from django.db.models.signals import post_save, pre_save
+
+_statements: dict[tuple[str, str, bool], tuple[str, list]] = {}
+
+
+def _statement(model: type[Model], connection, ignore_conflicts: bool) -> tuple[str, list]:
+    key = (model._meta.label, connection.alias, ignore_conflicts)
+    known = _statements.get(key)
+    if known is None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        fields = [
+            field
+            for field in meta.local_concrete_fields
+            if field is not meta.auto_field and not getattr(field, "generated", False)
+        ]
+        columns = ", ".join(quote(field.column) for field in fields)
+        marks = ", ".join(["%s"] * len(fields))
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+            f"{' ON CONFLICT DO NOTHING' if ignore_conflicts else ''}"
+            f" RETURNING {quote(meta.pk.column)}"
+        )
+        known = _statements[key] = (sql, fields)
+    return known
+
+
+def insert(obj: Model, *, ignore_conflicts: bool = False) -> Model | None:
+    """Write the new `obj` as `obj.save()` would, and give it its primary key.
+
+    `ignore_conflicts`: a row that would break a unique constraint is not written (as
+    `bulk_create(…, ignore_conflicts=True)`), and None is returned."""
+    model = type(obj)
+    meta = model._meta
+    if meta.parents or model.save is not Model.save or meta.auto_field is None:
+        if ignore_conflicts:
+            return obj if model.objects.bulk_create([obj], ignore_conflicts=True) else None
+        obj.save()
+        return obj
+    using = router.db_for_write(model, instance=obj)
+    connection = connections[using]
+    pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    sql, fields = _statement(model, connection, ignore_conflicts)
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None  # a conflict, ignored
+    setattr(obj, meta.pk.attname, row[0])
+    obj._state.adding = False
+    obj._state.db = using
+    post_save.send(
+        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
+    )
+    return obj
