@@ -103,7 +103,7 @@ def post_comment(
         is_official=thread.is_official_member(author) if official is None else official,
         depth=parent.depth + 1 if parent else 0,
         created_at=now,
-        version=bump_version(thread.pk, comment_count=F("comment_count") + 1, last_activity_at=now),
+        version=bump_version(thread.pk, comments=1, last_activity_at=now),
     )
     rows.insert(comment)
     # Its place in the tree names its own id, known once it is written.
@@ -143,7 +143,7 @@ def delete_comment(comment: Comment, by) -> Comment:
     comment.is_deleted = True
     comment.body = ""
     comment.body_html = ""
-    comment.version = bump_version(comment.thread_id, comment_count=F("comment_count") - 1)
+    comment.version = bump_version(comment.thread_id, comments=-1)
     comment.save(update_fields=["is_deleted", "body", "body_html", "version"])
     Notification.objects.filter(comment=comment).delete()
     privacy.forget(comment, "body")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -113,7 +113,11 @@ def _create(arguments: dict, authorities: list[Authority], *, notify: bool) -> R
     versions.bump(versions.REPORTS, thread=thread.pk)
     # The thread's page is derived from its owner (discussions knows no reports).
     thread.owner_id = report.pk
-    thread.save(update_fields=["owner_id"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Thread._meta.db_table} SET owner_id = %s WHERE id = %s",
+            [report.pk, thread.pk],
+        )
     _save_photos(report, arguments["photos"])
     first = rows.insert(
         ReportUpdate(report=report, author=reporter, state=Report.State.SUBMITTED, created_at=now)

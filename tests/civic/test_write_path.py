@@ -47,17 +47,17 @@ def test_a_comment_costs_the_same_at_1_and_50_followers_and_reaches_them_all(
     client.post(url, {"body": "Warm-up."}, HTTP_HX_REQUEST="true")
     worker_round()
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         # Who is signed in, with their display name, is kept in the process since the
         # warm-up (civic/signed_in.py; the users version comes from the cache here).
         # 1. the thread, with the viewer's state
         # 2. SAVEPOINT: the rate count and the comment in one transaction (whether
         # the commenter speaks officially came with the thread, 1)
-        # 3. UPDATE the thread's version and counters; 4. UPDATE the data versions
-        # (lists, this thread's page); 5. the new version
-        # 6. INSERT the comment; 7. UPDATE its place in the tree; 8. the commenter follows
-        # 9. INSERT the followers' task: one row, however many they are
-        # 10. RELEASE
+        # 3. UPDATE the thread's version and counters, returning the new version
+        # 4. UPDATE the data versions (lists, this thread's page)
+        # 5. INSERT the comment; 6. UPDATE its place in the tree; 7. the commenter follows
+        # 8. INSERT the followers' task: one row, however many they are
+        # 9. RELEASE
         response = client.post(url, {"body": "Deeper today."}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
