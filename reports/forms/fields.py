@@ -140,8 +140,21 @@ def attribute_answer(value) -> str | int | float | list[str] | None:
 
 
 class ServiceChoiceField(forms.ModelChoiceField):
+    """A service by its code. With `services` (the active ones, as the form was given
+    them), the code is looked up among those rather than in the database."""
+
+    services: list[Service] | None = None
+
     def label_from_instance(self, obj: Service) -> str:
         return obj.name
+
+    def to_python(self, value):
+        if self.services is None or value in self.empty_values:
+            return super().to_python(value)
+        for service in self.services:
+            if service.code == value:
+                return service
+        raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
 
 
 def grouped_service_choices(services: Iterable[Service]) -> list:

@@ -217,7 +217,8 @@ class ReportForm(PersonalDataCheck, forms.Form):
         )
         services = active_services()
         field = self.fields["service"]
-        field.queryset = Service.objects.filter(is_active=True)
+        # Validated among the services kept here, not looked up again (`to_python`).
+        field.services = services
         field.choices = grouped_service_choices(services)
         if service is None:
             code = self.data.get("service") if self.is_bound else self.initial.get("service")

@@ -676,3 +676,19 @@ def test_report_without_pin_or_address_mentions_the_address_search(
 
     assert "type the address and press “Find this address”" in response.content.decode()
     assert nominatim.requests == []
+
+
+def test_a_category_retired_meanwhile_is_refused_and_the_report_is_kept_in_the_form(
+    resident_client, service
+):
+    assert resident_client.get(NEW).status_code == 200  # the categories are kept now
+    service.is_active = False
+    service.save()
+
+    response = _post(resident_client, title="Pothole by the school")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Choose one of the categories in the list." in html
+    assert 'value="Pothole by the school"' in html
+    assert not Report.objects.filter(title="Pothole by the school").exists()
