@@ -356,7 +356,7 @@ def test_htmx_update_runs_a_constant_number_of_queries(
     Follow.objects.bulk_create(Follow(thread=report.thread, user=user) for user in followers)
     client.force_login(staff)
 
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         # 1. the session
         # 2. the signed-in user
         # 3. the report with its service, authority, reporter and duplicate_of
@@ -368,14 +368,14 @@ def test_htmx_update_runs_a_constant_number_of_queries(
         # 9. is the user in the authority's staff group (is the entry official?)
         # 10. UPDATE the report's state and times
         # 11. INSERT the timeline entry
-        # 12. UPDATE the thread (title, hidden, official group) and bump its version
+        # 12. UPDATE the thread (title, hidden, official group), bumping its version and
+        #     returning it
         # 13. UPDATE the discussions' data version (cached pages)
-        # 14. read the new version back
-        # 15. INSERT the moderation log entry
-        # 16. INSERT the followers' task: the worker tells them, however many they are
-        # 17. the authority's active webhooks (none here: nothing more to queue)
-        # 18. RELEASE SAVEPOINT
-        # 19. the timeline, for the fragment
+        # 14. INSERT the moderation log entry
+        # 15. INSERT the followers' task: the worker tells them, however many they are
+        # 16. the authority's active webhooks (none here: nothing more to queue)
+        # 17. RELEASE SAVEPOINT
+        # 18. the timeline, for the fragment
         response = _post(client, report, htmx=True, state="in_progress", note="On site.")
 
     assert response.status_code == 200
@@ -418,21 +418,21 @@ def test_report_page_for_a_resident_costs_no_query_for_the_panel(
     for n in range(rows):
         change_state(report, "acknowledged" if n % 2 else "in_progress", note=f"Update {n}")
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         # 1. the report's thread, state and reporter (what its kept copies are keyed by)
         # 2. the data versions the copy is kept under, with who is signed in's
-        # 3. the session, and 4. the user: not kept yet for this session; a resident is
-        #    not staff, so no more
+        # 3. the session, 4. the user and 5. their profile: not kept yet for this
+        #    session; a resident is not staff, so no more
         # What the resident's view of the page is (reports.views.detail._resident_view), as
         # the reporter they have a copy of their own, built here:
-        # 5. the viewer's state in the thread, with their part in its calls
-        # 6. the report with service, authority, reporter, thread and duplicate_of
-        # 7. its photos
-        # 8. its timeline updates with their authors
-        # 9. its service's attributes
-        # 10. the thread with the viewer's follow and support state
-        # 11. the first page of comments
-        # 12. the volunteer calls (none)  13. may the resident organise one? (verified email)
+        # 6. the viewer's state in the thread, with their part in its calls
+        # 7. the report with service, authority, reporter, thread and duplicate_of
+        # 8. its photos
+        # 9. its timeline updates with their authors
+        # 10. its service's attributes
+        # 11. the thread with the viewer's follow and support state
+        # 12. the first page of comments
+        # 13. the volunteer calls (none)  14. may the resident organise one? (verified email)
         response = resident_client.get(report.get_absolute_url())
 
     assert PANEL not in response.content.decode()
@@ -446,19 +446,19 @@ def test_report_page_for_staff_costs_six_queries_for_the_panels_and_log(
     for n in range(rows):
         change_state(report, "acknowledged" if n % 2 else "in_progress", by=staff, note=f"N{n}")
 
-    with django_assert_num_queries(18):
-        # 1-4. as for a resident (the report's keys and versions are read before it is
+    with django_assert_num_queries(19):
+        # 1-5. as for a resident (the report's keys and versions are read before it is
         #    known who is signed in: for staff they go unused)
-        # 5. the report with service, authority, reporter, thread and duplicate_of
-        # 6. its photos  7. its timeline updates  8. its service's attributes
-        # 9. is the user in the authority's staff group (show the panel?)
-        # 10. the personal data hidden from the public, as typed (civic/privacy.py)
-        # 11. the authority's canned responses, and 12. its staff (to assign it to)
-        # 13. the moderation log with its authors
-        # 14. the thread with the viewer's follow and support state
-        # 15. the first page of comments
-        # 16. the volunteer calls (none; staff may organise without a query)
-        # 17. the authorities and 18. the categories "not ours" may pass it to
+        # 6. the report with service, authority, reporter, thread and duplicate_of
+        # 7. its photos  8. its timeline updates  9. its service's attributes
+        # 10. is the user in the authority's staff group (show the panel?)
+        # 11. the personal data hidden from the public, as typed (civic/privacy.py)
+        # 12. the authority's canned responses, and 13. its staff (to assign it to)
+        # 14. the moderation log with its authors
+        # 15. the thread with the viewer's follow and support state
+        # 16. the first page of comments
+        # 17. the volunteer calls (none; staff may organise without a query)
+        # 18. the authorities and 19. the categories "not ours" may pass it to
         response = staff_client.get(report.get_absolute_url())
 
     assert PANEL in response.content.decode()

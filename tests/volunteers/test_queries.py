@@ -24,19 +24,19 @@ def test_report_page_with_calls(rows, client, report, organiser, django_assert_n
     _calls, volunteers = calls_with_volunteers(report.thread, organiser, rows)
     client.force_login(volunteers[0])
 
-    with django_assert_num_queries(15):
-        # 1. the session  2. the user
+    with django_assert_num_queries(16):
+        # 1. the session  2. the user  3. their profile (kept with them from now on)
         # What the viewer's view of the page is (reports.views.detail._resident_view): they
         # signed up, so the page is built for them alone:
-        # 3. the report's thread, state and reporter  4. the viewer's state in the thread
-        # 5. the viewer's part in its calls
-        # 6. the report with service, authority, reporter, thread and duplicate_of
-        # 7. its photos  8. its timeline  9. its service's attributes
-        # 10. the thread with the viewer's follow/support state  11. the first page of comments
-        # 12. its volunteer calls with their counts and organisers
-        # 13. the calls' opted-in public names
-        # 14. the viewer's own sign-ups on these calls
-        # 15. may the viewer organise? (their verified email address; a staff
+        # 4. the report's thread, state and reporter  5. the viewer's state in the thread
+        # 6. the viewer's part in its calls
+        # 7. the report with service, authority, reporter, thread and duplicate_of
+        # 8. its photos  9. its timeline  10. its service's attributes
+        # 11. the thread with the viewer's follow/support state  12. the first page of comments
+        # 13. its volunteer calls with their counts and organisers
+        # 14. the calls' opted-in public names
+        # 15. the viewer's own sign-ups on these calls
+        # 16. may the viewer organise? (their verified email address; a staff
         #     member instead costs one query for "may they manage these calls?")
         response = client.get(report.get_absolute_url())
 
