@@ -30,9 +30,12 @@ def submit_report(**arguments) -> Report:
 
 @dataclass(frozen=True)
 class NewReport:
-    """A report read and routed, to be written by `create` (see `prepare_report`)."""
+    """A report read, routed and built, to be written by `create` (see `prepare_report`)."""
 
-    arguments: dict
+    thread: Thread
+    report: Report  # its thread set when both are written
+    masked: dict
+    photos: Sequence[ProcessedPhoto]
     authorities: list[Authority]
     notify: bool
 
@@ -40,7 +43,7 @@ class NewReport:
         """Write it: in the caller's transaction when there is one, which may count
         the report against a rate limit first (one write, not two)."""
         with transaction.atomic(savepoint=False):
-            return _create(self.arguments, self.authorities, notify=self.notify)
+            return _create(self)
 
 
 def prepare_report(
@@ -73,8 +76,9 @@ def prepare_report(
     first timeline entry and the task that announces it (one delivery per authority
     that routing picked, its webhooks' events, the confirmation email: the worker
     writes them, `announce_submitted`) are all written together: after commit,
-    nothing else is needed for the report to be safe. Masking and routing happen
-    here, before the transaction, which then holds the write lock only for the writes.
+    nothing else is needed for the report to be safe. Masking, routing and building
+    the rows happen here, before the transaction, which then holds the write lock
+    only for the writes.
     """
     now = requested_at or timezone.now()
     # Personal data typed into the public text is hidden there and kept for staff (the
@@ -85,30 +89,31 @@ def prepare_report(
         contact_email = contact_email or reporter.email
         contact_name = contact_name or reporter.get_full_name()
     authorities = routing.route(service, lat, lon)
-    return NewReport(locals(), authorities, notify=bool(notify and contact_email))
-
-
-def _create(arguments: dict, authorities: list[Authority], *, notify: bool) -> Report:
-    reporter, now = arguments["reporter"], arguments["now"]
-    lat, lon, title, address = (arguments[name] for name in ("lat", "lon", "title", "address"))
-    service, show_name = arguments["service"], arguments["show_name"]
     primary = authorities[0] if authorities else None
     thread = _new_thread(
         title=title, reporter=reporter, lat=lat, lon=lon, address=address, authority=primary, at=now
     )
     thread.author_is_anonymous = not show_name
-    rows.insert(thread)
     report = Report(
-        **_plain_fields(arguments),
-        attributes=arguments["attributes"] or {},
+        **_plain_fields(locals()),
+        attributes=attributes or {},
         authority=primary,
         requested_at=now,
         updated_at=now,
         target_at=target_for(service, now),
-        thread=thread,
     )
+    return NewReport(
+        thread, report, masked, photos, authorities, notify=bool(notify and contact_email)
+    )
+
+
+def _create(new: NewReport) -> Report:
+    thread, report = new.thread, new.report
+    reporter, now = report.reporter, report.requested_at
+    rows.insert(thread)
+    report.thread = thread
     rows.insert(report)
-    privacy.keep(report, arguments["masked"], new=True)
+    privacy.keep(report, new.masked, new=True)
     # Cached lists, maps and API answers; no other report's page shows it.
     versions.bump(versions.REPORTS, thread=thread.pk)
     # The thread's page is derived from its owner (discussions knows no reports).
@@ -118,7 +123,7 @@ def _create(arguments: dict, authorities: list[Authority], *, notify: bool) -> R
             f"UPDATE {Thread._meta.db_table} SET owner_id = %s WHERE id = %s",
             [report.pk, thread.pk],
         )
-    _save_photos(report, arguments["photos"])
+    _save_photos(report, new.photos)
     first = rows.insert(
         ReportUpdate(report=report, author=reporter, state=Report.State.SUBMITTED, created_at=now)
     )
@@ -128,8 +133,8 @@ def _create(arguments: dict, authorities: list[Authority], *, notify: bool) -> R
         SUBMITTED_TASK,
         report_id=report.pk,
         update_id=first.pk,
-        authority_ids=[authority.pk for authority in authorities],
-        notify=notify,
+        authority_ids=[authority.pk for authority in new.authorities],
+        notify=new.notify,
     )
     return report
 
