@@ -13,7 +13,7 @@ goes through save(), which the caller can always use instead.
 
 from __future__ import annotations
 
-from django.db import connections, router
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 
@@ -50,9 +50,14 @@ def insert(obj: Model, *, ignore_conflicts: bool = False) -> Model | None:
     model = type(obj)
     meta = model._meta
     if meta.parents or model.save is not Model.save or meta.auto_field is None:
-        if ignore_conflicts:
-            return obj if model.objects.bulk_create([obj], ignore_conflicts=True) else None
-        obj.save()
+        if not ignore_conflicts:
+            obj.save()
+            return obj
+        try:
+            with transaction.atomic():
+                obj.save()
+        except IntegrityError:
+            return None
         return obj
     using = router.db_for_write(model, instance=obj)
     connection = connections[using]

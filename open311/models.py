@@ -21,6 +21,9 @@ class ApiKeyQuerySet(models.QuerySet):
         building this one-row lookup through the ORM cost more than running it."""
         if not raw:
             return None
+        if self.query.where or self.query.select_related:
+            # Narrowed or joined by the caller: the ORM honours that.
+            return self.active().filter(key_hash=ApiKey.hash(raw)).first()
         table = connection.ops.quote_name(self.model._meta.db_table)
         sql = f"SELECT * FROM {table} WHERE key_hash = %s AND is_active"
         return next(iter(self.raw(sql, [ApiKey.hash(raw)])), None)

@@ -60,3 +60,12 @@ def test_a_model_with_its_own_save_goes_through_it(monkeypatch):
     authority = rows.insert(Authority(name="Harbour Board", slug="harbour-board"))
     assert calls == ["Harbour Board"]
     assert Authority.objects.filter(pk=authority.pk).exists()
+
+
+def test_a_conflict_on_a_model_with_its_own_save_writes_nothing_either():
+    authority = rows.insert(Authority(name="Harbour Board", slug="harbour-board"))
+    again = rows.insert(
+        Authority(name="Harbour Board", slug="harbour-board"), ignore_conflicts=True
+    )
+    assert authority.pk and again is None
+    assert Authority.objects.filter(slug="harbour-board").count() == 1
