@@ -64,7 +64,8 @@ def versions_for(request: HttpRequest, names: tuple[str, ...]) -> tuple[int, ...
 
 
 def keeps_user(view):
-    """For a view residents write through most (a comment, a report): who is signed in
+    """For a view residents write through most (a comment, a report, a "me too", a
+    sign-up): who is signed in
     comes from this process's memo, under the `users` version read in one query,
     rather than from the session and user rows (`get_user`). Whatever the view then
     reads of the session itself is read as before. Outermost, before anything asks

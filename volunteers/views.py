@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civic import ratelimit
+from civic import ratelimit, signed_in
 from civic.spreadsheets import cell
 from discussions.models import Thread
 from volunteers import actions, calendar, emails, reporting
@@ -214,6 +214,7 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- signing up --------------------------------------------------------------------------
 
 
+@signed_in.keeps_user
 @login_required
 @require_POST
 def signup(request: HttpRequest, pk: int) -> HttpResponse:

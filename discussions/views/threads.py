@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civic import signed_in
 from discussions import actions
 from discussions.access import thread_for_user
 from discussions.forms import ToggleForm
@@ -55,6 +56,7 @@ def thread_follow(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@signed_in.keeps_user
 @require_POST
 @login_required
 def thread_support(request: HttpRequest, pk: int) -> HttpResponse:

@@ -76,12 +76,14 @@ def test_a_me_too_costs_the_same_at_1_and_50_followers(
     neighbour = make_user()
     client.force_login(neighbour)
     url = reverse("discussions:thread-support", args=[report.thread_id])
+    client.post(url, {"on": ""}, HTTP_HX_REQUEST="true")  # none yet: nothing to withdraw
 
-    with django_assert_num_queries(14):
-        # 1. the session; 2. the user; 3. the thread; 4. SAVEPOINT
-        # 5. their support, if any; 6-8. INSERT it (in a savepoint: unique per person)
-        # 9. UPDATE the thread's count; 10. UPDATE the data versions; 11. the new count
-        # 12. RELEASE; 13-14. do they follow, do they support (the button's state)
+    with django_assert_num_queries(12):
+        # Who is signed in is kept in the process since the request before.
+        # 1. the thread; 2. SAVEPOINT
+        # 3. their support, if any; 4-6. INSERT it (in a savepoint: unique per person)
+        # 7. UPDATE the thread's count; 8. UPDATE the data versions; 9. the new count
+        # 10. RELEASE; 11-12. do they follow, do they support (the button's state)
         response = client.post(url, {"on": "true"}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
@@ -96,12 +98,19 @@ def test_a_sign_up_costs_the_same_at_1_and_50_followers_and_is_confirmed_by_the_
     _followed_by(report.thread, followers)
     volunteer = make_user(email="vol@example.org")
     client.force_login(volunteer)
+    # Any view residents write through keeps who they are (here: no "me too" to withdraw).
+    client.post(
+        reverse("discussions:thread-support", args=[report.thread_id]),
+        {"on": ""},
+        HTTP_HX_REQUEST="true",
+    )
 
-    with django_assert_num_queries(16):
-        # 1. the session; 2. the user; 3. the call; 4. SAVEPOINT; 5. the call, locked
-        # 6. their sign-up, if any; 7. places taken; 8-9. INSERT it, in a savepoint
-        # 10. UPDATE the data versions; 11. RELEASE; 12. INSERT the confirmation's task
-        # 13. RELEASE; 14-16. the call again, their sign-up and the volunteers shown
+    with django_assert_num_queries(14):
+        # Who is signed in is kept in the process since the request before.
+        # 1. the call; 2. SAVEPOINT; 3. the call, locked
+        # 4. their sign-up, if any; 5. places taken; 6-7. INSERT it, in a savepoint
+        # 8. UPDATE the data versions; 9. RELEASE; 10. INSERT the confirmation's task
+        # 11. RELEASE; 12-14. the call again, their sign-up and the volunteers shown
         response = client.post(
             reverse("volunteers:signup", args=[call.pk]), {"note": ""}, HTTP_HX_REQUEST="true"
         )
