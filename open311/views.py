@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -49,7 +49,8 @@ from open311.serializers import (
     service_notice,
 )
 from reports.actions import NewReport, change_state, prepare_report
-from reports.models import Report, Service, ServiceAttribute
+from reports.forms.report import active_services
+from reports.models import Report, Service
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,6 @@ OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 UPDATES_SPECIFICATION = (
     "https://github.com/mysociety/fixmystreet/wiki/Open311-FMS---Proposed-differences-to-Open311"
 )
-_CODE = re.compile(r"^[-a-zA-Z0-9_]+$")
 _TOKEN = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
 # The API's one language, whatever the client's Accept-Language (see language_neutral).
 API_LANGUAGE = "en"
@@ -219,29 +219,13 @@ def service_list(request: HttpRequest, params, fmt: str) -> HttpResponse:
 
 
 def _get_service(code: str) -> Service:
-    """The active service `code` with its questions, kept in this process while the
-    services' version holds (every POST names one; they change in the admin)."""
-    service = None
-    if _CODE.match(code):
-        service = versions.memo(
-            f"open311:service:{code}",
-            versions.current(versions.SERVICES),
-            lambda: _load_service(code),
-            max_age=600,
-        )
+    """The active service `code` with its questions, among those kept in this process
+    while the services' version holds (every POST names one; the web form keeps the
+    same list)."""
+    service = next((s for s in active_services() if s.code == code), None)
     if service is None:
         raise Open311Error(404, f"service_code {code!r} not found.")
     return service
-
-
-def _load_service(code: str) -> Service | None:
-    return (
-        Service.objects.filter(code=code, is_active=True)
-        .prefetch_related(
-            Prefetch("attributes", queryset=ServiceAttribute.objects.order_by("order", "id"))
-        )
-        .first()
-    )
 
 
 @api_view("GET")

@@ -30,9 +30,10 @@ from reports.models import Service, ServiceAttribute
 
 
 def active_services() -> list[Service]:
-    """The active services with their questions, as the form offers them: kept in this
-    process while the services' version holds (every view and post of the form lists
-    them all; they change in the admin). Read-only: requests share them."""
+    """The active services with their questions, as the form offers them and the Open311
+    API finds them: kept in this process while the services' version holds (every view
+    and post of the form lists them all, every Open311 POST names one; they change in
+    the admin). Read-only: requests share them."""
     return versions.memo(
         "report-form:services",
         versions.current(versions.SERVICES),
