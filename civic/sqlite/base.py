@@ -35,6 +35,7 @@ from django.db.backends.sqlite3.base import Database
 # it inside the one write lock. Here a connection checkpoints after every
 # CHECKPOINT_EVERY commits in the process instead, once its commit has left the queue.
 CHECKPOINT_EVERY = 50
+LOG_PAGES_BEFORE_SQLITE_CHECKPOINTS = 20_000  # 80 MB of 4 KB pages; SQLite's default 1,000
 _commits = itertools.count()
 
 # Between tries of the file lock: short, because the lock is held for a transaction's
@@ -136,8 +137,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
-        # Checkpoints are this wrapper's to run, after commits (`_commit`).
-        connection.execute("PRAGMA wal_autocheckpoint=0")
+        # Checkpoints are this wrapper's to run, after commits (`_commit`); SQLite's own
+        # only past LOG_PAGES_BEFORE_SQLITE_CHECKPOINTS, for a process whose writes are
+        # all autocommit statements (they never reach `_commit`).
+        connection.execute(f"PRAGMA wal_autocheckpoint={LOG_PAGES_BEFORE_SQLITE_CHECKPOINTS}")
         return connection
 
     def _commit(self):
