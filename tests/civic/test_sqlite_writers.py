@@ -1,6 +1,7 @@
 """SQLite's writers' queue (civic.sqlite): every concurrent write lands, a transaction
 that ends in any way lets the next one in, a wait past the timeout fails the way
-SQLite does instead of hanging, and the log is checkpointed outside the queue."""
+SQLite does instead of hanging, the log is checkpointed outside the queue, and each
+statement's placeholders are rewritten once and mean the same every time."""
 
 from __future__ import annotations
 
@@ -202,3 +203,20 @@ def test_the_log_is_checkpointed_after_commits_outside_the_queue(monkeypatch):
     assert pages_in_log < 10 * queue.CHECKPOINT_EVERY
     # A process that only writes outside transactions still has its log checkpointed.
     assert sqlites_own == queue.LOG_PAGES_BEFORE_SQLITE_CHECKPOINTS
+
+
+def test_statements_keep_their_literal_percent_signs_and_placeholders(counter):
+    # Each statement's placeholders are rewritten once and remembered: the same
+    # statement run again with other values, a literal "%" (written "%%") and named
+    # parameters all still mean what they say.
+    RateCounter.objects.create(key="100% full", count=7, expires_at=timezone.now())
+    like = "SELECT count FROM civic_ratecounter WHERE key LIKE %s AND count > %s"
+    with connection.cursor() as cursor:
+        for floor, expected in ((0, [(7,)]), (7, [])):
+            cursor.execute(like, ["%full", floor])
+            assert cursor.fetchall() == expected
+        cursor.execute("SELECT key, '100%%' FROM civic_ratecounter WHERE count = %s", [7])
+        assert cursor.fetchall() == [("100% full", "100%")]
+        cursor.execute("SELECT count FROM civic_ratecounter WHERE key = %(key)s", {"key": "queue"})
+        assert cursor.fetchall() == [(0,)]
+    assert queue._qmark(like) == like.replace("%s", "?")
