@@ -180,8 +180,14 @@ class Thread(models.Model):
 
 
 class Comment(models.Model):
+    # Indexed as the first column of the Meta's three indexes: an index of its own would
+    # be one more to write with every comment and never the better one to read.
     thread = models.ForeignKey(
-        Thread, verbose_name=_("thread"), on_delete=models.CASCADE, related_name="comments"
+        Thread,
+        verbose_name=_("thread"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+        db_index=False,
     )
     parent = models.ForeignKey(
         "self",
@@ -313,7 +319,10 @@ class Flag(models.Model):
 
 
 class Follow(models.Model):
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="follows")
+    # Indexed as the first column of the unique (thread, user) constraint.
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="follows", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
     )
@@ -334,7 +343,10 @@ class Follow(models.Model):
 class Support(models.Model):
     """A "me too" on a report, an upvote on an idea: one per user and thread."""
 
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="supports")
+    # Indexed as the first column of the unique (thread, user) constraint.
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="supports", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supports"
     )
