@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
@@ -117,6 +122,26 @@ def _counted_post(
         return comment, 0
 
 
+# Stands for the CSRF token in a remembered form: letters only, so no escaping changes it.
+_CSRF_MARK = "csrfTokenOfTheRequestGoesHere"
+
+
+@functools.lru_cache(maxsize=1024)
+def _empty_form_with_mark(thread_pk: int, language: str) -> str:
+    return render_to_string(
+        "discussions/partials/comment_form.html",
+        {"form": CommentForm(), "thread": {"pk": thread_pk}, "oob": True, "csrf_token": _CSRF_MARK},
+    )
+
+
+def _empty_form(thread_pk: int, request: HttpRequest) -> str:
+    """The thread's empty comment form, which takes the place of the one just posted:
+    the same for everyone in a language but for the request's own CSRF token, so it is
+    rendered once per thread and language and the token put in."""
+    form = _empty_form_with_mark(thread_pk, get_language())
+    return mark_safe(form.replace(_CSRF_MARK, get_token(request)))
+
+
 def _post(
     request: HttpRequest,
     thread: Thread,
@@ -162,7 +187,7 @@ def _post(
             "node_html": render_nodes([comment], viewer),
             "thread": thread,
             "reply_to": reply_to,
-            "form": CommentForm(),
+            "form_html": None if reply_to else _empty_form(thread.pk, request),
         },
     )
     target = f"#replies-{comment.parent_id}" if comment.parent_id else f"#comments-{thread.pk}"

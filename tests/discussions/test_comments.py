@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import time_machine
+from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,6 +46,34 @@ def test_htmx_post_returns_the_new_comment_for_the_end_of_the_list(client, resid
     assert f'id="node-{comment.pk}"' in html and "Good idea" in html
     # A fresh, empty form replaces the one just used.
     assert f'id="comment-form-{topic.pk}"' in html and 'hx-swap-oob="true"' in html
+
+
+def test_the_fresh_form_is_each_posters_own_and_in_their_language(resident, neighbour, topic):
+    # The empty form that replaces a posted one is rendered once per thread and
+    # language: each poster still gets a CSRF token of their own that posts again,
+    # and a Spanish reader's form is in Spanish.
+    def fresh_form(user, language: str) -> str:
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        client.get(topic.get_absolute_url())
+        token = client.cookies[settings.CSRF_COOKIE_NAME].value
+        first = client.post(
+            post_url(topic), {"body": "First"}, HTTP_X_CSRFTOKEN=token, **HTMX
+        ).content.decode()
+        form = first[first.index(f'<form class="comment-form" id="comment-form-{topic.pk}"') :]
+        form = form[: form.index("</form>")]
+        assert "First" not in form  # empty
+        fresh = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        again = client.post(post_url(topic), {"body": "Again", "csrfmiddlewaretoken": fresh})
+        assert again.status_code == 302  # the fresh form's token is accepted
+        return form.replace(fresh, "TOKEN")
+
+    english, english_again = fresh_form(resident, "en"), fresh_form(neighbour, "en")
+    spanish = fresh_form(resident, "es")
+    assert "Post comment" in english and english == english_again
+    assert "Publicar comentario" in spanish and "Post comment" not in spanish
+    assert Comment.objects.filter(body="Again").count() == 3
 
 
 def test_report_comment_redirects_to_the_report_page(client, resident, report_thread, report):
