@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.urls import reverse_lazy
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,6 +29,16 @@ from reports.forms.fields import (
     grouped_service_choices,
 )
 from reports.models import Service, ServiceAttribute
+
+
+def _photos_help_now() -> str:
+    return _(
+        "Up to %(count)d photos, %(size)s each. Location data and other metadata are "
+        "removed before anything is stored."
+    ) % {"count": settings.PHOTOS_PER_REPORT, "size": filesizeformat(settings.PHOTO_MAX_BYTES)}
+
+
+_photos_help = lazy(_photos_help_now, str)
 
 
 def active_services() -> list[Service]:
@@ -179,19 +191,18 @@ class ReportForm(PersonalDataCheck, forms.Form):
         self.places: list[Place] = []
         # Seconds to wait when the address search was over its rate limit (0: it was not).
         self.geocode_wait = 0
-        self.fields["address"].help_text = _(
+        # What is only shown is only worked out when it is: a post that passes renders no
+        # form (help texts, URLs and the category list are lazy).
+        self.fields["address"].help_text = gettext_lazy(
             "For example a street and house number, or “outside the library”. Shown "
             "publicly with the report. Press “Find this address” to place the pin from it."
         )
-        self.fields["photos"].help_text = _(
-            "Up to %(count)d photos, %(size)s each. Location data and other metadata are "
-            "removed before anything is stored."
-        ) % {"count": settings.PHOTOS_PER_REPORT, "size": filesizeformat(settings.PHOTO_MAX_BYTES)}
+        self.fields["photos"].help_text = _photos_help()
         # htmx: places matching the address offered as one types (the gazetteer only), the
         # category's questions and the photo's location load as the user goes.
         self.fields["address"].widget.attrs.update(
             {
-                "hx-get": reverse("reports:geocode"),
+                "hx-get": reverse_lazy("reports:geocode"),
                 "hx-trigger": "input changed delay:400ms",
                 "hx-target": "#address-results",
                 "hx-vals": '{"suggest": "1"}',
@@ -201,14 +212,14 @@ class ReportForm(PersonalDataCheck, forms.Form):
         )
         self.fields["service"].widget.attrs.update(
             {
-                "hx-get": reverse("reports:service-fields"),
+                "hx-get": reverse_lazy("reports:service-fields"),
                 "hx-trigger": "change",
                 "hx-target": "#service-fields",
             }
         )
         self.fields["photos"].widget.attrs.update(
             {
-                "hx-post": reverse("reports:photo-location"),
+                "hx-post": reverse_lazy("reports:photo-location"),
                 "hx-trigger": "change",
                 "hx-target": "#photo-location",
                 "hx-encoding": "multipart/form-data",
@@ -220,7 +231,7 @@ class ReportForm(PersonalDataCheck, forms.Form):
         field = self.fields["service"]
         # Validated among the services kept here, not looked up again (`to_python`).
         field.services = services
-        field.choices = grouped_service_choices(services)
+        field.choices = functools.partial(grouped_service_choices, services)
         if service is None:
             code = self.data.get("service") if self.is_bound else self.initial.get("service")
             code = getattr(code, "code", code)
