@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
 from civic import ratelimit, signed_in
+from civic.kept import CSRF_PLACEHOLDER
 from civic.models import display_name
 from discussions import actions, live
 from discussions.access import comment_for_user, thread_for_user
@@ -122,24 +123,21 @@ def _counted_post(
         return comment, 0
 
 
-# Stands for the CSRF token in a remembered form: letters only, so no escaping changes it.
-_CSRF_MARK = "csrfTokenOfTheRequestGoesHere"
-
-
 @functools.lru_cache(maxsize=1024)
-def _empty_form_with_mark(thread_pk: int, language: str) -> str:
+def _empty_form_with_placeholder(thread_pk: int, language: str) -> str:
+    # The form shows nothing of its thread but the pk (its URLs and field ids).
+    context = {"form": CommentForm(), "thread": {"pk": thread_pk}, "oob": True}
     return render_to_string(
-        "discussions/partials/comment_form.html",
-        {"form": CommentForm(), "thread": {"pk": thread_pk}, "oob": True, "csrf_token": _CSRF_MARK},
+        "discussions/partials/comment_form.html", {**context, "csrf_token": CSRF_PLACEHOLDER}
     )
 
 
 def _empty_form(thread_pk: int, request: HttpRequest) -> str:
     """The thread's empty comment form, which takes the place of the one just posted:
     the same for everyone in a language but for the request's own CSRF token, so it is
-    rendered once per thread and language and the token put in."""
-    form = _empty_form_with_mark(thread_pk, get_language())
-    return mark_safe(form.replace(_CSRF_MARK, get_token(request)))
+    rendered once per thread and language and the token put in, as kept pages are."""
+    form = _empty_form_with_placeholder(thread_pk, get_language())
+    return mark_safe(form.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 def _post(

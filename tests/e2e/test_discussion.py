@@ -67,6 +67,14 @@ def test_comment_posted_in_one_browser_appears_in_another(live_server, page, bro
     other.screenshot(path=str(ARTIFACTS / "discussion-live-second-browser.png"), full_page=True)
     other_context.close()
 
+    # The fresh form that took the used one's place is empty, and it posts again.
+    box = page.get_by_label("Add a comment")
+    expect(box).to_have_value("")
+    box.fill("They will look at it next month.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(".comment-body").last).to_have_text("They will look at it next month.")
+    expect(page.locator(".comment-body")).to_have_count(3)
+
 
 def test_hostile_comment_opens_no_dialog(live_server, page, screenshot):
     dialogs: list[str] = []
