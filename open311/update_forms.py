@@ -15,6 +15,7 @@ from open311.forms import (
     PAGE_SIZE_DEFAULT,
     PAGE_SIZE_MAX,
     WINDOW,
+    InputForm,
     W3CDateTimeField,
     comma_list,
     is_id,
@@ -23,7 +24,7 @@ from open311.forms import (
 from reports.models import Report
 
 
-class UpdateFilterForm(forms.Form):
+class UpdateFilterForm(InputForm):
     """GET servicerequestupdates (the mySociety extension): public updates in a window.
 
     The window is on updated_datetime (when the update was made here): start_date and
@@ -112,7 +113,7 @@ UPDATE_STATUSES = {
 _UPDATE_ID = re.compile(r"^[-a-zA-Z0-9_.:]{1,80}$")
 
 
-class ServiceRequestUpdateForm(forms.Form):
+class ServiceRequestUpdateForm(InputForm):
     """POST servicerequestupdates: one update from an authority's back office."""
 
     service_request_id = forms.CharField(max_length=19)

@@ -6,6 +6,7 @@ from django.test import Client
 from civic.models import OutboundEmail
 from delivery.models import Delivery
 from discussions.models import Thread
+from open311.forms import ServiceRequestForm
 from open311.models import ApiKey
 from reports.models import Report
 from tests import factories
@@ -375,3 +376,23 @@ def test_a_file_that_is_not_an_image_is_400(client, full_service, valid_post):
     response = client.post(f"{API}/requests.json", {**valid_post, "media": upload})
 
     assert_errors(response, 400, "media:")
+
+
+def test_a_refused_post_leaves_nothing_behind_for_the_next_one(client, full_service, valid_post):
+    # The API's input forms share their field objects between requests (open311.forms
+    # InputForm): a request's errors and values must still be its own.
+    bad = client.post(f"{API}/requests.json", {**valid_post, "lat": "north", "email": "nobody"})
+    good = client.post(f"{API}/requests.json", {**valid_post, "email": "rosa@example.org"})
+
+    assert_errors(bad, 400, "lat: Enter a number.", "email: Enter a valid email address.")
+    assert good.status_code == 200
+    assert Report.objects.get().contact_email == "rosa@example.org"
+
+
+def test_an_input_forms_fields_are_its_own_to_add_to(full_service):
+    first = ServiceRequestForm({}, service=full_service)
+    first.fields["extra"] = first.fields["phone"]
+    second = ServiceRequestForm({}, service=full_service)
+
+    assert "extra" not in second.fields
+    assert "extra" not in ServiceRequestForm.base_fields
