@@ -146,3 +146,23 @@ def test_rate_limit_refuses_with_429_once_a_key_exceeds_it(
     assert 1 <= int(refused["Retry-After"]) <= 61
     assert Report.objects.count() == 4
     decode(refused)
+
+
+def test_the_key_a_request_brings_is_read_as_the_orm_reads_it(db, authority):
+    key, raw = ApiKey.create_key(
+        "Back office", authority=authority, can_post_updates=True, contact_email="it@city.example"
+    )
+    ApiKey.objects.filter(pk=key.pk).update(
+        last_used_at=dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC)
+    )
+    expected = ApiKey.objects.get(pk=key.pk)
+
+    found = ApiKey.objects.get_for_key(raw)
+
+    fields = [field.attname for field in ApiKey._meta.concrete_fields]
+    assert [getattr(found, name) for name in fields] == [getattr(expected, name) for name in fields]
+    assert found.created_at.tzinfo is not None and found.last_used_at == expected.last_used_at
+    assert found.authority == authority and found.can_post_updates is True
+    assert ApiKey.objects.get_for_key(raw + "x") is None
+    ApiKey.objects.filter(pk=key.pk).update(is_active=False)
+    assert ApiKey.objects.get_for_key(raw) is None
