@@ -1,4 +1,4 @@
-"""One new row, inserted on a hot path with its statement built once per model.
+"""One row, inserted or read on a hot path with its statement built once per model.
 
 `Model.save()` builds an InsertQuery and compiles it to SQL on every call: for the few
 rows a POST writes (a report, its thread, its first timeline entry, a comment, the
@@ -9,6 +9,9 @@ signals) and runs one INSERT … RETURNING built the first time the model is wri
 
 Only for models without multi-table inheritance or their own save(): anything else
 goes through save(), which the caller can always use instead.
+
+`select_one(model, condition, params)` is the same for a one-row read by a fixed
+condition: the ORM's query built and compiled on every call cost more than running it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.db.models import Model
 from django.db.models.signals import post_save, pre_save
 
 _statements: dict[tuple[str, str, bool], tuple[str, list]] = {}
+_selects: dict[tuple[str, str, str], tuple[str, list, list]] = {}
 
 
 def _statement(model: type[Model], connection, ignore_conflicts: bool) -> tuple[str, list]:
@@ -76,3 +80,39 @@ def insert(obj: Model, *, ignore_conflicts: bool = False) -> Model | None:
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
     )
     return obj
+
+
+def _select(model: type[Model], connection, condition: str) -> tuple[str, list, list]:
+    key = (model._meta.label, connection.alias, condition)
+    known = _selects.get(key)
+    if known is None:
+        meta, quote = model._meta, connection.ops.quote_name
+        fields = list(meta.concrete_fields)
+        # Each column's converters from the database, as the ORM's compiler takes them.
+        converters = []
+        for index, field in enumerate(fields):
+            column = field.get_col(meta.db_table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((index, column, found))
+        columns = ", ".join(quote(field.column) for field in fields)
+        sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {condition}"
+        known = _selects[key] = (sql, [field.attname for field in fields], converters)
+    return known
+
+
+def select_one(model: type[Model], condition: str, params: list, *, using: str) -> Model | None:
+    """The first row of `model` where the SQL `condition` holds (with `params`), built as
+    the ORM would build it, or None. `condition` must be a constant: it keys the memo."""
+    connection = connections[using]
+    sql, attnames, converters = _select(model, connection, condition)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, column, column_converters in converters:
+        for convert in column_converters:
+            values[index] = convert(values[index], column, connection)
+    return model.from_db(using, attnames, values)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.db import connections, models
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civic import rows
 from reports.models import Authority
 
 
@@ -24,42 +25,9 @@ class ApiKeyQuerySet(models.QuerySet):
         if self.query.where or self.query.select_related:
             # Narrowed or joined by the caller: the ORM honours that.
             return self.active().filter(key_hash=ApiKey.hash(raw)).first()
-        connection = connections[self.db]
-        sql, fields, converters = _key_lookup(self.model, connection)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [ApiKey.hash(raw)])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        values = list(row)
-        for index, column, column_converters in converters:
-            for convert in column_converters:
-                values[index] = convert(values[index], column, connection)
-        return self.model.from_db(self.db, [field.attname for field in fields], values)
-
-
-_lookups: dict[tuple[str, str], tuple[str, list, list]] = {}
-
-
-def _key_lookup(model, connection) -> tuple[str, list, list]:
-    """The key lookup's SQL, its fields, and the converters each column's value takes
-    from the database (as the ORM's compiler would apply them), built once."""
-    known = _lookups.get((model._meta.label, connection.alias))
-    if known is None:
-        meta, quote = model._meta, connection.ops.quote_name
-        fields = list(meta.concrete_fields)
-        columns = [field.get_col(meta.db_table) for field in fields]
-        converters = []
-        for index, column in enumerate(columns):
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            if found:
-                converters.append((index, column, found))
-        sql = (
-            f"SELECT {', '.join(quote(field.column) for field in fields)} "
-            f"FROM {quote(meta.db_table)} WHERE key_hash = %s AND is_active"
+        return rows.select_one(
+            self.model, "key_hash = %s AND is_active", [ApiKey.hash(raw)], using=self.db
         )
-        known = _lookups[(meta.label, connection.alias)] = (sql, fields, converters)
-    return known
 
 
 class ApiKey(models.Model):

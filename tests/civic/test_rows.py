@@ -69,3 +69,16 @@ def test_a_conflict_on_a_model_with_its_own_save_writes_nothing_either():
     )
     assert authority.pk and again is None
     assert Authority.objects.filter(slug="harbour-board").count() == 1
+
+
+def test_a_row_read_by_a_fixed_condition_is_the_one_the_orm_reads():
+    first = rows.insert(Task(name="reports.submitted", payload={"ids": [1], "é": "ü"}))
+    second = rows.insert(Task(name="alerts.match", payload={"ids": [2]}))
+
+    for task in (first, second):
+        found = rows.select_one(Task, "name = %s", [task.name], using="default")
+        expected = Task.objects.get(pk=task.pk)
+        assert found.pk == task.pk
+        assert found.payload == expected.payload  # JSON decoded, as the ORM decodes it
+        assert found.created_at == expected.created_at and found.created_at.tzinfo is not None
+    assert rows.select_one(Task, "name = %s", ["nothing.such"], using="default") is None
