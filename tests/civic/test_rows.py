@@ -1,16 +1,23 @@
 """`rows.insert` writes a new row as `save()` would: the fields' defaults and
-pre_save values, its primary key, its signals; a conflict it is told to ignore writes
-nothing; a model with its own save() still goes through it."""
+pre_save values, its primary key, its signals; each value prepared for the database
+as Django prepares it, for every model's fields; a conflict it is told to ignore
+writes nothing; a model with its own save() still goes through it."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
 
 from civic import rows
 from civic.models import Task
 from discussions.models import Follow
-from reports.models import Authority
+from reports.models import Authority, Report
 from tests.factories import make_report, make_user
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +89,87 @@ def test_a_row_read_by_a_fixed_condition_is_the_one_the_orm_reads():
         assert found.payload == expected.payload  # JSON decoded, as the ORM decodes it
         assert found.created_at == expected.created_at and found.created_at.tzinfo is not None
     assert rows.select_one(Task, "name = %s", ["nothing.such"], using="default") is None
+
+
+class Colour(models.TextChoices):
+    RED = "red"
+
+
+# Values of every kind a model's field is given: the plain ones a shortcut may take
+# as they are, and the ones it must leave to Django (a choice, a lazy text, a naive
+# datetime, a number as text, an integer where a float goes).
+SAMPLES = [
+    None,
+    "",
+    "text",
+    Colour.RED,
+    True,
+    False,
+    0,
+    7,
+    2.5,
+    "12",
+    timezone.now(),
+    datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+    datetime.datetime(2026, 1, 2, 3, 4, 5),
+]
+
+
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
+def test_every_models_values_are_prepared_as_django_prepares_them():
+    checked = set()
+    for model in apps.get_models():
+        if model._meta.parents or model._meta.auto_field is None:
+            continue
+        _, preparations = rows._statement(model, connection, False)
+        for field, attname, kind, _ in preparations:
+            if kind == rows.GENERIC:
+                continue
+            for value in SAMPLES:
+                obj = model()
+                setattr(obj, attname, value)
+                try:
+                    expected = field.get_db_prep_save(field.pre_save(obj, True), connection)
+                except (TypeError, ValueError, AttributeError, ValidationError):
+                    continue  # a value this field refuses: it takes Django's path anyway
+                assert rows._params(obj, [(field, attname, kind, _)], connection) == [expected], (
+                    model._meta.label,
+                    field.name,
+                    value,
+                )
+                checked.add((kind, type(value)))
+    # Each shortcut was tried with the values it takes and with the ones it must not.
+    assert {(rows.TEXT, str), (rows.TEXT, Colour), (rows.AWARE, datetime.datetime)} <= checked
+    assert (rows.EXACT, bool) in checked and (rows.EXACT, float) in checked
+
+
+def test_a_report_writes_the_values_it_was_given():
+    report = make_report(title="Pothole on Elm Street", lat=51.5, lon=-0.12)
+    fresh = Report(
+        service=report.service,
+        thread=None,
+        title="Loose paving slab",
+        description="",
+        lat=51.25,
+        lon=-0.5,
+        show_name=True,
+        contact_email="ana@example.org",
+        requested_at=report.requested_at,
+        updated_at=report.requested_at,
+        state=Report.State.ACKNOWLEDGED,
+        attributes={"depth": "5 cm"},
+    )
+    fresh.thread = report.thread.__class__.objects.create(title="Loose paving slab")
+    rows.insert(fresh)
+    stored = Report.objects.get(pk=fresh.pk)
+    assert (stored.title, stored.description, stored.lat, stored.lon) == (
+        "Loose paving slab",
+        "",
+        51.25,
+        -0.5,
+    )
+    assert stored.show_name is True and stored.is_hidden is False
+    assert stored.state == Report.State.ACKNOWLEDGED and stored.reopen_count == 0
+    assert stored.requested_at == report.requested_at and stored.closed_at is None
+    assert stored.service_id == report.service_id and stored.thread_id == fresh.thread_id
+    assert stored.attributes == {"depth": "5 cm"} and stored.contact_email == "ana@example.org"
