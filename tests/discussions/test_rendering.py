@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.test.signals import template_rendered
+from django.urls import get_script_prefix, set_script_prefix
 
 from discussions import actions
 from discussions.queries import discussion_context
@@ -57,3 +58,19 @@ def test_what_a_viewer_may_do_is_part_of_the_fragment(topic, resident, neighbour
     make_comment(topic, author=neighbour, body="hello")
     assert ">Flag<" in page_html(topic, resident)
     assert ">Edit<" in page_html(topic, neighbour) and ">Flag<" not in page_html(topic, neighbour)
+
+
+def test_a_comments_links_follow_the_sites_script_prefix(topic, resident, neighbour):
+    before = get_script_prefix()
+    try:
+        set_script_prefix("/city/")
+        under_prefix = make_comment(topic, author=neighbour, body="under a prefix")
+        html = page_html(topic, resident)
+        assert f'"/city/community/comments/{under_prefix.pk}/reply/"' in html
+        set_script_prefix("/")
+        at_root = make_comment(topic, author=neighbour, body="at the root")
+        html = page_html(topic, resident)
+        assert f'"/community/comments/{at_root.pk}/reply/"' in html
+        assert f"/city/community/comments/{at_root.pk}/" not in html
+    finally:
+        set_script_prefix(before)
