@@ -16,12 +16,13 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 
 from civic import signed_in
+from civic.csrf import get_token
 from civic.versions import PAGES, REPORTS, _memo, _page_paths, _paths, current, current_many
 
 # ---------------------------------------------------------------------------
