@@ -6,6 +6,7 @@ editing after the window)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -70,8 +71,26 @@ def create_topic(
     return thread
 
 
-@transaction.atomic(savepoint=False)
-def post_comment(
+def post_comment(thread: Thread, author, body: str, **options) -> Comment:
+    """Add a comment (or a reply to `reply_to`): the author follows the thread
+    and every other follower gets it in their next digest (`prepare_comment` tells the
+    options). In the caller's transaction when there is one."""
+    return prepare_comment(thread, author, body, **options).create()
+
+
+@dataclass(frozen=True)
+class NewComment:
+    """A comment checked, masked and rendered, to be written by `create`."""
+
+    comment: Comment
+    masked: privacy.Masked
+
+    def create(self) -> Comment:
+        with transaction.atomic(savepoint=False):
+            return _create_comment(self)
+
+
+def prepare_comment(
     thread: Thread,
     author,
     body: str,
@@ -79,11 +98,11 @@ def post_comment(
     reply_to: Comment | None = None,
     now=None,
     official: bool | None = None,
-) -> Comment:
-    """Add a comment (or a reply to `reply_to`): the author follows the thread
-    and every other follower gets it in their next digest. `official` is whether the
-    author speaks officially here, when the caller has read it (else one query, in
-    the transaction)."""
+) -> NewComment:
+    """What it takes to add a comment, read and built before its transaction, which
+    then holds the write lock only for the writes. `official` is whether the author
+    speaks officially here, when the caller has read it (else one query). Refuses
+    (NotAllowed) a comment on a closed thread or a reply to what takes none."""
     now = now or timezone.now()
     if not thread.is_open:
         raise NotAllowed(_("This discussion is closed to new comments."))
@@ -103,8 +122,14 @@ def post_comment(
         is_official=thread.is_official_member(author) if official is None else official,
         depth=parent.depth + 1 if parent else 0,
         created_at=now,
-        version=bump_version(thread.pk, comments=1, last_activity_at=now),
     )
+    return NewComment(comment, masked)
+
+
+def _create_comment(new: NewComment) -> Comment:
+    comment, now = new.comment, new.comment.created_at
+    thread, parent = comment.thread, comment.parent
+    comment.version = bump_version(thread.pk, comments=1, last_activity_at=now)
     rows.insert(comment)
     # Its place in the tree names its own id, known once it is written.
     segment = Comment.path_segment(comment.pk)
@@ -114,7 +139,8 @@ def post_comment(
             f"UPDATE {Comment._meta.db_table} SET path = %s WHERE id = %s",
             [comment.path, comment.pk],
         )
-    privacy.keep(comment, {"body": masked}, new=True)
+    privacy.keep(comment, {"body": new.masked}, new=True)
+    author = comment.author
     rows.insert(Follow(thread=thread, user=author, created_at=now), ignore_conflicts=True)
     tell_followers(thread.pk, comment=comment, exclude_user_id=author.pk, now=now)
     return comment

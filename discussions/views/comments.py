@@ -113,14 +113,13 @@ def _counted_post(
     official: bool | None,
 ) -> tuple[Comment | None, int]:
     """The comment, counted against its author's limit in the same transaction (one
-    write, not two): (comment, 0), or (None, seconds to wait) over the limit."""
+    write, not two): (comment, 0), or (None, seconds to wait) over the limit. It is
+    checked, masked and rendered before that transaction."""
+    new = actions.prepare_comment(thread, request.user, body, reply_to=reply_to, official=official)
     with transaction.atomic():
         if wait := ratelimit.hit("comment", request.user.pk):
             return None, wait
-        comment = actions.post_comment(
-            thread, request.user, body, reply_to=reply_to, official=official
-        )
-        return comment, 0
+        return new.create(), 0
 
 
 @functools.lru_cache(maxsize=1024)

@@ -313,3 +313,25 @@ def test_long_threads_show_more_by_pages(client, topic):
     assert "show-more" not in fragment and "<html" not in fragment
     # Without JavaScript the same link leads to the page that shows them.
     assert client.get(more).status_code == 302
+
+
+def test_a_comment_is_read_and_rendered_before_its_transaction_and_written_in_it(resident, topic):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from discussions import actions
+
+    with CaptureQueriesContext(connection) as before:
+        new = actions.prepare_comment(topic, resident, "Mine is **deep**: write to ana@example.org")
+    # Nothing written yet: reads at most (whether the author speaks officially).
+    assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in before.captured_queries)
+    assert not Comment.objects.exists()
+    assert new.comment.body_html.startswith("<p>Mine is <strong>deep</strong>")
+    assert "ana@example.org" not in new.comment.body  # masked before the write, too
+    comment = new.create()
+    stored = Comment.objects.get()
+    assert stored.pk == comment.pk and stored.body_html == new.comment.body_html
+    assert stored.version == comment.version and stored.path == comment.path
+    assert Follow.objects.filter(thread=topic, user=resident).exists()
+    topic.refresh_from_db()
+    assert topic.comment_count == 1
