@@ -4,7 +4,7 @@ system's randomness instead of one per character.
 Django masks the visitor's secret with a new random mask for each token, so that no
 two pages carry the same bytes for it (BREACH). It draws the mask's 32 characters
 one by one from SystemRandom, a system call each: on a kept page served to a
-signed-in visitor, that was about a sixth of the request. Here the mask comes from
+signed-in visitor, that was about an eighth of the request. Here the mask comes from
 one `os.urandom` read, by rejection (a byte below 248, taken modulo 62: each of the
 62 characters exactly as likely), and the token has Django's own format, which its
 middleware checks as before. A visitor without a secret yet gets Django's own path,

@@ -112,8 +112,8 @@ def _url_patterns(script_prefix: str, urlconf: str | None) -> dict[str, str]:
 
 class _Urls:
     """Per-comment URLs by substitution: reverse() per comment costs ~25 µs each, and
-    the patterns are reversed once per script prefix (six reverses per render were a
-    tenth of a comment POST)."""
+    the patterns are reversed once per script prefix (six reverses per render were some
+    7 % of a comment POST)."""
 
     names = ("detail", "reply", "edit", "delete", "flag", "moderate")
 

@@ -20,10 +20,9 @@ SECRET = "aZ09" * 8
 
 
 def request_with(secret: str | None):
-    cookies = {} if secret is None else {"csrftoken": secret}
-    request = RequestFactory().get(
-        "/", HTTP_COOKIE="; ".join(f"{k}={v}" for k, v in cookies.items())
-    )
+    request = RequestFactory().get("/")
+    if secret is not None:
+        request.COOKIES["csrftoken"] = secret
     CsrfViewMiddleware(lambda r: None).process_request(request)
     return request
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from civic import rows
 from civic.models import Task
-from discussions.models import Follow
+from discussions.models import Follow, Thread
 from reports.models import Authority, Report
 from tests.factories import make_report, make_user
 
@@ -147,7 +147,7 @@ def test_a_report_writes_the_values_it_was_given():
     report = make_report(title="Pothole on Elm Street", lat=51.5, lon=-0.12)
     fresh = Report(
         service=report.service,
-        thread=None,
+        thread=Thread.objects.create(title="Loose paving slab"),
         title="Loose paving slab",
         description="",
         lat=51.25,
@@ -159,7 +159,6 @@ def test_a_report_writes_the_values_it_was_given():
         state=Report.State.ACKNOWLEDGED,
         attributes={"depth": "5 cm"},
     )
-    fresh.thread = report.thread.__class__.objects.create(title="Loose paving slab")
     rows.insert(fresh)
     stored = Report.objects.get(pk=fresh.pk)
     assert (stored.title, stored.description, stored.lat, stored.lon) == (

@@ -7,10 +7,13 @@ from datetime import timedelta
 
 import time_machine
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from discussions import actions
 from discussions.models import MAX_DEPTH, Comment, Follow, Thread
 from tests.discussions.conftest import HTMX
 from tests.factories import make_comment, make_user
@@ -316,11 +319,6 @@ def test_long_threads_show_more_by_pages(client, topic):
 
 
 def test_a_comment_is_read_and_rendered_before_its_transaction_and_written_in_it(resident, topic):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from discussions import actions
-
     with CaptureQueriesContext(connection) as before:
         new = actions.prepare_comment(topic, resident, "Mine is **deep**: write to ana@example.org")
     # Nothing written yet: reads at most (whether the author speaks officially).
