@@ -108,6 +108,8 @@ MIDDLEWARE = [
     "civic.kept.PublicCacheMiddleware",
     # The live poll's "nothing new" for a visible thread.
     "discussions.middleware.EmptyPollMiddleware",
+    # Open311 writes (api_key, no cookie) go to their view from here.
+    "open311.middleware.ApiWriteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

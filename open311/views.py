@@ -117,6 +117,8 @@ def api_view(*methods: str):
                     fmt, 500, ["Internal error; it has been logged. Please try again later."]
                 )
 
+        # Cookie-free: a POST reaches it before sessions (open311/middleware.py).
+        wrapped.cookie_free = True
         return wrapped
 
     return decorator
