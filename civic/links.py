@@ -3,8 +3,12 @@ feeds, deliveries to authorities. Every one starts with settings.SITE_URL."""
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+_ID = 987654321
 
 
 def absolute_url(path: str) -> str:
@@ -20,3 +24,18 @@ def absolute_url(path: str) -> str:
 
 def absolute_reverse(viewname: str, *args, **kwargs) -> str:
     return absolute_url(reverse(viewname, args=args or None, kwargs=kwargs or None))
+
+
+@functools.lru_cache(maxsize=64)
+def _id_pattern(viewname: str, script_prefix: str, urlconf: str | None) -> tuple[str, str]:
+    # What reverse() answers depends on these only (no URL here is per language).
+    before, after = reverse(viewname, args=[_ID], urlconf=urlconf).split(str(_ID))
+    return before, after
+
+
+def reverse_id(viewname: str, pk: int) -> str:
+    """`reverse(viewname, args=[pk])` for a URL whose one argument is an id, reversed
+    once per script prefix: a reverse costs some 25 µs, and a new report's answer,
+    every list row and every email link asks for one."""
+    before, after = _id_pattern(viewname, get_script_prefix(), get_urlconf())
+    return f"{before}{int(pk)}{after}"
