@@ -111,7 +111,8 @@ MIDDLEWARE = [
     # Open311 writes (api_key, no cookie) go to their view from here.
     "open311.middleware.ApiWriteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, for URLs without a language prefix (civic/locale.py).
+    "civic.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, with the signed-in user kept per session between changes (civic/signed_in.py).

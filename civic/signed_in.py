@@ -101,11 +101,21 @@ def get_user(request: HttpRequest):
 
 def _copy(user):
     # Each request its own user and profile: what one changes, the next never sees.
-    user = copy.copy(user)
+    user = _clone(user)
     cached = user._state.fields_cache
     if cached.get("profile") is not None:
-        cached["profile"] = copy.copy(cached["profile"])
+        cached["profile"] = _clone(cached["profile"])
     return user
+
+
+def _clone(instance):
+    """A shallow copy of a model instance, as `copy.copy` makes it (its own field values
+    and its own cache of related objects), without a round through pickling's protocol."""
+    clone = instance.__class__.__new__(instance.__class__)
+    clone.__dict__.update(instance.__dict__)
+    state = clone._state = copy.copy(instance._state)
+    state.fields_cache = dict(instance._state.fields_cache)
+    return clone
 
 
 class KeptAuthenticationMiddleware(AuthenticationMiddleware):

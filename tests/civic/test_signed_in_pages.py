@@ -283,3 +283,27 @@ def test_a_resident_suspended_after_posting_cannot_post_again(report, staff):
     refused = _comment(client, report)
     assert refused.status_code in (302, 403)
     assert Comment.objects.filter(author=person).count() == 2
+
+
+def test_each_request_gets_its_own_copy_of_the_kept_user_and_profile():
+    from civic.signed_in import _copy
+
+    kept = make_user()
+    profile = Profile.for_user(kept)
+    profile.display_name = "Rosa"
+    kept = type(kept).objects.select_related("profile").get(pk=kept.pk)
+
+    mine = _copy(kept)
+    mine.first_name = "Changed"
+    mine.profile.display_name = "Changed too"
+    mine._state.fields_cache["groups"] = "anything"
+
+    assert mine == kept and mine is not kept and not mine._state.adding
+    assert mine._state.db == kept._state.db
+    assert kept.first_name != "Changed"
+    assert kept.profile.display_name != "Changed too"
+    assert "groups" not in kept._state.fields_cache
+    # The copy works as the user it copies: its related objects and its saving.
+    assert mine.profile.user_id == kept.pk
+    mine.save(update_fields=["first_name"])
+    assert type(kept).objects.get(pk=kept.pk).first_name == "Changed"
