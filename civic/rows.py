@@ -34,7 +34,7 @@ from django.db.models.fields import related
 from django.db.models.signals import post_save, pre_save
 
 _statements: dict[tuple[str, str, bool], tuple[str, list]] = {}
-_selects: dict[tuple[str, str, str], tuple[str, list, list]] = {}
+_selects: dict[tuple, tuple[str, list, list]] = {}
 
 # How a field's value reaches the driver (`_preparations`).
 GENERIC, TEXT, EXACT, AWARE = range(4)
@@ -173,8 +173,10 @@ def insert(obj: Model, *, ignore_conflicts: bool = False) -> Model | None:
     return obj
 
 
-def _select(model: type[Model], connection, condition: str) -> tuple[str, list, list]:
-    key = (model._meta.label, connection.alias, condition)
+def _select(
+    model: type[Model], connection, condition: str, annotations: tuple[tuple[str, str], ...]
+) -> tuple[str, list, list]:
+    key = (model._meta.label, connection.alias, condition, annotations)
     known = _selects.get(key)
     if known is None:
         meta, quote = model._meta, connection.ops.quote_name
@@ -187,23 +189,39 @@ def _select(model: type[Model], connection, condition: str) -> tuple[str, list, 
             if found:
                 converters.append((index, column, found))
         columns = ", ".join(quote(field.column) for field in fields)
-        sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {condition}"
+        columns += "".join(f", {expression} AS {quote(name)}" for name, expression in annotations)
+        sql = f"SELECT {columns} FROM {quote(meta.db_table)} t WHERE {condition}"
         known = _selects[key] = (sql, [field.attname for field in fields], converters)
     return known
 
 
-def select_one(model: type[Model], condition: str, params: list, *, using: str) -> Model | None:
+def select_one(
+    model: type[Model],
+    condition: str,
+    params: list,
+    *,
+    using: str,
+    annotations: tuple[tuple[str, str], ...] = (),
+) -> Model | None:
     """The first row of `model` where the SQL `condition` holds (with `params`), built as
-    the ORM would build it, or None. `condition` must be a constant: it keys the memo."""
+    the ORM would build it, or None. `condition` must be a constant: it keys the memo.
+
+    `annotations`: (name, SQL expression) pairs, constants too, selected with the row
+    and set on the instance under their names as the database answers them, as a raw
+    query's extra columns are. The table is `t` to them; their parameters come first
+    in `params`, before the condition's."""
     connection = connections[using]
-    sql, attnames, converters = _select(model, connection, condition)
+    sql, attnames, converters = _select(model, connection, condition, annotations)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
+    values = list(row[: len(attnames)])
     for index, column, column_converters in converters:
         for convert in column_converters:
             values[index] = convert(values[index], column, connection)
-    return model.from_db(using, attnames, values)
+    instance = model.from_db(using, attnames, values)
+    for (name, _expression), value in zip(annotations, row[len(attnames) :], strict=True):
+        setattr(instance, name, value)
+    return instance

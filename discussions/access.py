@@ -9,6 +9,7 @@ only by those who may moderate it: to everyone else every URL under it is 404.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from civic import rows
 from civic.models import Profile
 from discussions.models import Comment, Follow, Support, Thread
 
@@ -59,22 +61,31 @@ def with_viewer_state(qs: QuerySet[Thread], user) -> QuerySet[Thread]:
 VIEWER_STATE = ("viewer_follows", "viewer_supports", "viewer_is_official", "viewer_has_name")
 
 
+@functools.cache
+def _viewer_state_columns() -> tuple[tuple[str, str], ...]:
+    # Each of VIEWER_STATE as an SQL expression over a thread aliased `t`, taking the
+    # user's id as its one parameter.
+    t = {model.__name__: model._meta.db_table for model in (Follow, Support, Profile)}
+    memberships = get_user_model().groups.through._meta.db_table
+    expressions = (
+        f"EXISTS(SELECT 1 FROM {t['Follow']} WHERE thread_id = t.id AND user_id = %s)",
+        f"EXISTS(SELECT 1 FROM {t['Support']} WHERE thread_id = t.id AND user_id = %s)",
+        f"EXISTS(SELECT 1 FROM {memberships} WHERE user_id = %s"
+        " AND group_id = t.official_group_id)",
+        f"EXISTS(SELECT 1 FROM {t['Profile']} WHERE user_id = %s AND display_name <> '')",
+    )
+    return tuple(zip(VIEWER_STATE, expressions, strict=True))
+
+
 def viewer_state_sql(user) -> tuple[str, list]:
     """`with_viewer_state`'s annotations as SELECT columns over a thread aliased `t`,
     with their parameters: for raw queries on hot paths, where building the same query
     through the ORM costs more than running it."""
-    t = {model.__name__: model._meta.db_table for model in (Follow, Support, Profile)}
-    memberships = get_user_model().groups.through._meta.db_table
-    sql = f"""
-          EXISTS(SELECT 1 FROM {t["Follow"]} WHERE thread_id = t.id AND user_id = %s)
-            AS viewer_follows,
-          EXISTS(SELECT 1 FROM {t["Support"]} WHERE thread_id = t.id AND user_id = %s)
-            AS viewer_supports,
-          EXISTS(SELECT 1 FROM {memberships} WHERE user_id = %s AND group_id = t.official_group_id)
-            AS viewer_is_official,
-          EXISTS(SELECT 1 FROM {t["Profile"]} WHERE user_id = %s AND display_name <> '')
-            AS viewer_has_name"""
-    return sql, [user.pk] * 4
+    columns = _viewer_state_columns()
+    sql = ",".join(
+        f"\n          {expression}\n            AS {name}" for name, expression in columns
+    )
+    return sql, [user.pk] * len(columns)
 
 
 def viewer_state_booleans(thread: Thread) -> Thread:
@@ -87,10 +98,15 @@ def thread_with_viewer_state(pk: int, user) -> Thread | None:
     """One thread, annotated as `with_viewer_state` does, in plain SQL; None if absent."""
     if not user.is_authenticated:
         return Thread.objects.filter(pk=pk).first()
-    columns, params = viewer_state_sql(user)
-    sql = f"SELECT t.*,{columns}\n        FROM {Thread._meta.db_table} t WHERE t.id = %s"
-    rows = list(Thread.objects.raw(sql, [*params, pk]))
-    return viewer_state_booleans(rows[0]) if rows else None
+    columns = _viewer_state_columns()
+    thread = rows.select_one(
+        Thread,
+        "t.id = %s",
+        [*[user.pk] * len(columns), pk],
+        using=Thread.objects.db,
+        annotations=columns,
+    )
+    return viewer_state_booleans(thread) if thread is not None else None
 
 
 def thread_access(thread: Thread, user, *, is_official_member: bool | None = None) -> ThreadAccess:

@@ -175,7 +175,13 @@ def relative_time(value: datetime, now: datetime, memo: dict) -> str:
 
 
 def _labels() -> dict[str, str]:
-    """The fixed words of a comment, translated once per render rather than per comment."""
+    """The fixed words of a comment, translated once per language."""
+    return _labels_in(translation.get_language())
+
+
+@functools.lru_cache(maxsize=16)
+def _labels_in(language: str | None) -> dict[str, str]:
+    # Under `language`, active already: gettext reads the active catalog.
     return {
         "official": gettext("Official"),
         "deleted": gettext("[deleted]"),

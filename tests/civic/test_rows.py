@@ -91,6 +91,27 @@ def test_a_row_read_by_a_fixed_condition_is_the_one_the_orm_reads():
     assert rows.select_one(Task, "name = %s", ["nothing.such"], using="default") is None
 
 
+def test_a_row_read_with_annotations_carries_them_with_their_parameters_first():
+    task = rows.insert(Task(name="reports.submitted", payload={"ids": [1]}))
+    annotations = (("named_so", "t.name = %s"), ("doubled", "t.id * %s"))
+
+    found = rows.select_one(
+        Task,
+        "t.id = %s",
+        ["reports.submitted", 2, task.pk],
+        using="default",
+        annotations=annotations,
+    )
+    assert found.pk == task.pk and found.payload == {"ids": [1]}
+    assert bool(found.named_so) is True and found.doubled == 2 * task.pk
+    other = rows.select_one(
+        Task, "t.id = %s", ["x", 3, task.pk], using="default", annotations=annotations
+    )
+    assert bool(other.named_so) is False and other.doubled == 3 * task.pk
+    # The same condition without annotations is its own statement.
+    assert not hasattr(rows.select_one(Task, "t.id = %s", [task.pk], using="default"), "doubled")
+
+
 class Colour(models.TextChoices):
     RED = "red"
 

@@ -105,3 +105,32 @@ def test_a_report_thread_address_is_derived_from_its_report(report, django_asser
     # Nothing to type in: the address is not a field a form or the admin can set.
     assert "url" not in {f.name for f in Thread._meta.get_fields()}
     assert not Thread._meta.get_field("owner_id").editable
+
+
+def test_a_thread_read_in_plain_sql_carries_the_viewers_state_as_the_orm_annotates_it(
+    topic, neighbour
+):
+    from django.contrib.auth.models import Group
+
+    from civic.models import Profile
+    from discussions.access import VIEWER_STATE, thread_with_viewer_state, with_viewer_state
+    from discussions.models import Follow, Support
+
+    officials = Group.objects.create(name="Borough officers")
+    Thread.objects.filter(pk=topic.pk).update(official_group=officials)
+    involved, bystander = make_user(), make_user()
+    Follow.objects.create(thread=topic, user=involved)
+    Support.objects.create(thread=topic, user=involved)
+    involved.groups.add(officials)
+    Profile.objects.update_or_create(user=involved, defaults={"display_name": "Involved"})
+    Profile.objects.update_or_create(user=bystander, defaults={"display_name": ""})
+
+    for user, expected in ((involved, True), (bystander, False)):
+        thread = thread_with_viewer_state(topic.pk, user)
+        annotated = with_viewer_state(Thread.objects.filter(pk=topic.pk), user).get()
+        assert thread.pk == topic.pk and thread.title == annotated.title
+        assert thread.last_activity_at == annotated.last_activity_at
+        for name in VIEWER_STATE:
+            assert getattr(thread, name) is expected, name
+            assert getattr(annotated, name) is expected, name
+    assert thread_with_viewer_state(topic.pk + 1000, involved) is None

@@ -74,3 +74,15 @@ def test_a_comments_links_follow_the_sites_script_prefix(topic, resident, neighb
         assert f"/city/community/comments/{at_root.pk}/" not in html
     finally:
         set_script_prefix(before)
+
+
+def test_a_comments_words_follow_the_language_it_is_rendered_in(topic, resident, neighbour):
+    from django.utils import translation
+
+    make_comment(topic, author=neighbour, body="hola")
+    for language, words in (("en", (">Flag<", ">Reply<")), ("es", (">Denunciar<", ">Responder<"))):
+        with translation.override(language):
+            html = page_html(topic, resident)
+        assert all(word in html for word in words), language
+    with translation.override("en"):
+        assert ">Denunciar<" not in page_html(topic, resident)
