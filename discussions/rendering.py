@@ -1,6 +1,7 @@
 """Turning comments into HTML fast enough for threads of hundreds of comments.
 
-Each comment's <article> is rendered from one template and, when the shared
+Each comment's <article> is rendered from one template (a plain comment's is filled
+into a stencil rendered once from it per shape: see `_stencil`) and, when the shared
 cache is a real cache (Redis; locmem in tests), cached under a key made of its
 id, its version, the language and what the viewer may do with it, so a page
 view mostly costs one `get_many`. The relative time ("3 minutes ago") is put in
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import BaseDatabaseCache
@@ -29,7 +32,7 @@ from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -199,9 +202,8 @@ def _labels_in(language: str | None) -> dict[str, str]:
     }
 
 
-def _article_context(
-    comment: Comment, perms: dict[str, bool], urls: _Urls, labels: dict[str, str], viewer: Viewer
-) -> dict:
+def _article_values(comment: Comment, viewer: Viewer) -> dict[str, str | None]:
+    """What one comment's article shows of it besides its state, its words and links."""
     reply_to = comment.reply_to if comment.reply_to_id else None
     # Nesting already says which comment a reply answers, except past the depth limit.
     replying_to = (
@@ -210,23 +212,109 @@ def _article_context(
         else None
     )
     return {
-        "c": comment,
         # Strings, not numbers: the template would localise every number it prints.
         "pk": str(comment.pk),
         "version": str(comment.version),
         "iso_time": comment.created_at.isoformat(),
-        "labels": labels,
         "author_name": viewer.author_name(comment.author),
         "replying_to": replying_to,
         "replying_to_id": str(comment.reply_to_id),
+        "exact_time": date_format(comment.created_at, "DATETIME_FORMAT", use_l10n=True),
+    }
+
+
+def _article_context(
+    comment: Comment, perms: dict[str, bool], urls: _Urls, labels: dict[str, str], viewer: Viewer
+) -> dict:
+    return {
+        "c": comment,
+        **_article_values(comment, viewer),
+        "labels": labels,
         "perms": perms,
         "urls": urls.for_comment(comment.pk),
         "when": mark_safe(_WHEN),  # a fixed marker, replaced below
-        "exact_time": date_format(comment.created_at, "DATETIME_FORMAT", use_l10n=True),
         "edited_time": date_format(comment.edited_at, "DATETIME_FORMAT", use_l10n=True)
         if comment.edited_at
         else "",
     }
+
+
+# A plain comment (neither deleted, hidden nor edited: every new one) differs from
+# another of the same shape (official or not, naming whom it replies to or not, what
+# the viewer may do) only in the values above and its body. Its article is filled into
+# a stencil, rendered once per shape, language and URL prefix from the template itself
+# with a slot for each value, instead of rendering the template for each comment.
+_SLOT = "civic-slot:{}:"  # unchanged by escaping: letters, a dash and colons
+_SLOTS = re.compile(r"civic-slot:([a-z_]+):")
+_VALUES = (
+    "pk",
+    "version",
+    "iso_time",
+    "author_name",
+    "replying_to",
+    "replying_to_id",
+    "exact_time",
+)
+
+
+def _is_plain(comment: Comment) -> bool:
+    return not (comment.is_deleted or comment.is_hidden or comment.edited_at)
+
+
+@functools.lru_cache(maxsize=512)
+def _stencil(
+    shape: tuple, language: str | None, script_prefix: str, urlconf: str | None
+) -> tuple[str, ...]:
+    """The article of a plain comment of `shape`, split at its slots: literal text at
+    even places, a value's name at odd ones."""
+    perms, is_official, replies_past_depth = shape
+    comment = SimpleNamespace(
+        is_official=is_official,
+        is_deleted=False,
+        is_hidden=False,
+        edited_at=None,
+        body_html=_SLOT.format("body"),
+    )
+    slots = {name: _SLOT.format(name) for name in _VALUES}
+    if not replies_past_depth:
+        slots["replying_to"] = None
+    urls = _url_patterns(script_prefix, urlconf)
+    context = {
+        "c": comment,
+        **slots,
+        "labels": _labels(),
+        "perms": dict(perms),
+        "urls": {name: p.replace(str(_PK), _SLOT.format("pk")) for name, p in urls.items()},
+        "when": mark_safe(_WHEN),
+        "edited_time": "",
+    }
+    return tuple(_SLOTS.split(get_template(COMMENT_TEMPLATE).render(context)))
+
+
+def _from_stencil(comment: Comment, perms: dict[str, bool], viewer: Viewer) -> str:
+    values = _article_values(comment, viewer)
+    shape = (tuple(sorted(perms.items())), comment.is_official, values["replying_to"] is not None)
+    parts = _stencil(shape, translation.get_language(), get_script_prefix(), get_urlconf())
+    # Each value as the template prints it: escaped unless already safe; the body is
+    # the sanitised HTML the template marks safe.
+    filled = {
+        name: conditional_escape(value) for name, value in values.items() if value is not None
+    }
+    filled["body"] = comment.body_html
+    out = list(parts)
+    for index in range(1, len(out), 2):
+        out[index] = filled[out[index]]
+    return "".join(out)
+
+
+def _build_article(
+    comment: Comment, perms: dict[str, bool], urls: _Urls, labels: dict[str, str], viewer: Viewer
+) -> str:
+    """One comment's article, not found among the kept fragments."""
+    if _is_plain(comment):
+        return _from_stencil(comment, perms, viewer)
+    context = _article_context(comment, perms, urls, labels, viewer)
+    return get_template(COMMENT_TEMPLATE).render(context)
 
 
 def render_articles(comments: Sequence[Comment], viewer: Viewer) -> dict[int, str]:
@@ -239,7 +327,6 @@ def render_articles(comments: Sequence[Comment], viewer: Viewer) -> dict[int, st
     keys = {c.pk: _cache_key(c, perms[c.pk], locale, viewer) for c in comments}
     store = _fragment_store()
     found = store.get_many(list(keys.values()))
-    template = get_template(COMMENT_TEMPLATE)
     urls = _Urls()
     labels = _labels()
     fresh: dict[str, str] = {}
@@ -249,10 +336,7 @@ def render_articles(comments: Sequence[Comment], viewer: Viewer) -> dict[int, st
         key = keys[comment.pk]
         html = found.get(key)
         if html is None:
-            html = template.render(
-                _article_context(comment, perms[comment.pk], urls, labels, viewer)
-            )
-            fresh[key] = html
+            html = fresh[key] = _build_article(comment, perms[comment.pk], urls, labels, viewer)
         out[comment.pk] = html.replace(_WHEN, relative_time(comment.created_at, viewer.now, memo))
     if fresh:
         store.set_many(fresh, FRAGMENT_TIMEOUT)

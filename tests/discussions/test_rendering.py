@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.test import RequestFactory
-from django.test.signals import template_rendered
 from django.urls import get_script_prefix, set_script_prefix
 
 from discussions import actions
@@ -14,16 +13,19 @@ from tests.factories import make_comment
 
 
 @pytest.fixture
-def comment_renders():
-    rendered: list[str] = []
+def comment_renders(monkeypatch):
+    """Each comment article built rather than found among the kept fragments."""
+    from discussions import rendering
 
-    def count(sender, template, **kwargs):
-        if template.name == "discussions/partials/comment.html":
-            rendered.append(template.name)
+    built: list[int] = []
+    build = rendering._build_article
 
-    template_rendered.connect(count)
-    yield rendered
-    template_rendered.disconnect(count)
+    def counted(comment, *args):
+        built.append(comment.pk)
+        return build(comment, *args)
+
+    monkeypatch.setattr(rendering, "_build_article", counted)
+    return built
 
 
 def page_html(thread, user) -> str:
@@ -86,3 +88,80 @@ def test_a_comments_words_follow_the_language_it_is_rendered_in(topic, resident,
         assert all(word in html for word in words), language
     with translation.override("en"):
         assert ">Denunciar<" not in page_html(topic, resident)
+
+
+def test_a_plain_comment_filled_into_its_stencil_is_the_template_rendered_for_it(
+    topic, resident, neighbour
+):
+    """Byte for byte, for every shape a plain comment takes: its author's and another
+    resident's, a moderator's and a visitor's view, official or not, naming whom it
+    replies to or not, in each language and under a script prefix; names and bodies
+    that need escaping, or that look like slots themselves."""
+    from datetime import timedelta
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import get_template
+    from django.utils import timezone, translation
+
+    from civic.models import Profile
+    from discussions import rendering
+
+    Profile.objects.update_or_create(
+        user=neighbour, defaults={"display_name": "Ann <b>\"&' civic-slot:body:"}
+    )
+    neighbour.refresh_from_db()
+    top = make_comment(topic, author=neighbour, body="First **words** civic-slot:pk: & <i>x</i>")
+    reply = make_comment(topic, author=resident, body="An answer", reply_to=top)
+    past_depth = make_comment(topic, author=resident, body="Past the depth limit", reply_to=reply)
+    past_depth.parent_id = None  # as a reply past the depth limit hangs: it names whom it answers
+    official = make_comment(topic, author=resident, body="From the council")
+    official.is_official = True
+    now = timezone.now() + timedelta(minutes=3)
+    viewers = [
+        rendering.Viewer(user=neighbour, can_post=True, can_moderate=False, now=now),
+        rendering.Viewer(user=resident, can_post=True, can_moderate=False, now=now),
+        rendering.Viewer(user=resident, can_post=True, can_moderate=True, now=now),
+        rendering.Viewer(user=AnonymousUser(), can_post=False, can_moderate=False, now=now),
+        rendering.Viewer(
+            user=resident,
+            can_post=True,
+            can_moderate=False,
+            now=now,
+            anonymous_author_id=resident.pk,
+        ),
+    ]
+    template = get_template(rendering.COMMENT_TEMPLATE)
+    before = get_script_prefix()
+    seen_shapes = set()
+    try:
+        for prefix in ("/", "/city/"):
+            set_script_prefix(prefix)
+            for language in ("en", "es"):
+                with translation.override(language):
+                    for viewer in viewers:
+                        for comment in (top, reply, past_depth, official):
+                            assert rendering._is_plain(comment)
+                            perms = rendering.permissions(comment, viewer)
+                            context = rendering._article_context(
+                                comment, perms, rendering._Urls(), rendering._labels(), viewer
+                            )
+                            assert set(rendering._article_values(comment, viewer)) == set(
+                                rendering._VALUES
+                            )
+                            expected = template.render(context)
+                            assert rendering._from_stencil(comment, perms, viewer) == expected
+                            seen_shapes.add((tuple(perms.values()), comment.is_official))
+    finally:
+        set_script_prefix(before)
+    assert len(seen_shapes) >= 6  # the matrix did reach many shapes
+
+
+def test_deleted_hidden_and_edited_comments_take_the_template(topic, resident, neighbour):
+    from discussions import rendering
+
+    comment = make_comment(topic, author=neighbour, body="to be edited")
+    assert rendering._is_plain(comment)
+    actions.edit_comment(comment, neighbour, "edited now")
+    comment.refresh_from_db()
+    assert not rendering._is_plain(comment)
+    assert "edited now" in page_html(topic, resident)
