@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import Truncator
 
+from civic.form_fields import shares_fields
 from places import gazetteer as places
 from places import geo
 from places.geo import in_service_area
@@ -99,26 +100,15 @@ def comma_list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-class _SharedFields(dict):
-    def __deepcopy__(self, memo) -> dict:
-        return dict(self)
-
-
 class _InputFormMetaclass(DeclarativeFieldsMetaclass):
     def __new__(mcs, name, bases, attrs):
-        form_class = super().__new__(mcs, name, bases, attrs)
-        form_class.base_fields = _SharedFields(form_class.base_fields)
-        return form_class
+        return shares_fields()(super().__new__(mcs, name, bases, attrs))
 
 
 class InputForm(forms.BaseForm, metaclass=_InputFormMetaclass):
-    """A form that reads the API's input and is never shown.
-
-    Django deep-copies a form's fields for each instance, so that a shown form may
-    change its own widgets and choices; these forms change neither, so an instance
-    takes the class's fields as they are (in a dict of its own): for the Open311 POST,
-    a few hundred calls fewer per request. A field added to one instance's `fields`
-    stays that instance's; a field object must not be changed through `fields`.
+    """A form that reads the API's input and is never shown: it changes neither its
+    widgets nor its choices, so its instances, and those of every subclass, share the
+    class's fields (civic/form_fields.py).
     """
 
 

@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from civic import versions
+from civic.form_fields import shares_fields
 from civic.privacy import PersonalDataCheck
 from places import gazetteer as places
 from places import geo
 from places.geocoding import Place
 from reports.forms.fields import (
     ATTRIBUTE_PREFIX,
+    MultipleFileInput,
     PhotosField,
     ServiceChoiceField,
     attribute_answer,
@@ -54,6 +56,9 @@ def active_services() -> list[Service]:
     )
 
 
+# Help texts, URLs and the category list are lazy: worked out only when shown. The
+# fields are shared by every instance but the category, whose list each one sets.
+@shares_fields(copied=("service",))
 class ReportForm(PersonalDataCheck, forms.Form):
     """The web form for a new report: everything `submit_report` needs, validated.
 
@@ -75,6 +80,14 @@ class ReportForm(PersonalDataCheck, forms.Form):
             "required": gettext_lazy("Choose the category that fits the problem best."),
             "invalid_choice": gettext_lazy("Choose one of the categories in the list."),
         },
+        # htmx: the category's questions load as the user chooses it.
+        widget=forms.Select(
+            attrs={
+                "hx-get": reverse_lazy("reports:service-fields"),
+                "hx-trigger": "change",
+                "hx-target": "#service-fields",
+            }
+        ),
     )
     # Set by the map; typed by hand without it (or by whoever prefers numbers).
     lat = forms.FloatField(
@@ -92,10 +105,21 @@ class ReportForm(PersonalDataCheck, forms.Form):
         max_length=255,
         required=False,
         help_text=gettext_lazy(
-            "For example a street and house number, or “outside the library”. "
-            "Shown publicly with the report."
+            "For example a street and house number, or “outside the library”. Shown "
+            "publicly with the report. Press “Find this address” to place the pin from it."
         ),
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        # htmx: places matching the address offered as one types (the gazetteer only).
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "street-address",
+                "hx-get": reverse_lazy("reports:geocode"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#address-results",
+                "hx-vals": '{"suggest": "1"}',
+                "hx-sync": "this:replace",
+                "aria-controls": "address-results",
+            }
+        ),
     )
     title = forms.CharField(
         label=gettext_lazy("Title"),
@@ -110,7 +134,21 @@ class ReportForm(PersonalDataCheck, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("Everything that helps to find and fix it. Public."),
     )
-    photos = PhotosField(label=gettext_lazy("Photos"))
+    # htmx: the photo's location is read as soon as it is chosen.
+    photos = PhotosField(
+        label=gettext_lazy("Photos"),
+        help_text=_photos_help(),
+        widget=MultipleFileInput(
+            attrs={
+                "hx-post": reverse_lazy("reports:photo-location"),
+                "hx-trigger": "change",
+                "hx-target": "#photo-location",
+                "hx-encoding": "multipart/form-data",
+                "hx-params": "photos",
+                "hx-indicator": "#photo-reading",
+            }
+        ),
+    )
     name = forms.CharField(
         label=gettext_lazy("Your name"),
         max_length=120,
@@ -191,42 +229,6 @@ class ReportForm(PersonalDataCheck, forms.Form):
         self.places: list[Place] = []
         # Seconds to wait when the address search was over its rate limit (0: it was not).
         self.geocode_wait = 0
-        # What is only shown is only worked out when it is: a post that passes renders no
-        # form (help texts, URLs and the category list are lazy).
-        self.fields["address"].help_text = gettext_lazy(
-            "For example a street and house number, or “outside the library”. Shown "
-            "publicly with the report. Press “Find this address” to place the pin from it."
-        )
-        self.fields["photos"].help_text = _photos_help()
-        # htmx: places matching the address offered as one types (the gazetteer only), the
-        # category's questions and the photo's location load as the user goes.
-        self.fields["address"].widget.attrs.update(
-            {
-                "hx-get": reverse_lazy("reports:geocode"),
-                "hx-trigger": "input changed delay:400ms",
-                "hx-target": "#address-results",
-                "hx-vals": '{"suggest": "1"}',
-                "hx-sync": "this:replace",
-                "aria-controls": "address-results",
-            }
-        )
-        self.fields["service"].widget.attrs.update(
-            {
-                "hx-get": reverse_lazy("reports:service-fields"),
-                "hx-trigger": "change",
-                "hx-target": "#service-fields",
-            }
-        )
-        self.fields["photos"].widget.attrs.update(
-            {
-                "hx-post": reverse_lazy("reports:photo-location"),
-                "hx-trigger": "change",
-                "hx-target": "#photo-location",
-                "hx-encoding": "multipart/form-data",
-                "hx-params": "photos",
-                "hx-indicator": "#photo-reading",
-            }
-        )
         services = active_services()
         field = self.fields["service"]
         # Validated among the services kept here, not looked up again (`to_python`).
