@@ -28,9 +28,11 @@ from types import SimpleNamespace
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.db import BaseDatabaseCache
+from django.dispatch import receiver
 from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
+from django.utils.autoreload import file_changed
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
@@ -289,6 +291,14 @@ def _stencil(
         "edited_time": "",
     }
     return tuple(_SLOTS.split(get_template(COMMENT_TEMPLATE).render(context)))
+
+
+@receiver(file_changed, dispatch_uid="discussions-stencils")
+def _forget_stencils(sender, file_path, **kwargs) -> None:
+    # The development server reloads an edited template without restarting: so must
+    # the stencils made from it.
+    if file_path.suffix == ".html":
+        _stencil.cache_clear()
 
 
 def _from_stencil(comment: Comment, perms: dict[str, bool], viewer: Viewer) -> str:

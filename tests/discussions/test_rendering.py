@@ -165,3 +165,19 @@ def test_deleted_hidden_and_edited_comments_take_the_template(topic, resident, n
     comment.refresh_from_db()
     assert not rendering._is_plain(comment)
     assert "edited now" in page_html(topic, resident)
+
+
+def test_an_edited_template_renews_the_stencils_in_the_development_server(topic, neighbour):
+    from pathlib import Path
+
+    from django.utils.autoreload import file_changed
+
+    from discussions import rendering
+
+    make_comment(topic, author=neighbour, body="kept")
+    page_html(topic, neighbour)
+    assert rendering._stencil.cache_info().currsize > 0
+    file_changed.send(sender=None, file_path=Path("templates/notes.txt"))
+    assert rendering._stencil.cache_info().currsize > 0
+    file_changed.send(sender=None, file_path=Path("templates/discussions/partials/comment.html"))
+    assert rendering._stencil.cache_info().currsize == 0
