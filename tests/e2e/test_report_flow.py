@@ -212,6 +212,9 @@ def test_without_javascript_a_resident_finds_the_address_and_sends_the_report(
     expect(page).to_have_url(re.compile(r"/reports/new/#address-results$"))
     expect(page.locator("#address-results")).to_contain_text("2 places match “Market Square”")
     expect(page.get_by_label("Title")).to_have_value("Pothole by the market")
+    # Measured on the page as shown, its stylesheet applied (under a loaded machine the
+    # text can be on screen before it is).
+    page.wait_for_load_state("load")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "the address results are wider than the phone"
     screenshot("flow-7-no-javascript-address-results")
