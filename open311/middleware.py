@@ -15,7 +15,7 @@ class ApiWriteMiddleware:
     """Sends a POST under /open311/v2/ straight to its view when that view is one of
     the API's (`views.api_view`): a client authenticates with its api_key, never a
     cookie, so the session, locale, CSRF, authentication and messages middleware have
-    nothing to do for it, and skipping them is about a sixth of the POST's time.
+    nothing to do for it (some 330 of an Open311 POST's 3,750 Python calls).
 
     Every other request, and any path that is not an API view (the developers' page,
     say), takes the whole stack. The security, CSP and static-file middleware run
