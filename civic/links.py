@@ -1,5 +1,6 @@
-"""Absolute links for places that have no request to build them from: emails,
-feeds, deliveries to authorities. Every one starts with settings.SITE_URL."""
+"""Links: absolute ones for places that have no request to build them from (emails,
+feeds, deliveries to authorities; every one starts with settings.SITE_URL), and the
+links to one object by its id, reversed once per script prefix (`reverse_id`)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ def absolute_reverse(viewname: str, *args, **kwargs) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _id_pattern(viewname: str, script_prefix: str, urlconf: str | None) -> tuple[str, str]:
-    # What reverse() answers depends on these only (no URL here is per language).
+def id_pattern(viewname: str, script_prefix: str, urlconf: str | None) -> tuple[str, str]:
+    """The path of `viewname` for an object by its one id argument, as what comes
+    before the id and what after, under `script_prefix` and `urlconf` (what reverse()
+    answers depends on these only: no URL here is per language)."""
     before, after = reverse(viewname, args=[_ID], urlconf=urlconf).split(str(_ID))
     return before, after
 
@@ -37,5 +40,5 @@ def reverse_id(viewname: str, pk: int) -> str:
     """`reverse(viewname, args=[pk])` for a URL whose one argument is an id, reversed
     once per script prefix: a reverse costs some 25 µs, and a new report's answer,
     every list row and every email link asks for one."""
-    before, after = _id_pattern(viewname, get_script_prefix(), get_urlconf())
+    before, after = id_pattern(viewname, get_script_prefix(), get_urlconf())
     return f"{before}{int(pk)}{after}"

@@ -30,7 +30,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.db import BaseDatabaseCache
 from django.dispatch import receiver
 from django.template.loader import get_template
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone, translation
 from django.utils.autoreload import file_changed
 from django.utils.formats import date_format
@@ -38,6 +38,7 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from civic.links import id_pattern
 from discussions.models import Comment, public_name
 
 COMMENT_TEMPLATE = "discussions/partials/comment.html"
@@ -45,7 +46,6 @@ COMMENT_TEMPLATE = "discussions/partials/comment.html"
 FRAGMENT_SCHEMA = 1
 FRAGMENT_TIMEOUT = 24 * 3600
 _WHEN = "<!--when-->"
-_PK = 999999999
 
 
 @dataclass(frozen=True)
@@ -106,15 +106,6 @@ def _fragment_store():
     return cache
 
 
-@functools.lru_cache(maxsize=16)
-def _url_patterns(script_prefix: str, urlconf: str | None) -> dict[str, str]:
-    # What reverse() answers depends on these two only (no URL here is per language).
-    return {
-        name: reverse(f"discussions:comment-{name}", args=[_PK], urlconf=urlconf)
-        for name in _Urls.names
-    }
-
-
 class _Urls:
     """Per-comment URLs by substitution: reverse() per comment costs ~25 µs each, and
     the patterns are reversed once per script prefix (six reverses per render were some
@@ -123,10 +114,15 @@ class _Urls:
     names = ("detail", "reply", "edit", "delete", "flag", "moderate")
 
     def __init__(self) -> None:
-        self.patterns = _url_patterns(get_script_prefix(), get_urlconf())
+        prefix, urlconf = get_script_prefix(), get_urlconf()
+        # (name, (before the id, after it)) for each: hashable, it keys the stencils too.
+        self.patterns = tuple(
+            (name, id_pattern(f"discussions:comment-{name}", prefix, urlconf))
+            for name in self.names
+        )
 
     def for_comment(self, pk: int) -> dict[str, str]:
-        return {name: p.replace(str(_PK), str(pk)) for name, p in self.patterns.items()}
+        return {name: f"{before}{pk}{after}" for name, (before, after) in self.patterns}
 
 
 def permissions(comment: Comment, viewer: Viewer) -> dict[str, bool]:
@@ -264,11 +260,9 @@ def _is_plain(comment: Comment) -> bool:
 
 
 @functools.lru_cache(maxsize=512)
-def _stencil(
-    shape: tuple, language: str | None, script_prefix: str, urlconf: str | None
-) -> tuple[str, ...]:
+def _stencil(shape: tuple, language: str | None, urls: tuple) -> tuple[str, ...]:
     """The article of a plain comment of `shape`, split at its slots: literal text at
-    even places, a value's name at odd ones."""
+    even places, a value's name at odd ones. `urls`: the render's `_Urls.patterns`."""
     perms, is_official, replies_past_depth = shape
     comment = SimpleNamespace(
         is_official=is_official,
@@ -280,13 +274,12 @@ def _stencil(
     slots = {name: _SLOT.format(name) for name in _VALUES}
     if not replies_past_depth:
         slots["replying_to"] = None
-    urls = _url_patterns(script_prefix, urlconf)
     context = {
         "c": comment,
         **slots,
         "labels": _labels(),
         "perms": dict(perms),
-        "urls": {name: p.replace(str(_PK), _SLOT.format("pk")) for name, p in urls.items()},
+        "urls": {name: f"{before}{_SLOT.format('pk')}{after}" for name, (before, after) in urls},
         "when": mark_safe(_WHEN),
         "edited_time": "",
     }
@@ -301,10 +294,12 @@ def _forget_stencils(sender, file_path, **kwargs) -> None:
         _stencil.cache_clear()
 
 
-def _from_stencil(comment: Comment, perms: dict[str, bool], viewer: Viewer) -> str:
+def _from_stencil(
+    comment: Comment, perms: dict[str, bool], urls: _Urls, language: str | None, viewer: Viewer
+) -> str:
     values = _article_values(comment, viewer)
     shape = (tuple(sorted(perms.items())), comment.is_official, values["replying_to"] is not None)
-    parts = _stencil(shape, translation.get_language(), get_script_prefix(), get_urlconf())
+    parts = _stencil(shape, language, urls.patterns)
     # Each value as the template prints it: escaped unless already safe; the body is
     # the sanitised HTML the template marks safe.
     filled = {
@@ -322,7 +317,7 @@ def _build_article(
 ) -> str:
     """One comment's article, not found among the kept fragments."""
     if _is_plain(comment):
-        return _from_stencil(comment, perms, viewer)
+        return _from_stencil(comment, perms, urls, translation.get_language(), viewer)
     context = _article_context(comment, perms, urls, labels, viewer)
     return get_template(COMMENT_TEMPLATE).render(context)
 

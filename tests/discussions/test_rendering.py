@@ -149,7 +149,12 @@ def test_a_plain_comment_filled_into_its_stencil_is_the_template_rendered_for_it
                                 rendering._VALUES
                             )
                             expected = template.render(context)
-                            assert rendering._from_stencil(comment, perms, viewer) == expected
+                            assert (
+                                rendering._from_stencil(
+                                    comment, perms, rendering._Urls(), language, viewer
+                                )
+                                == expected
+                            )
                             seen_shapes.add((tuple(perms.values()), comment.is_official))
     finally:
         set_script_prefix(before)
