@@ -114,11 +114,12 @@ class Thread(models.Model):
     class Meta:
         verbose_name = _("thread")
         verbose_name_plural = _("threads")
+        # Ascending, though read newest first: see Report's.
         indexes = [
-            models.Index(fields=["kind", "-last_activity_at"]),
-            models.Index(fields=["-last_activity_at"]),
-            models.Index(fields=["-created_at"]),
-            models.Index(fields=["-support_count"]),
+            models.Index(fields=["kind", "last_activity_at"]),
+            models.Index(fields=["last_activity_at"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["support_count"]),
             models.Index(fields=["lat", "lon"]),
         ]
         permissions = [("moderate_thread", _("Can moderate every discussion"))]
