@@ -3,7 +3,8 @@ another of its indexes already begins with.
 
 An index on (thread_id) beside one on (thread_id, path) answers no query the second
 cannot, and every insert, update and delete writes both, inside the one write lock.
-Checked on the migrated schema of each database the suite runs on."""
+Nor is one of their indexes descending. Checked on the migrated schema of each
+database the suite runs on."""
 
 from __future__ import annotations
 
@@ -52,3 +53,17 @@ def test_no_index_is_a_leading_part_of_another():
                     redundant.append(f"{table}.{name} {columns} begins {other} {longer}")
                     break
     assert redundant == []
+
+
+def test_no_index_a_write_lands_in_is_descending():
+    """A descending index on a time gets each new row at its left end, where SQLite's
+    B-tree has no append path and rebalances pages every other insert, inside the write
+    lock. Lists read newest first through ascending indexes, backwards."""
+    descending = []
+    for table in WRITE_PATH:
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, table)
+        for name, info in constraints.items():
+            if "DESC" in (info.get("orders") or ()):
+                descending.append(f"{table}.{name} {info['columns']} {info['orders']}")
+    assert descending == []
