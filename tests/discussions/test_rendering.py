@@ -161,15 +161,25 @@ def test_a_plain_comment_filled_into_its_stencil_is_the_template_rendered_for_it
     assert len(seen_shapes) >= 6  # the matrix did reach many shapes
 
 
-def test_deleted_hidden_and_edited_comments_take_the_template(topic, resident, neighbour):
+def test_deleted_hidden_and_edited_comments_take_the_template(topic, resident, neighbour, staff):
+    """Each keeps what only the template shows: no stencil stands in for them."""
     from discussions import rendering
 
-    comment = make_comment(topic, author=neighbour, body="to be edited")
-    assert rendering._is_plain(comment)
-    actions.edit_comment(comment, neighbour, "edited now")
-    comment.refresh_from_db()
-    assert not rendering._is_plain(comment)
-    assert "edited now" in page_html(topic, resident)
+    deleted = make_comment(topic, author=neighbour, body="to be deleted")
+    hidden = make_comment(topic, author=neighbour, body="to be hidden")
+    edited = make_comment(topic, author=neighbour, body="to be edited")
+    actions.delete_comment(deleted, neighbour)
+    actions.set_hidden(hidden, by=staff, hidden=True, reason="off topic")
+    actions.edit_comment(edited, neighbour, "edited now")
+    for comment in (deleted, hidden, edited):
+        comment.refresh_from_db()
+        assert not rendering._is_plain(comment)
+    html = page_html(topic, resident)
+    assert f'class="comment is-deleted" id="comment-{deleted.pk}"' in html
+    assert "to be deleted" not in html
+    assert f'class="comment is-hidden" id="comment-{hidden.pk}"' in html
+    assert "Hidden by a moderator: off topic" in html and "to be hidden" not in html
+    assert 'class="comment-edited"' in html and "edited now" in html
 
 
 def test_an_edited_template_renews_the_stencils_in_the_development_server(topic, neighbour):
