@@ -17,7 +17,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
@@ -27,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
-from civic import kept, ratelimit, versions
+from civic import commits, kept, ratelimit, versions
 from open311 import examples
 from open311.formats import FORMATS, Open311Error, error_response
 from open311.formats import render as render_api
@@ -369,7 +368,8 @@ def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
     now = timezone.now()
     # Masked and routed (reads) before the transaction, which then only writes.
     new = None if problem else _prepared(form, key, now)
-    with transaction.atomic():
+
+    def write() -> tuple[int, Report | None]:
         # Counted in the transaction of the report it lets in: one write, not two.
         wait = ratelimit.hit("open311-post", key.pk)
         report = None if wait or new is None else new.create()
@@ -378,6 +378,9 @@ def _create_request(request: HttpRequest, params, fmt: str) -> HttpResponse:
         ):
             # To the minute: a write per request would only queue for SQLite's lock.
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return wait, report
+
+    wait, report = commits.together(write)
     if wait:
         window, limit = ratelimit.limits("open311-post")[0]
         raise Open311Error(

@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
-from civic import ratelimit, signed_in
+from civic import commits, ratelimit, signed_in
 from civic.csrf import get_token
 from civic.kept import CSRF_PLACEHOLDER
 from civic.models import display_name
@@ -116,10 +115,13 @@ def _counted_post(
     write, not two): (comment, 0), or (None, seconds to wait) over the limit. It is
     checked, masked and rendered before that transaction."""
     new = actions.prepare_comment(thread, request.user, body, reply_to=reply_to, official=official)
-    with transaction.atomic():
+
+    def write() -> tuple[Comment | None, int]:
         if wait := ratelimit.hit("comment", request.user.pk):
             return None, wait
         return new.create(), 0
+
+    return commits.together(write)
 
 
 @functools.lru_cache(maxsize=1024)

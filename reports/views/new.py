@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from civic import ratelimit, signed_in
+from civic import commits, ratelimit, signed_in
 from civic.models import Profile
 from places import gazetteer as places
 from places import geo
@@ -431,10 +430,13 @@ def _counted_submit(request: HttpRequest, form: ReportForm) -> tuple[Report | No
     """The signed-in resident's report, counted against their limit in the same
     transaction (one write, not two): (report, 0), or (None, seconds to wait)."""
     new = prepare_report(reporter=request.user, **form.submit_kwargs())
-    with transaction.atomic():
+
+    def write() -> tuple[Report | None, int]:
         if wait := ratelimit.hit("report", request.user.pk):
             return None, wait
         return new.create(), 0
+
+    return commits.together(write)
 
 
 def _submitted(request: HttpRequest, form: ReportForm, report: Report) -> HttpResponse:
