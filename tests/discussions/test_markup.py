@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from civic import privacy
+from discussions import markup
 from discussions.markup import plain_excerpt, render_markdown
 
 
@@ -75,3 +79,45 @@ def test_headings_images_and_tables_are_not_part_of_the_subset():
 def test_plain_excerpt_is_one_line_and_short():
     assert plain_excerpt("a\n\nb   c", 80) == "a b c"
     assert plain_excerpt("x" * 500, 10) == "x" * 9 + "…"
+
+
+def _parsed(text: str) -> str:
+    return markup.sanitise(markup._markdown.render(privacy.markdown_safe(text))).strip()
+
+
+# Letters and digits of any script, the punctuation a plain line may hold, and some of
+# what it may not (so the strategy also finds the lines that must take the parse).
+_words = st.text(
+    st.one_of(
+        st.characters(categories=["L", "N", "M"]),
+        st.sampled_from(list(" .,;:!?'()/%-") + list('*_`[]<>&\\"#~\n\t\xa0')),
+    ),
+    max_size=40,
+)
+
+
+@given(_words)
+@example("Written by the benchmark.")
+@example("1. a list, not a line")
+@example("Still there  ")
+@example("caf\u00e9 (rue de l'\u00c9glise) -- 100% broken!")
+@example("x_y_z")
+@example("Fix *this* now")
+@example("See <https://example.org> or [this](https://example.org)")
+@example("Tom & Jerry")
+def test_a_plain_line_is_rendered_as_the_parser_renders_it(text):
+    assert render_markdown(text) == _parsed(text)
+
+
+@given(st.from_regex(markup._PLAIN_LINE, fullmatch=True))
+def test_every_line_the_shortcut_takes_renders_as_the_parser_renders_it(line):
+    assert render_markdown(line) == _parsed(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Written by the benchmark.", "The light at Oak St. has been out since Monday!"],
+)
+def test_a_plain_line_skips_the_parser(line, monkeypatch):
+    monkeypatch.setattr(markup, "_markdown", None)  # a parse would fail
+    assert render_markdown(line) == f"<p>{line}</p>"
