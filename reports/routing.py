@@ -30,18 +30,38 @@ def covers(authority: Authority, lat: float, lon: float) -> bool:
     return area.covers(Point(lon, lat))
 
 
+# On a service kept in this process (`keep_candidates_with`): its candidates, once read.
+_KEPT = "_routing_candidates"
+
+
+def keep_candidates_with(services: list[Service]) -> list[Service]:
+    """`services`, each to keep its candidates once read for as long as it is itself kept
+    (the active services, kept under the services' version: reports/forms/report.py),
+    so routing a report among them reads no version of its own."""
+    for service in services:
+        service.__dict__[_KEPT] = {}
+    return services
+
+
 def candidates(service: Service) -> list[Authority]:
     """Active authorities with a contact for this service: kept in this process while
     the services' version holds (authorities, services and contacts bump it). Read-only:
     requests share them."""
+    kept = service.__dict__.get(_KEPT)
+    if kept is not None:
+        if "authorities" not in kept:
+            kept["authorities"] = _read_candidates(service)
+        return kept["authorities"]
     return versions.memo(
         f"routing:candidates:{service.pk}",
         versions.current(versions.SERVICES),
-        lambda: list(
-            Authority.objects.filter(is_active=True, contacts__service=service).distinct()
-        ),
+        lambda: _read_candidates(service),
         max_age=600,
     )
+
+
+def _read_candidates(service: Service) -> list[Authority]:
+    return list(Authority.objects.filter(is_active=True, contacts__service=service).distinct())
 
 
 def route(

@@ -20,6 +20,7 @@ from civic.privacy import PersonalDataCheck
 from places import gazetteer as places
 from places import geo
 from places.geocoding import Place
+from reports import routing
 from reports.forms.fields import (
     ATTRIBUTE_PREFIX,
     MultipleFileInput,
@@ -51,7 +52,9 @@ def active_services() -> list[Service]:
     return versions.memo(
         "report-form:services",
         versions.current(versions.SERVICES),
-        lambda: list(Service.objects.filter(is_active=True).prefetch_related("attributes")),
+        lambda: routing.keep_candidates_with(
+            list(Service.objects.filter(is_active=True).prefetch_related("attributes"))
+        ),
         max_age=600,
     )
 

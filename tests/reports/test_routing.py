@@ -79,3 +79,29 @@ def test_routing_follows_the_admins_changes_at_once():
     water.save()
     assert routing.route(service, 51.5, -0.15) == []
     assert routing.route(service, 51.5, -0.05) == [water]
+
+
+def test_the_kept_services_route_by_what_was_kept_with_them_and_renew_with_them(
+    django_assert_num_queries, monkeypatch
+):
+    """A service as both POSTs find it (among the active ones the process keeps) reads
+    its candidates once; a change bumps the services' version, and the next list (and
+    its services) is read anew."""
+    from reports.forms.report import active_services
+    from reports.models import Contact
+
+    service = make_service()
+    west = make_authority(services=[service], boundary=WEST)
+
+    def kept():
+        return next(s for s in active_services() if s.pk == service.pk)
+
+    assert routing.route(kept(), 51.5, -0.15) == [west]
+    same = kept()
+    with monkeypatch.context() as patched, django_assert_num_queries(0):
+        patched.setattr(routing.versions, "current", None)  # no version read either
+        assert routing.route(same, 51.5, -0.15) == [west]
+    water = make_authority(services=[], boundary=WEST)
+    Contact.objects.create(authority=water, service=service, email="water@example.org")
+    assert kept() is not same
+    assert routing.route(kept(), 51.5, -0.15) == [west, water]
