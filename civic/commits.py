@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -107,6 +108,9 @@ def together(write: Callable[[], T]) -> T:
 
 
 def _lead(queue: _Queue, mine: _Write) -> None:
+    # Let the process's other threads run first: one about to hand in a write joins this
+    # batch rather than wait for the next (no wait when none is ready to run).
+    time.sleep(0)
     with queue.mutex:
         batch = queue.waiting[:MOST_IN_A_BATCH]
         del queue.waiting[:MOST_IN_A_BATCH]
