@@ -22,14 +22,20 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache as memoize
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
+
+from civic import commits
+
+T = TypeVar("T")
 
 # scope -> [(window in seconds, most actions allowed in it), ...]
 DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
@@ -138,6 +144,19 @@ def hit(scope: str, ident: object) -> int:
         if not counted:
             wait = max(wait, math.ceil(ends - now))
     return wait
+
+
+def counted(scope: str, ident: object, create: Callable[[], T]) -> tuple[T | None, int]:
+    """`create()`, counted against `ident`'s limit in `scope` in the same transaction
+    (one write, not two, and shared with other requests' on SQLite: civic/commits.py):
+    (its result, 0), or (None, seconds to wait) over the limit, with nothing created."""
+
+    def write() -> tuple[T | None, int]:
+        if wait := hit(scope, ident):
+            return None, wait
+        return create(), 0
+
+    return commits.together(write)
 
 
 def purge_expired() -> int:

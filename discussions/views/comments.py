@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
-from civic import commits, ratelimit, signed_in
+from civic import ratelimit, signed_in
 from civic.csrf import get_token
 from civic.kept import CSRF_PLACEHOLDER
 from civic.models import display_name
@@ -115,13 +115,7 @@ def _counted_post(
     write, not two): (comment, 0), or (None, seconds to wait) over the limit. It is
     checked, masked and rendered before that transaction."""
     new = actions.prepare_comment(thread, request.user, body, reply_to=reply_to, official=official)
-
-    def write() -> tuple[Comment | None, int]:
-        if wait := ratelimit.hit("comment", request.user.pk):
-            return None, wait
-        return new.create(), 0
-
-    return commits.together(write)
+    return ratelimit.counted("comment", request.user.pk, new.create)
 
 
 @functools.lru_cache(maxsize=1024)

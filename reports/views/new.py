@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from civic import commits, ratelimit, signed_in
+from civic import ratelimit, signed_in
 from civic.models import Profile
 from places import gazetteer as places
 from places import geo
@@ -430,13 +430,7 @@ def _counted_submit(request: HttpRequest, form: ReportForm) -> tuple[Report | No
     """The signed-in resident's report, counted against their limit in the same
     transaction (one write, not two): (report, 0), or (None, seconds to wait)."""
     new = prepare_report(reporter=request.user, **form.submit_kwargs())
-
-    def write() -> tuple[Report | None, int]:
-        if wait := ratelimit.hit("report", request.user.pk):
-            return None, wait
-        return new.create(), 0
-
-    return commits.together(write)
+    return ratelimit.counted("report", request.user.pk, new.create)
 
 
 def _submitted(request: HttpRequest, form: ReportForm, report: Report) -> HttpResponse:
