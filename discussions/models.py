@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from civic.models import display_name
+from civic.models import display_name, indexed_where_set
 
 # Replies nest this many levels deep (top level included); a reply to a comment
 # at the last level attaches beside it, labelled "replying to <name>".
@@ -78,6 +78,7 @@ class Thread(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="threads",
+        db_index=False,  # indexed where set: Open311 and guest reports have no author
     )
     # The author chose not to be named here (a report sent anonymously): their
     # comments in this thread show as "Reporter", never their name.
@@ -121,6 +122,7 @@ class Thread(models.Model):
             models.Index(fields=["created_at"]),
             models.Index(fields=["support_count"]),
             models.Index(fields=["lat", "lon"]),
+            *indexed_where_set("thread", "author"),
         ]
         permissions = [("moderate_thread", _("Can moderate every discussion"))]
 
@@ -196,6 +198,7 @@ class Comment(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="replies",
+        db_index=False,  # indexed where set, as reply_to and hidden_by: most have none
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -216,6 +219,7 @@ class Comment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     is_official = models.BooleanField(_("official"), default=False)
     is_deleted = models.BooleanField(_("deleted"), default=False)
@@ -229,6 +233,7 @@ class Comment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # Open (unreviewed) flags; reset when a moderator reviews the comment.
     flag_count = models.PositiveIntegerField(_("flags"), default=0)
@@ -250,6 +255,7 @@ class Comment(models.Model):
             models.Index(fields=["thread", "path"]),
             models.Index(fields=["thread", "id"]),
             models.Index(fields=["thread", "version"]),
+            *indexed_where_set("comment", "parent", "reply_to", "hidden_by"),
         ]
 
     def __str__(self) -> str:
@@ -280,24 +286,14 @@ class Comment(models.Model):
         return user.is_authenticated and self.author_id == user.pk
 
     def can_edit(self, user, now=None) -> bool:
-        now = now or timezone.now()
-        return (
-            self.is_author(user)
-            and not self.is_deleted
-            and not self.is_hidden
-            and now - self.created_at <= EDIT_WINDOW
-        )
+        fresh = (now or timezone.now()) - self.created_at <= EDIT_WINDOW
+        return self.is_author(user) and self.is_replyable and fresh
 
     def can_delete(self, user) -> bool:
         return self.is_author(user) and not self.is_deleted
 
     def can_flag(self, user) -> bool:
-        return (
-            user.is_authenticated
-            and not self.is_author(user)
-            and not self.is_deleted
-            and not self.is_hidden
-        )
+        return user.is_authenticated and not self.is_author(user) and self.is_replyable
 
 
 class Flag(models.Model):

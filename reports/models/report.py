@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civic.links import reverse_id
-from civic.models import display_name
+from civic.models import display_name, indexed_where_set
 from places import geo
 from reports.models.authorities import Authority
 from reports.models.services import Service, ServiceAttribute
@@ -197,17 +197,7 @@ class Report(models.Model):
             models.Index(fields=["updated_at"]),
             models.Index(fields=["state", "requested_at"]),
             models.Index(fields=["service", "requested_at"]),
-            # Keys most reports leave empty, indexed only where set: a lookup by one
-            # (`reporter_id = 5`, a cascade's `IN (…)`) implies it is set, and a new
-            # report skips three index writes while it holds the write lock.
-            *(
-                models.Index(
-                    fields=[name],
-                    name=f"report_{name}_set",
-                    condition=Q(**{f"{name}__isnull": False}),
-                )
-                for name in ("reporter", "duplicate_of", "assignee", "api_key")
-            ),
+            *indexed_where_set("report", "reporter", "duplicate_of", "assignee", "api_key"),
         ]
 
     def __str__(self) -> str:
@@ -346,6 +336,7 @@ class ReportUpdate(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # indexed where set (the worker's and the API's updates have none)
     )
     state = models.CharField(_("new state"), max_length=16, choices=Report.State, blank=True)
     note = models.TextField(_("public note"), blank=True)
@@ -365,6 +356,7 @@ class ReportUpdate(models.Model):
             models.Index(fields=["created_at", "id"]),
             # A back office's update_id, looked up to keep its POSTs idempotent.
             models.Index(fields=["external_id"]),
+            *indexed_where_set("reportupdate", "author"),
         ]
 
     def __str__(self) -> str:
