@@ -115,11 +115,11 @@ class Thread(models.Model):
     class Meta:
         verbose_name = _("thread")
         verbose_name_plural = _("threads")
-        # Ascending, though read newest first: see Report's.
+        # Ascending, though read newest first: see Report's. Topic lists read the
+        # topics through (kind, …) and sort them; no index on the time alone, which
+        # every report's thread would write and every comment would move, in the lock.
         indexes = [
             models.Index(fields=["kind", "last_activity_at"]),
-            models.Index(fields=["last_activity_at"]),
-            models.Index(fields=["created_at"]),
             models.Index(fields=["support_count"]),
             models.Index(fields=["lat", "lon"]),
             *indexed_where_set("thread", "author"),

@@ -335,6 +335,11 @@ PAGES = {
         lambda city: f"/community/threads/{city['report'].thread_id}/comments/since/?v=-1"
     ),
     "me": _page("/me/", signed_in=True),
+    # Topics are read through (kind, last_activity_at) and sorted: no index on a time alone.
+    "community": _page("/community/"),
+    "community-new": _page("/community/?sort=new"),
+    "community-support": _page("/community/?sort=support&kind=idea"),
+    "community-signed-in": _page("/community/?sort=new", signed_in=True),
 }
 
 
