@@ -211,6 +211,8 @@ class CommentAdmin(ScopedToOfficialGroupMixin, admin.ModelAdmin):
         "version",
     )
     date_hierarchy = "created_at"
+    # Newest first, across threads (the model's order, by path, is within a thread).
+    ordering = ("-id",)
     actions = ["hide_comments", "unhide_comments"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

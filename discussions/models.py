@@ -238,8 +238,9 @@ class Comment(models.Model):
     # Open (unreviewed) flags; reset when a moderator reviews the comment.
     flag_count = models.PositiveIntegerField(_("flags"), default=0)
     # Materialised path: zero-padded ids of the ancestors and itself, so
-    # ordering by it returns a whole thread in display order.
-    path = models.CharField(_("path"), max_length=255, db_index=True, blank=True)
+    # ordering by it returns a whole thread in display order (read through the
+    # (thread, path) index: a path means nothing across threads).
+    path = models.CharField(_("path"), max_length=255, blank=True)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)

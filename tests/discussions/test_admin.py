@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from discussions import actions
 from discussions.models import Comment, Flag
-from tests.factories import make_comment, make_user
+from tests.factories import make_comment, make_topic, make_user
 
 
 @pytest.fixture
@@ -38,6 +38,17 @@ def test_comment_filters_for_hidden_and_flagged(admin_client, topic):
     html = admin_client.get(url, {"flagged": "open"}).content.decode()
     assert "Flagged one" in html and "Quiet one" not in html
     assert "Quiet one" not in admin_client.get(url, {"is_hidden__exact": "1"}).content.decode()
+
+
+def test_comment_changelist_lists_the_newest_first_across_threads(admin_client, topic):
+    """What came in last leads, whichever thread it is in: by path (a thread's order),
+    the reply would sit under the oldest and the other thread's comment last."""
+    first = make_comment(topic, body="Oldest words")
+    make_comment(make_topic(title="Another bench"), body="Middle words")
+    make_comment(topic, body="Newest words", reply_to=first)
+    html = admin_client.get(reverse("admin:discussions_comment_changelist")).content.decode()
+    positions = [html.index(words) for words in ("Newest words", "Middle words", "Oldest words")]
+    assert positions == sorted(positions)
 
 
 def test_bulk_hide_and_unhide(admin_client, topic, superuser):
