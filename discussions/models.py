@@ -115,13 +115,13 @@ class Thread(models.Model):
     class Meta:
         verbose_name = _("thread")
         verbose_name_plural = _("threads")
-        # Ascending, though read newest first: see Report's. Topic lists read the
-        # topics through (kind, …) and sort them; no index on the time alone, which
-        # every report's thread would write and every comment would move, in the lock.
+        # Ascending, though read newest first: see Report's. Topic lists and their map
+        # read the topics through (kind, …) and sort or place them; no index on a time
+        # or a place alone, which every report's thread would write (and every comment
+        # move), in the lock. Most supported first is the staff queue's order.
         indexes = [
             models.Index(fields=["kind", "last_activity_at"]),
             models.Index(fields=["support_count"]),
-            models.Index(fields=["lat", "lon"]),
             *indexed_where_set("thread", "author"),
         ]
         permissions = [("moderate_thread", _("Can moderate every discussion"))]

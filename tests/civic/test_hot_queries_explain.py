@@ -340,6 +340,7 @@ PAGES = {
     "community-new": _page("/community/?sort=new"),
     "community-support": _page("/community/?sort=support&kind=idea"),
     "community-signed-in": _page("/community/?sort=new", signed_in=True),
+    "community-map": _page(f"/community/topics.geojson?bbox={_centre_box(0.01)}"),
 }
 
 
