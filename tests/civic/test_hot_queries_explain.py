@@ -335,7 +335,7 @@ PAGES = {
         lambda city: f"/community/threads/{city['report'].thread_id}/comments/since/?v=-1"
     ),
     "me": _page("/me/", signed_in=True),
-    # Topics are read through (kind, last_activity_at) and sorted: no index on a time alone.
+    # Topics are read through (kind, last_activity_at): test_topics_are_read_through_their_kind.
     "community": _page("/community/"),
     "community-new": _page("/community/?sort=new"),
     "community-support": _page("/community/?sort=support&kind=idea"),
@@ -369,3 +369,21 @@ def test_hot_query_reads_big_tables_through_indexes(city, case):
     with CaptureQueriesContext(connection) as captured:
         run(city)
     assert whole_table_reads(case, captured.captured_queries, city["big"]) == []
+
+
+@pytest.mark.parametrize("case", [case for case in PAGES if case.startswith("community")])
+def test_topics_are_read_through_their_kind(city, case):
+    """The topic lists in every order and the topics map read threads through the
+    (kind, last_activity_at) index, not by walking every report's thread in time or
+    place order (threads keep no index on a time or a place alone: each report's
+    would write one, inside the write lock)."""
+    with CaptureQueriesContext(connection) as captured:
+        PAGES[case](city)
+    reads = [
+        method
+        for sql in _explainable(captured.captured_queries)
+        if "ORDER BY" in sql
+        for method in access_methods(sql)
+        if method.endswith(" on discussions_thread")
+    ]
+    assert reads and all(" using discussions_kind_" in method for method in reads), reads

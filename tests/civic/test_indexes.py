@@ -110,6 +110,11 @@ def _empty_keys() -> list[tuple[str, str]]:
     ]
 
 
+def _on_column(table: str, column: str) -> list[str]:
+    """The indexes of `table` on `column` alone (unique constraints aside)."""
+    return [name for name, columns in _indexes(table, unique=False).items() if columns == (column,)]
+
+
 def test_a_key_rows_often_leave_empty_is_indexed_only_where_set():
     """A comment that answers nobody, a report's thread with no author (Open311, a
     guest), an update by the system: none of them writes an index entry for the key it
@@ -119,9 +124,7 @@ def test_a_key_rows_often_leave_empty_is_indexed_only_where_set():
     indexed_everywhere, unindexed = [], []
     for table, column in keys:
         definitions = _definitions(table)
-        on_column = [
-            name for name, columns in _indexes(table, unique=False).items() if columns == (column,)
-        ]
+        on_column = _on_column(table, column)
         if not on_column:
             unindexed.append(f"{table}.{column}")
         indexed_everywhere += [
@@ -136,7 +139,7 @@ def test_a_lookup_by_such_a_key_reads_its_partial_index():
     is set, so the planner still reads the index that holds only the rows that have it."""
     plans = {}
     for table, column in _empty_keys():
-        (name,) = [n for n, c in _indexes(table, unique=False).items() if c == (column,)]
+        (name,) = _on_column(table, column)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SET LOCAL enable_seqscan = off")
