@@ -61,6 +61,14 @@
     return map;
   }
 
+  // A marker made without an icon of its own wears the site's pin. Leaflet's default is
+  // an image it looks for beside the page, where the hashed static files never are (a
+  // broken picture on the topics map, the topic page and the volunteers' maps).
+  L.Marker.prototype.options.icon = L.divIcon({
+    className: "pin", html: "<span></span>",
+    iconSize: [26, 34], iconAnchor: [13, 34], popupAnchor: [0, -30]
+  });
+
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-map]"), create);
   }

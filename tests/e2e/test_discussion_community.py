@@ -36,11 +36,14 @@ def test_start_a_topic_with_a_pin_and_find_it_on_the_map(live_server, page, scre
     topic = Thread.objects.get(title="A community garden on the empty lot")
     assert topic.has_place and topic.author == ada
     expect(page.locator(".topic-body em")).to_have_text("years")
-    expect(page.locator("#topic-place-map .leaflet-marker-icon")).to_have_count(1)
+    # The site's pin, not Leaflet's default picture (looked for beside the page: a 404).
+    expect(page.locator("#topic-place-map .leaflet-marker-icon.pin")).to_have_count(1)
     screenshot("community-topic")
 
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     page.goto(live_server.url + "/community/map/")
-    markers = page.locator("#topics-map .leaflet-marker-icon")
+    markers = page.locator("#topics-map .leaflet-marker-icon.pin")
     expect(markers).to_have_count(2)
     page.locator(
         "#topics-map .leaflet-marker-icon[title='A community garden on the empty lot']"
@@ -49,6 +52,7 @@ def test_start_a_topic_with_a_pin_and_find_it_on_the_map(live_server, page, scre
         "A community garden on the empty lot"
     )
     expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")
+    assert missing == []
     screenshot("community-map")
 
 
