@@ -50,7 +50,11 @@
     var clear = document.querySelector("[data-clear-pin]");
     var marker = null;
     function show(latlng, pan) {
-      if (!marker) marker = L.marker(latlng, { draggable: true, keyboard: true }).addTo(map);
+      var name = map.getContainer().dataset.pinName || "";
+      if (!marker) {
+        marker = L.marker(latlng, { draggable: true, keyboard: true, title: name, alt: name });
+        marker.addTo(map);
+      }
       marker.setLatLng(latlng);
       marker.off("dragend").on("dragend", function () { write(marker.getLatLng()); });
       if (pan) map.setView(latlng, Math.max(map.getZoom(), 15));

@@ -55,10 +55,12 @@
     // Shown (and drawn) only with JavaScript: without it the coordinates are typed.
     box.hidden = false;
     var map = window.civicMap.create(box);
-    var marker = has ? L.marker([lat, lon]).addTo(map) : null;
+    // The pin says what it marks (a screen reader reads its name).
+    var named = { title: picker.dataset.pinName || "", alt: picker.dataset.pinName || "" };
+    var marker = has ? L.marker([lat, lon], named).addTo(map) : null;
     map.on("click", function (event) {
       if (marker) marker.setLatLng(event.latlng);
-      else marker = L.marker(event.latlng).addTo(map);
+      else marker = L.marker(event.latlng, named).addTo(map);
       latInput.value = event.latlng.lat.toFixed(6);
       lonInput.value = event.latlng.lng.toFixed(6);
     });

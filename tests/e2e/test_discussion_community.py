@@ -28,6 +28,8 @@ def test_start_a_topic_with_a_pin_and_find_it_on_the_map(live_server, page, scre
     # Put the pin by clicking the map: the coordinates fill in.
     page.locator("#topic-pin").click(position={"x": 200, "y": 120})
     expect(page.get_by_label("Latitude")).not_to_have_value("")
+    # The pin is named for a screen reader (it is a button: it can be dragged).
+    expect(page.locator("#topic-pin .leaflet-marker-icon")).to_have_attribute("title", "Place")
     page.get_by_label("Place name or address (optional)").fill("Corner of Mill Lane")
     screenshot("community-new-topic")
     page.get_by_role("button", name="Publish topic").click()
