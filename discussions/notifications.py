@@ -243,6 +243,7 @@ def _entry(item: Notification, user) -> dict:
         "is_official": comment.is_official,
         "is_reply_to_you": reply_to is not None and reply_to.author_id == user.pk,
         "text": plain_excerpt(comment.body, 400),
-        "url": f"{thread_url}#comment-{comment.pk}",
+        # Its permanent address: on a long thread the comment may be on a later page.
+        "url": absolute(comment.get_absolute_url()),
         "created_at": comment.created_at,
     }

@@ -48,7 +48,7 @@ def _discussion_digest(report, user) -> dict:
                 "is_official": True,
                 "is_reply_to_you": True,
                 "text": "We'll be there on Monday & Tuesday.",
-                "url": f"{thread_url}#comment-1",
+                "url": absolute_url(reverse("discussions:comment-detail", args=[1])),
                 "created_at": timezone.now(),
             },
         ],

@@ -123,7 +123,7 @@ def test_a_report_thread_redirects_only_to_its_report(client, report):
     assert response["Location"] == report.get_absolute_url()
 
 
-def test_digest_links_come_from_the_derived_address(report, resident):
+def test_digest_links_come_from_the_derived_address(client, report, resident):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -140,7 +140,12 @@ def test_digest_links_come_from_the_derived_address(report, resident):
     send_due_digests(now=timezone.now() + timedelta(hours=1))
 
     email = OutboundEmail.objects.get(to=follower.email)
-    assert f"{report.get_absolute_url()}#comment-" in email.body_text
+    assert report.get_absolute_url() in email.body_text
+    # The comment's own link (its permanent address) leads to the same page.
+    comment = report.thread.comments.get()
+    assert comment.get_absolute_url() in email.body_text
+    response = client.get(comment.get_absolute_url())
+    assert response["Location"] == f"{report.get_absolute_url()}#comment-{comment.pk}"
 
 
 @pytest.mark.parametrize("name", ["Borough Council", "borough council ", "BOROUGH COUNCIL"])

@@ -15,6 +15,7 @@ from civic.models import OutboundEmail
 from discussions import actions
 from discussions.models import Follow, Notification
 from discussions.notifications import send_due_digests, unsubscribe_token
+from discussions.queries import PAGE_SIZE
 from reports.actions import change_state
 from tests.factories import make_comment, make_user, worker_round
 
@@ -70,7 +71,30 @@ def test_replies_to_you_are_called_out(topic, neighbour, resident, start):
     send_due_digests(now=start + timedelta(minutes=3))
     [email] = emails_to(resident)
     assert "Nia Jones replied to you" in email.body_text
-    assert f"{topic.get_absolute_url()}#comment-{reply.pk}" in email.body_text
+    assert reply.get_absolute_url() in email.body_text
+
+
+def test_a_digest_links_to_the_page_that_shows_the_comment(topic, neighbour, resident, start):
+    """On a long thread the new comment is past the first page: the email's link (the
+    comment's permanent address) opens the page it is on, not the first."""
+    with time_machine.travel(start - timedelta(hours=1), tick=False):
+        for n in range(PAGE_SIZE):
+            make_comment(topic, author=neighbour, body=f"Earlier point {n}")
+    send_due_digests(now=start)
+    OutboundEmail.objects.all().delete()
+    with time_machine.travel(start, tick=False):
+        late = make_comment(topic, author=resident, body="The late point")
+    send_due_digests(now=start + timedelta(minutes=3))
+    [email] = emails_to(neighbour)
+    [link] = re.findall(r"https?://\S+/community/comments/\d+/", email.body_text)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    client = Client()
+    response = client.get("/" + path)
+    assert response.status_code == 302
+    assert "comments_after=" in response.url and response.url.endswith(f"#comment-{late.pk}")
+    page = client.get(response.url.split("#")[0])
+    assert f'id="comment-{late.pk}"' in page.content.decode()
+    assert f'id="comment-{late.pk}"' not in client.get(topic.get_absolute_url()).content.decode()
 
 
 def test_unfollowing_drops_pending_notifications(topic, neighbour, resident, start):
