@@ -20,6 +20,10 @@ lock. Which fields may skip it is decided once per model and database
 
 `select_one(model, condition, params)` is the same for a one-row read by a fixed
 condition: the ORM's query built and compiled on every call cost more than running it.
+
+`next_pk(model)` takes the key a new row will get before it is written, for a row
+that names its own key (a comment's place in its thread): written once, not written
+and then updated.
 """
 
 from __future__ import annotations
@@ -27,13 +31,20 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connections, router, transaction
+from django.db import (
+    IntegrityError,
+    NotSupportedError,
+    connections,
+    router,
+    transaction,
+)
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Field, Model, fields
 from django.db.models.fields import related
 from django.db.models.signals import post_save, pre_save
+from django.db.transaction import TransactionManagementError
 
-_statements: dict[tuple[str, str, bool], tuple[str, list]] = {}
+_statements: dict[tuple[str, str, bool, bool], tuple[str, list]] = {}
 _selects: dict[tuple, tuple[str, list, list]] = {}
 
 # How a field's value reaches the driver (`_preparations`).
@@ -61,8 +72,10 @@ _INTEGER_FIELDS = (
 )
 
 
-def _statement(model: type[Model], connection, ignore_conflicts: bool) -> tuple[str, list]:
-    key = (model._meta.label, connection.alias, ignore_conflicts)
+def _statement(
+    model: type[Model], connection, ignore_conflicts: bool, with_pk: bool
+) -> tuple[str, list]:
+    key = (model._meta.label, connection.alias, ignore_conflicts, with_pk)
     known = _statements.get(key)
     if known is None:
         meta = model._meta
@@ -70,7 +83,7 @@ def _statement(model: type[Model], connection, ignore_conflicts: bool) -> tuple[
         fields = [
             field
             for field in meta.local_concrete_fields
-            if field is not meta.auto_field and not getattr(field, "generated", False)
+            if (with_pk or field is not meta.auto_field) and not getattr(field, "generated", False)
         ]
         columns = ", ".join(quote(field.column) for field in fields)
         marks = ", ".join(["%s"] * len(fields))
@@ -138,7 +151,8 @@ def _params(obj: Model, preparations, connection) -> list:
 
 
 def insert(obj: Model, *, ignore_conflicts: bool = False) -> Model | None:
-    """Write the new `obj` as `obj.save()` would, and give it its primary key.
+    """Write the new `obj` as `obj.save()` would, and give it its primary key (or
+    write it under the one it has: from `next_pk`, say).
 
     `ignore_conflicts`: a row that would break a unique constraint is not written (as
     `bulk_create(…, ignore_conflicts=True)`), and None is returned."""
@@ -157,7 +171,7 @@ def insert(obj: Model, *, ignore_conflicts: bool = False) -> Model | None:
     using = router.db_for_write(model, instance=obj)
     connection = connections[using]
     pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-    sql, preparations = _statement(model, connection, ignore_conflicts)
+    sql, preparations = _statement(model, connection, ignore_conflicts, obj.pk is not None)
     params = _params(obj, preparations, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -171,6 +185,36 @@ def insert(obj: Model, *, ignore_conflicts: bool = False) -> Model | None:
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
     )
     return obj
+
+
+def next_pk(model: type[Model], *, using: str | None = None) -> int:
+    """The primary key the next new row of `model` gets, taken before it is written,
+    for a row that must name its own key (a comment's place in its thread): it is
+    written once instead of written and then updated. Inside a transaction only,
+    which on SQLite holds the one write lock (transactions open IMMEDIATE), so no
+    other writer takes the key meanwhile; one outside the lock would make the insert
+    fail on the key, never write over a row."""
+    connection = connections[using or router.db_for_write(model)]
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("A key is taken inside the transaction that uses it.")
+    meta = model._meta
+    table, column = meta.db_table, meta.pk.column
+    if connection.vendor == "sqlite":
+        # AUTOINCREMENT, as Django declares SQLite's keys: one above both the highest
+        # key ever given (kept in sqlite_sequence) and the highest row now.
+        quote = connection.ops.quote_name
+        sql = (
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
+            f" COALESCE((SELECT MAX({quote(column)}) FROM {quote(table)}), 0)) + 1"
+        )
+        params = [table]
+    elif connection.vendor == "postgresql":
+        sql, params = "SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column]
+    else:
+        raise NotSupportedError(f"No next key on {connection.vendor}.")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
 
 
 def _select(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,15 +130,11 @@ def _create_comment(new: NewComment) -> Comment:
     comment, now = new.comment, new.comment.created_at
     thread, parent = comment.thread, comment.parent
     comment.version = bump_version(thread.pk, comments=1, last_activity_at=now)
-    rows.insert(comment)
-    # Its place in the tree names its own id, known once it is written.
+    # Its place in the tree names its own id: taken first, so the row is written once.
+    comment.pk = rows.next_pk(Comment)
     segment = Comment.path_segment(comment.pk)
     comment.path = f"{parent.path}/{segment}" if parent else segment
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Comment._meta.db_table} SET path = %s WHERE id = %s",
-            [comment.path, comment.pk],
-        )
+    rows.insert(comment)
     privacy.keep(comment, {"body": new.masked}, new=True)
     author = comment.author
     rows.insert(Follow(thread=thread, user=author, created_at=now), ignore_conflicts=True)

@@ -10,8 +10,9 @@ import datetime
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.signals import post_save, pre_save
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from civic import rows
@@ -142,7 +143,8 @@ def test_every_models_values_are_prepared_as_django_prepares_them():
     for model in apps.get_models():
         if model._meta.parents or model._meta.auto_field is None:
             continue
-        _, preparations = rows._statement(model, connection, False)
+        # With the key, as a row written under a key taken first (`next_pk`) is.
+        _, preparations = rows._statement(model, connection, False, True)
         for field, attname, kind, _ in preparations:
             if kind == rows.GENERIC:
                 continue
@@ -193,3 +195,22 @@ def test_a_report_writes_the_values_it_was_given():
     assert stored.requested_at == report.requested_at and stored.closed_at is None
     assert stored.service_id == report.service_id and stored.thread_id == fresh.thread_id
     assert stored.attributes == {"depth": "5 cm"} and stored.contact_email == "ana@example.org"
+
+
+def test_the_next_key_is_the_one_the_next_row_gets_and_is_never_given_again():
+    first = rows.insert(Task(name="reports.submitted", payload={}))
+    last = rows.insert(Task(name="reports.submitted", payload={}))
+    Task.objects.filter(pk=last.pk).delete()  # a key once given is not given again
+    with transaction.atomic():
+        taken = rows.next_pk(Task)
+        written = rows.insert(Task(pk=taken, name="reports.submitted", payload={}))
+    assert taken > last.pk > first.pk
+    assert written.pk == taken and Task.objects.filter(pk=taken).exists()
+    # The database's own numbering goes on after it.
+    assert Task.objects.create(name="reports.submitted", payload={}).pk > taken
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_is_taken_only_inside_the_transaction_that_uses_it():
+    with pytest.raises(TransactionManagementError):
+        rows.next_pk(Task)
