@@ -106,15 +106,20 @@ def current_many(names: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(values.get(name, 0) for name in names)
 
 
-def bump(name: str, *, thread: int | None = None) -> None:
+def bump(name: str, *, thread: int | None = None, new_thread: bool = False) -> None:
     """Count a change to `name`. Call inside the writer's transaction, with the `thread`
-    the change shows on when it shows on that thread's page only (see `thread_page`)."""
-    names = [name, _any_thread(name) if thread is None else _one_thread(thread)]
+    the change shows on when it shows on that thread's page only (see `thread_page`),
+    or `new_thread` when it is a thread being written, which no page yet shows but the
+    lists: nothing was kept under that thread's number before it existed, so it needs
+    none (a row fewer to write for every new report)."""
+    names = [name]
+    if not new_thread:
+        names.append(_any_thread(name) if thread is None else _one_thread(thread))
     # One statement, the same on SQLite and PostgreSQL: a first change creates the row.
     table = DataVersion._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (name, value) VALUES (%s, 1), (%s, 1)"
+            f"INSERT INTO {table} (name, value) VALUES {', '.join(['(%s, 1)'] * len(names))}"
             f" ON CONFLICT (name) DO UPDATE SET value = {table}.value + 1",
             names,
         )

@@ -114,8 +114,9 @@ def _create(new: NewReport) -> Report:
     report.thread = thread
     rows.insert(report)
     privacy.keep(report, new.masked, new=True)
-    # Cached lists, maps and API answers; no other report's page shows it.
-    versions.bump(versions.REPORTS, thread=thread.pk)
+    # Cached lists, maps and API answers; no other report's page shows it, and its own
+    # page was never kept before it existed.
+    versions.bump(versions.REPORTS, new_thread=True)
     # The thread's page is derived from its owner (discussions knows no reports).
     thread.owner_id = report.pk
     with connection.cursor() as cursor:

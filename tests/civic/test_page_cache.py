@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from civic.kept import CSRF_PLACEHOLDER
+from civic.models import DataVersion
 from civic_site.account import delete_account
 from discussions import actions as discussion_actions
 from reports.actions import change_state, edit_report, hide_report, mark_duplicate
@@ -98,6 +99,20 @@ def test_a_comment_or_me_too_renews_its_own_report_page_only(report, service):
     assert _queries(Client(), other.get_absolute_url()) == 0
     make_comment(other.thread, author=make_user(), body="The lamp sways in the wind.")
     assert "The lamp sways in the wind." in _page(visitor, other.get_absolute_url())
+
+
+def test_a_new_report_renews_the_lists_and_no_report_page(report, service):
+    visitor = Client()
+    _page(visitor, report.get_absolute_url())  # kept
+    new = make_report(service=service, title="Cracked kerb")
+    assert "Cracked kerb" in _page(visitor, reverse("reports:list"))
+    assert _queries(Client(), report.get_absolute_url()) == 0  # still the kept copy
+    # No page of the new report's thread was kept before it existed: it has no number
+    # of its own until its first change, which renews the page kept meanwhile.
+    assert not DataVersion.objects.filter(name=f"thread:{new.thread_id}").exists()
+    assert "Cracked kerb" in _page(visitor, new.get_absolute_url())
+    make_comment(new.thread, author=make_user(), body="The kerb stone is loose.")
+    assert "The kerb stone is loose." in _page(visitor, new.get_absolute_url())
 
 
 def test_a_duplicate_page_follows_its_original_title_and_hiding(report, service, staff):
