@@ -244,14 +244,16 @@ class Command(BaseCommand):
         if endpoint.body is None:
             status, body = self.get(port, endpoint.path, headers)
             size = len(body) / 1024
-        if endpoint.body is None and options["warmup"] > 0:
-            # Warm every worker and thread (connections, caches) with a short run first:
-            # the figures are for a server that has been up a while, not one starting.
+        if options["warmup"] > 0:
+            # Warm every worker and thread (connections, caches, a write's statements)
+            # with a short run first, a POST's too (its rows are like the run's): the
+            # figures are for a server that has been up a while, not one starting.
             wrk.run(
                 f"http://127.0.0.1:{port}{endpoint.path}",
                 seconds=min(options["warmup"], seconds),
                 connections=options["connections"],
                 headers=headers,
+                body=endpoint.body,
             )
             time.sleep(gap)
         runs, hello = [], []
