@@ -12,7 +12,9 @@
      civicMap.onReady("some-map", function (map, element) { ... });
    (called at once if the map exists already, else as soon as it is created), or every map
    of the page with civicMap.onEach(function (map, element) { ... }).
-   A "map:init" event ({detail: {id, map}}) is also dispatched on window. */
+   A "map:init" event ({detail: {id, map}}) is also dispatched on window.
+   civicMap.pin("pin pin--here") is the site's pin as a Leaflet icon, and every marker's
+   icon unless it is given another. */
 (function () {
   "use strict";
   var config = null;
@@ -61,13 +63,16 @@
     return map;
   }
 
-  // A marker made without an icon of its own wears the site's pin. Leaflet's default is
-  // an image it looks for beside the page, where the hashed static files never are (a
-  // broken picture on the topics map, the topic page and the volunteers' maps).
-  L.Marker.prototype.options.icon = L.divIcon({
-    className: "pin", html: "<span></span>",
-    iconSize: [26, 34], iconAnchor: [13, 34], popupAnchor: [0, -30]
-  });
+  // The site's pin (css: .pin), its classes saying what it marks ("pin pin--here").
+  function pin(classes) {
+    return L.divIcon({ className: classes || "pin", html: "<span></span>",
+                       iconSize: [26, 34], iconAnchor: [13, 34], popupAnchor: [0, -30] });
+  }
+
+  // A marker made without an icon of its own wears it too. Leaflet's default is an image
+  // it looks for beside the page, where the hashed static files never are (a broken
+  // picture on the topics map, the topic page and the volunteers' maps).
+  L.Marker.prototype.options.icon = pin();
 
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-map]"), create);
@@ -76,6 +81,7 @@
   window.civicMap = {
     config: readConfig,
     create: create,
+    pin: pin,
     get: function (id) { return maps[id] || null; },
     onReady: function (id, callback) {
       if (maps[id]) callback(maps[id], maps[id].getContainer());

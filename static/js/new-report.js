@@ -38,8 +38,7 @@
       marker = L.marker([lat, lon], {
         draggable: true, keyboard: true, autoPan: true,
         title: messages.marker, alt: messages.marker,
-        icon: L.divIcon({ className: "pin pin--here", html: "<span></span>",
-                          iconSize: [26, 34], iconAnchor: [13, 34] })
+        icon: civicMap.pin("pin pin--here")
       }).addTo(map);
       marker.on("dragend", function () { setPin(marker.getLatLng()); });
     } else {

@@ -8,8 +8,7 @@
       title: el.dataset.title,
       alt: el.dataset.title,
       keyboard: false,
-      icon: L.divIcon({ className: "pin pin--here", html: "<span></span>",
-                        iconSize: [26, 34], iconAnchor: [13, 34] })
+      icon: civicMap.pin("pin pin--here")
     }).addTo(map);
     var icon = marker.getElement();
     if (icon) icon.setAttribute("aria-hidden", "true");

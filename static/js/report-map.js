@@ -68,8 +68,7 @@
     if (feature.properties.overdue && overdueWord) state += ", " + overdueWord;
     var label = feature.properties.title + " (" + state + ")";
     var marker = L.marker([c[1], c[0]], {
-      icon: L.divIcon({ className: pinClass(feature, data), html: "<span></span>",
-                        iconSize: [26, 34], iconAnchor: [13, 34], popupAnchor: [0, -30] }),
+      icon: civicMap.pin(pinClass(feature, data)),
       title: label,
       keyboard: true,
       riseOnHover: true
